@@ -1,0 +1,110 @@
+//! Command-line arguments.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, ensure};
+use clap::Parser;
+
+use crate::scenarios;
+
+/// Benchmark harness for Roster: start-up, idle RSS, argon2 ceiling, login and profile throughput.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Args {
+    /// Path of the roster binary [default: REPO/target/release/roster]
+    #[arg(long = "bin", value_name = "PATH")]
+    pub bin: Option<PathBuf>,
+
+    /// Users to seed through POST /v1/users
+    #[arg(long, default_value_t = 200)]
+    pub users: usize,
+
+    /// Duration of each throughput scenario (login, profile), in seconds
+    #[arg(long, default_value_t = 10.0)]
+    pub seconds: f64,
+
+    /// How long the argon2id ceiling is measured, in seconds
+    #[arg(long, default_value_t = 3.0)]
+    pub argon2_seconds: f64,
+
+    /// Concurrent keep-alive connections for seeding and throughput scenarios
+    #[arg(long, default_value_t = 16)]
+    pub connections: usize,
+
+    /// Scenarios to run after start-up, comma-separated, in this order
+    /// [default: idle_rss,seed,argon2,login,profile]; login and profile need seed, login's
+    /// share of the argon2 ceiling needs argon2, and idle_rss is only "idle" if it comes first
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_values_t = scenarios::DEFAULT_ORDER.map(String::from),
+        hide_default_value = true
+    )]
+    pub scenarios: Vec<String>,
+
+    /// Extra environment for the server, KEY=VALUE (repeatable); applied after the harness's own
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+
+    /// Exit with status 3 when any figure misses its target
+    #[arg(long)]
+    pub strict: bool,
+}
+
+impl Args {
+    /// `--bin`, else `target/release/roster` at the repo root (the parent of this crate).
+    pub fn binary_path(&self) -> PathBuf {
+        self.bin.clone().unwrap_or_else(|| {
+            let bench = Path::new(env!("CARGO_MANIFEST_DIR"));
+            bench
+                .parent()
+                .unwrap_or(bench)
+                .join("target")
+                .join("release")
+                .join("roster")
+        })
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        ensure!(
+            (1..=100_000).contains(&self.users),
+            "--users must be 1..=100000"
+        );
+        ensure!(
+            (1..=256).contains(&self.connections),
+            "--connections must be 1..=256"
+        );
+        ensure!(
+            self.seconds > 0.0 && self.seconds <= 600.0,
+            "--seconds must be in (0, 600]"
+        );
+        ensure!(
+            self.argon2_seconds > 0.0 && self.argon2_seconds <= 60.0,
+            "--argon2-seconds must be in (0, 60]"
+        );
+        for s in &self.scenarios {
+            if !scenarios::DEFAULT_ORDER.contains(&s.as_str()) {
+                bail!(
+                    "unknown scenario {s:?}; known: {}",
+                    scenarios::DEFAULT_ORDER.join(", ")
+                );
+            }
+        }
+        for kv in &self.env {
+            ensure!(
+                kv.split_once('=').is_some_and(|(k, _)| !k.is_empty()),
+                "--env expects KEY=VALUE, got {kv:?}"
+            );
+        }
+        Ok(())
+    }
+
+    pub fn duration(&self) -> Duration {
+        Duration::from_secs_f64(self.seconds)
+    }
+
+    pub fn extra_env(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.env.iter().filter_map(|kv| kv.split_once('='))
+    }
+}

@@ -1,0 +1,96 @@
+//! One module per scenario. `startup` runs first and yields the [`Server`]; the others run in the
+//! order given by `--scenarios` against the shared [`Ctx`]. To add a scenario: write a module with
+//! `pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()>` that records figures in `ctx.report`,
+//! then name it in [`DEFAULT_ORDER`] and in [`run_one`].
+
+pub mod argon2;
+pub mod idle_rss;
+pub mod login;
+pub mod profile;
+pub mod seed;
+pub mod startup;
+
+use std::time::Duration;
+
+use crate::cli::Args;
+use crate::loadgen::{Limits, Target, TimedPlan};
+use crate::report::Report;
+use crate::server::Server;
+
+/// Scenarios after start-up, in their default order.
+pub const DEFAULT_ORDER: [&str; 5] = ["idle_rss", "seed", "argon2", "login", "profile"];
+
+/// A user created by `seed`, usable to log in.
+#[derive(Clone, Debug)]
+pub struct SeededUser {
+    pub email: String,
+    pub password: String,
+}
+
+/// State shared by the scenarios of one run.
+pub struct Ctx {
+    pub args: Args,
+    pub server: Server,
+    pub report: Report,
+    pub users: Vec<SeededUser>,
+}
+
+impl Ctx {
+    pub fn new(args: Args, server: Server, report: Report) -> Self {
+        Self {
+            args,
+            server,
+            report,
+            users: Vec::new(),
+        }
+    }
+
+    pub fn target(&self) -> Target {
+        self.server.target.clone()
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            connections: self.args.connections,
+            ..Limits::default()
+        }
+    }
+
+    /// A timed plan with `--seconds` and `--connections`, capped at 2 M requests.
+    pub fn timed_plan(&self, expect: hyper::StatusCode) -> TimedPlan {
+        TimedPlan {
+            limits: self.limits(),
+            duration: self.args.duration(),
+            expect,
+            max_requests: 2_000_000,
+        }
+    }
+}
+
+/// Runs the selected scenarios; a failing one is recorded and the next ones still run.
+pub async fn run_selected(ctx: &mut Ctx) {
+    let selected = ctx.args.scenarios.clone();
+    for name in &selected {
+        eprintln!("== {name}");
+        if let Err(e) = run_one(name, ctx).await {
+            eprintln!("   failed: {e:#}");
+            ctx.report.error(name, format!("{e:#}"));
+        }
+    }
+}
+
+async fn run_one(name: &str, ctx: &mut Ctx) -> anyhow::Result<()> {
+    match name {
+        "idle_rss" => idle_rss::run(ctx).await,
+        "seed" => seed::run(ctx).await,
+        "argon2" => argon2::run(ctx).await,
+        "login" => login::run(ctx).await,
+        "profile" => profile::run(ctx).await,
+        other => anyhow::bail!("unknown scenario {other:?}"),
+    }
+}
+
+/// Milliseconds as f64.
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

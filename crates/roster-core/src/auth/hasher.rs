@@ -1,0 +1,72 @@
+//! Password hashing with argon2id (OWASP: 19 MiB, 2 iterations, 1 lane), off the async threads
+//! on a pool bounded to the number of cores, so a burst of sign-ins cannot starve the runtime
+//! or exhaust memory.
+
+use std::sync::Arc;
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::{OnceCell, Semaphore};
+
+use crate::error::{CoreError, CoreResult};
+
+const MEMORY_KIB: u32 = 19_456;
+const ITERATIONS: u32 = 2;
+const LANES: u32 = 1;
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+    /// A hash of a random password, verified when the email is unknown so that "no such user"
+    /// takes as long as "wrong password".
+    dummy: Arc<OnceCell<String>>,
+}
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None).expect("OWASP parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+impl PasswordHasher {
+    pub fn new(threads: usize) -> Self {
+        Self { permits: Arc::new(Semaphore::new(threads.max(1))), dummy: Arc::new(OnceCell::new()) }
+    }
+
+    async fn blocking<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> CoreResult<T> {
+        let _permit = self.permits.acquire().await.map_err(|_| CoreError::Internal("hasher closed".into()))?;
+        tokio::task::spawn_blocking(work).await.map_err(|e| CoreError::Internal(format!("hashing task: {e}")))
+    }
+
+    /// The PHC string of `password` (already NFKC-normalised by the caller).
+    pub async fn hash(&self, password: String) -> CoreResult<String> {
+        self.blocking(move || argon2().hash_password(password.as_bytes()).map(|h| h.to_string()))
+            .await?
+            .map_err(|e| CoreError::Internal(format!("argon2 hash: {e}")))
+    }
+
+    /// Whether `password` matches `phc`. With `phc == None` (unknown user, or no password
+    /// set), a dummy hash is verified instead and the answer is always `false`.
+    pub async fn verify(&self, password: String, phc: Option<String>) -> CoreResult<bool> {
+        let (phc, real) = match phc {
+            Some(phc) => (phc, true),
+            None => (self.dummy_hash().await?, false),
+        };
+        let ok = self
+            .blocking(move || {
+                PasswordHash::new(&phc).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+            })
+            .await?;
+        Ok(ok && real)
+    }
+
+    async fn dummy_hash(&self) -> CoreResult<String> {
+        self.dummy
+            .get_or_try_init(|| async {
+                let random = crate::secrets::new_token().0;
+                self.hash(random).await
+            })
+            .await
+            .cloned()
+    }
+}

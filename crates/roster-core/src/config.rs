@@ -1,0 +1,36 @@
+//! The settings the services act on (the binary maps `roster.toml` and the environment here).
+
+use roster_domain::password::PasswordPolicy;
+use time::Duration;
+
+/// Who may use `POST /v1/users` without signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupMode {
+    Open,
+    Invite,
+}
+
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Base of every link in a message (never taken from request headers).
+    pub public_url: String,
+    pub signup: SignupMode,
+    pub password_policy: PasswordPolicy,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// Size of the password-hashing pool; defaults to the number of cores.
+    pub hash_threads: usize,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://localhost:8080".to_owned(),
+            signup: SignupMode::Open,
+            password_policy: PasswordPolicy::default(),
+            session_idle: Duration::days(7),
+            session_absolute: Duration::days(30),
+            hash_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}

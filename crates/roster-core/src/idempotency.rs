@@ -1,0 +1,71 @@
+//! `Idempotency-Key` (API.md §1): a replay within 24 h with the same key and caller returns the
+//! first response and does nothing again.
+
+use roster_store::Ts;
+use roster_store::idempotency::{self, Recorded};
+use sha2::{Digest, Sha256};
+use time::Duration;
+
+use crate::Core;
+use crate::error::{CoreError, CoreResult};
+
+const RETENTION: Duration = Duration::hours(24);
+
+/// A response worth replaying.
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What to do with a request that carries a key.
+pub enum Claim {
+    /// First time: run it, then [`Core::idempotency_complete`] or [`Core::idempotency_release`].
+    Proceed,
+    Replay(StoredResponse),
+}
+
+/// Fingerprint of a request: method, path and body.
+pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+    let mut hash = Sha256::new();
+    hash.update(method.as_bytes());
+    hash.update([0]);
+    hash.update(path.as_bytes());
+    hash.update([0]);
+    hash.update(body);
+    hash.finalize().to_vec()
+}
+
+impl Core {
+    pub async fn idempotency_claim(&self, caller: &str, key: &str, fingerprint: &[u8]) -> CoreResult<Claim> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let recorded = idempotency::claim(&mut tx, caller, key, fingerprint, Ts::new(now), Ts::new(now - RETENTION)).await?;
+        tx.commit().await?;
+        match recorded {
+            None => Ok(Claim::Proceed),
+            Some(Recorded::InFlight { request_hash }) | Some(Recorded::Done { request_hash, .. })
+                if request_hash != fingerprint =>
+            {
+                Err(CoreError::IdempotencyKeyReused)
+            }
+            Some(Recorded::InFlight { .. }) => Err(CoreError::Conflict("a request with this idempotency key is still in progress".into())),
+            Some(Recorded::Done { status, headers, body, .. }) => Ok(Claim::Replay(StoredResponse { status, headers, body })),
+        }
+    }
+
+    pub async fn idempotency_complete(&self, caller: &str, key: &str, response: &StoredResponse) -> CoreResult<()> {
+        let mut tx = self.db.begin().await?;
+        idempotency::complete(&mut tx, caller, key, response.status, &response.headers, &response.body).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn idempotency_release(&self, caller: &str, key: &str) -> CoreResult<()> {
+        let mut tx = self.db.begin().await?;
+        idempotency::release(&mut tx, caller, key).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,67 @@
+//! Roster's services: every rule and every transaction behind the API. Handlers call exactly
+//! one method here; the store below owns SQL; the domain crate owns the pure rules.
+
+pub mod access;
+pub mod accounts;
+pub mod activity;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod idempotency;
+pub mod jobs;
+pub mod preferences;
+pub mod secrets;
+pub mod users;
+
+use roster_domain::cursor::CursorKey;
+use roster_store::{Db, Ts};
+
+pub use clock::Clock;
+pub use config::{CoreConfig, SignupMode};
+pub use error::{CoreError, CoreResult};
+
+use crate::auth::hasher::PasswordHasher;
+
+/// Everything a request needs, built once at start-up and passed down explicitly (no globals).
+#[derive(Clone)]
+pub struct Core {
+    pub db: Db,
+    pub clock: Clock,
+    pub config: CoreConfig,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) cursor_key: CursorKey,
+}
+
+impl Core {
+    /// Build the services over a migrated database. The cursor-signing key lives in the database
+    /// so every instance on it accepts the others' cursors.
+    pub async fn new(db: Db, clock: Clock, config: CoreConfig) -> CoreResult<Self> {
+        let now = Ts::new(clock.now());
+        let mut tx = db.begin().await?;
+        let secret = roster_store::secrets::get_or_create(&mut tx, "cursor", secrets::random_bytes(32), now).await?;
+        tx.commit().await?;
+        let hasher = PasswordHasher::new(config.hash_threads);
+        Ok(Self { db, clock, config, hasher, cursor_key: CursorKey::new(secret) })
+    }
+
+    pub(crate) fn now(&self) -> time::OffsetDateTime {
+        Ts::new(self.clock.now()).get()
+    }
+}
+
+/// Who is calling and from where, for authorization and the audit trail.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: roster_domain::user::User,
+    pub session_id: roster_domain::SessionId,
+    /// The account this request acts in: the session's, or the one named by `X-Account-Id`.
+    pub account_id: Option<roster_domain::AccountId>,
+}
+
+/// Facts about the request that go into the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}

@@ -1,0 +1,260 @@
+//! `POST /v1/users`: open sign-up, creation by a member with `users.create`, and invitations.
+
+use roster_domain::email::Email;
+use roster_domain::password::normalize_password;
+use roster_domain::role::Role;
+use roster_domain::user::{Account, Membership, User, UserStatus};
+use roster_domain::{AccountId, FieldErrors, UserId};
+use roster_store::{StoreError, Ts, Tx, accounts, memberships, preferences, tokens, users};
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+
+use super::input::{self, CreateUser};
+use crate::error::{CoreError, CoreResult};
+use crate::jobs::{self, kind};
+use crate::{Actor, Core, RequestMeta, SignupMode, access, activity, secrets};
+
+const VERIFICATION_VALIDITY: Duration = Duration::hours(24);
+const INVITATION_VALIDITY: Duration = Duration::days(7);
+
+/// Token purposes (a token of one purpose is never accepted for another).
+pub mod purpose {
+    pub const VERIFY_EMAIL: &str = "verify_email";
+    pub const INVITE: &str = "invite";
+}
+
+/// Where the new user goes: a new account of its own (sign-up) or an existing one.
+enum Placement {
+    NewAccount { name: String },
+    Existing { account: AccountId, role: Role },
+}
+
+/// A validated request.
+struct Plan {
+    email: Email,
+    password: Option<String>,
+    name: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    timezone: String,
+    locale: String,
+    metadata: serde_json::Value,
+    placement: Placement,
+}
+
+impl Core {
+    /// Create a user. `actor` is `None` for an anonymous sign-up.
+    pub async fn create_user(&self, actor: Option<&Actor>, input: CreateUser, meta: &RequestMeta) -> CoreResult<User> {
+        if actor.is_none() && self.config.signup == SignupMode::Invite {
+            return Err(CoreError::Unauthenticated);
+        }
+        let plan = self.plan_creation(actor, input).await?;
+        // Hash before the transaction: never hold the write lock during slow work.
+        let hash = match &plan.password {
+            Some(password) => Some(self.hasher.hash(normalize_password(password)).await?),
+            None => None,
+        };
+        self.insert_user(actor, plan, hash, meta).await
+    }
+
+    /// Validate everything and check the caller's rights; every field problem at once.
+    async fn plan_creation(&self, actor: Option<&Actor>, input: CreateUser) -> CoreResult<Plan> {
+        let mut errors = FieldErrors::new();
+        let email = match input.email.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.add("email", "required", "is required");
+                None
+            }
+            Some(raw) => Email::parse(raw).map_err(|e| errors.add("email", "invalid_email", e.to_string())).ok(),
+        };
+        let name = input::text(&mut errors, "name", input.name.as_deref(), true, input::NAME_MAX);
+        let first_name = input::text(&mut errors, "first_name", input.first_name.as_deref(), false, input::SHORT_MAX);
+        let last_name = input::text(&mut errors, "last_name", input.last_name.as_deref(), false, input::SHORT_MAX);
+        let timezone = input.timezone.as_deref().map_or(Some("UTC".to_owned()), |tz| input::timezone(&mut errors, tz));
+        let locale = input.locale.as_deref().map_or(Some("en".to_owned()), |l| input::locale(&mut errors, l));
+        let metadata = input.metadata.as_ref().map_or(Some(json!({})), |m| input::metadata(&mut errors, m));
+        if let Some(password) = &input.password {
+            let policy = &self.config.password_policy;
+            for problem in policy.check(password, email.as_ref().map(Email::as_str), name.as_deref()) {
+                errors.add("password", problem.code(), problem.message(policy));
+            }
+        } else if actor.is_none() {
+            errors.add("password", "required", "is required to sign up");
+        }
+        let role = match input.role.as_deref() {
+            None => Some(Role::Member),
+            Some(raw) => Role::parse(raw).or_else(|| {
+                errors.add("role", "invalid_role", "must be one of viewer, member, admin, owner");
+                None
+            }),
+        };
+        let account_name = input::text(&mut errors, "account_name", input.account_name.as_deref(), false, input::NAME_MAX);
+        if actor.is_none() {
+            if input.account_id.is_some() {
+                errors.add("account_id", "not_allowed", "only signed-in callers can add users to an account");
+            }
+            if input.role.is_some() {
+                errors.add("role", "not_allowed", "only signed-in callers can choose a role");
+            }
+        } else if input.account_name.is_some() {
+            errors.add("account_name", "not_allowed", "is only used by open sign-up");
+        }
+        errors.into_result().map_err(CoreError::Validation)?;
+        let (Some(email), Some(name), Some(timezone), Some(locale), Some(metadata), Some(role)) =
+            (email, name, timezone, locale, metadata, role)
+        else {
+            return Err(CoreError::Internal("validated fields missing".into()));
+        };
+
+        let placement = match actor {
+            None => Placement::NewAccount { name: account_name.unwrap_or_else(|| format!("{name}'s account")) },
+            Some(actor) => {
+                let account = input
+                    .account_id
+                    .map(AccountId::from_uuid)
+                    .or(actor.account_id)
+                    .ok_or_else(|| CoreError::field("account_id", "required", "no active account; name one"))?;
+                let mut conn = self.db.conn().await?;
+                let perms = access::require(&mut conn, &actor.user, account, "users.create").await?;
+                if !access::may_assign(&perms, role) {
+                    return Err(CoreError::Forbidden(format!("cannot assign role {}", role.as_str())));
+                }
+                Placement::Existing { account, role }
+            }
+        };
+        Ok(Plan {
+            email,
+            password: input.password,
+            name,
+            first_name,
+            last_name,
+            timezone,
+            locale,
+            metadata,
+            placement,
+        })
+    }
+
+    /// The one transaction: user, account or membership, preferences, token, activity, jobs.
+    async fn insert_user(&self, actor: Option<&Actor>, plan: Plan, hash: Option<String>, meta: &RequestMeta) -> CoreResult<User> {
+        let now = self.now();
+        let invited = hash.is_none();
+        let user = User {
+            id: UserId::new(),
+            email: plan.email.as_str().to_owned(),
+            email_verified: false,
+            name: plan.name,
+            first_name: plan.first_name,
+            last_name: plan.last_name,
+            image: None,
+            title: None,
+            bio: None,
+            timezone: plan.timezone,
+            locale: plan.locale,
+            status: if invited { UserStatus::Invited } else { UserStatus::Active },
+            metadata: plan.metadata,
+            mfa_enabled: false,
+            platform_admin: false,
+            created_at: now,
+            updated_at: now,
+            last_login_at: None,
+            deleted_at: None,
+        };
+        let mut tx = self.db.begin().await?;
+        users::insert(&mut tx, &user, hash.as_deref()).await.map_err(|e| match e {
+            StoreError::Conflict(_) => CoreError::EmailTaken,
+            other => other.into(),
+        })?;
+        let (account, role) = match plan.placement {
+            Placement::NewAccount { name } => {
+                let account = new_account(name, now);
+                accounts::insert(&mut tx, &account).await?;
+                (account.id, Role::Owner)
+            }
+            Placement::Existing { account, role } => (account, role),
+        };
+        join_account(&mut tx, user.id, account, role, now).await?;
+        let prefs = crate::preferences::defaults(&user.timezone, &user.locale);
+        preferences::upsert(&mut tx, user.id, &prefs, Ts::new(now)).await?;
+
+        let (purpose, validity, email_kind) = if invited {
+            (purpose::INVITE, INVITATION_VALIDITY, kind::EMAIL_INVITATION)
+        } else {
+            (purpose::VERIFY_EMAIL, VERIFICATION_VALIDITY, kind::EMAIL_VERIFICATION)
+        };
+        let token = issue_token(&mut tx, user.id, purpose, validity, now).await?;
+        let actor_id = actor.map(|a| a.user.id);
+        let subject = json!({"user_id": user.id, "account_id": account});
+        jobs::enqueue(&mut tx, email_kind, json!({"user_id": user.id, "to": user.email, "token": token, "invited_by": actor_id}), now).await?;
+        jobs::enqueue(&mut tx, kind::ONBOARDING_WELCOME, subject.clone(), now).await?;
+        jobs::enqueue(&mut tx, kind::ONBOARDING_DASHBOARD, subject.clone(), now).await?;
+        jobs::enqueue(&mut tx, kind::ANALYTICS_INIT, subject, now).await?;
+        let changes = json!({"email": user.email, "role": role.as_str(), "status": user.status.as_str()});
+        activity::record(&mut tx, now, user.id, actor_id.or(Some(user.id)), Some(account), "user.created", meta, changes).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Create a user from the command line or the start-up bootstrap: no caller, an active user
+    /// with a password, optionally a platform admin, in a new account.
+    pub async fn bootstrap_user(&self, email: &str, password: &str, name: Option<&str>, platform_admin: bool, account_name: Option<&str>) -> CoreResult<User> {
+        let name = name.map(str::to_owned).unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
+        let input = CreateUser {
+            email: Some(email.to_owned()),
+            password: Some(password.to_owned()),
+            name: Some(name),
+            account_name: account_name.map(str::to_owned),
+            ..CreateUser::default()
+        };
+        let plan = self.plan_creation(None, input).await?;
+        let hash = self.hasher.hash(normalize_password(password)).await?;
+        let user = self.insert_user(None, plan, Some(hash), &RequestMeta::default()).await?;
+        if platform_admin {
+            let mut tx = self.db.begin().await?;
+            users::set_platform_admin(&mut tx, user.id, true).await?;
+            tx.commit().await?;
+            return Ok(User { platform_admin: true, ..user });
+        }
+        Ok(user)
+    }
+}
+
+pub(crate) fn new_account(name: String, now: OffsetDateTime) -> Account {
+    Account {
+        id: AccountId::new(),
+        name,
+        parent_id: None,
+        status: "active".to_owned(),
+        seats_used: 0,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Add a membership with the role's default scopes and count the seat.
+pub(crate) async fn join_account(tx: &mut Tx, user: UserId, account: AccountId, role: Role, now: OffsetDateTime) -> CoreResult<()> {
+    let membership = Membership { user_id: user, account_id: account, role, grant: vec![], deny: vec![], created_at: now };
+    memberships::insert(tx, &membership).await.map_err(|e| match e {
+        StoreError::Conflict(_) => CoreError::Conflict("already a member".into()),
+        other => other.into(),
+    })?;
+    accounts::refresh_seats(tx, account, Ts::new(now)).await?;
+    Ok(())
+}
+
+/// Store a fresh single-use token (voiding older ones of its purpose) and return it in clear,
+/// for the message that carries it.
+pub(crate) async fn issue_token(tx: &mut Tx, user: UserId, purpose: &'static str, validity: Duration, now: OffsetDateTime) -> CoreResult<String> {
+    let (token, token_hash) = secrets::new_token();
+    let record = tokens::NewToken {
+        id: uuid::Uuid::now_v7(),
+        user_id: user,
+        purpose,
+        token_hash,
+        data: json!({}),
+        created_at: Ts::new(now),
+        expires_at: Ts::new(now + validity),
+    };
+    tokens::replace(tx, &record).await?;
+    Ok(token)
+}

@@ -1,0 +1,77 @@
+//! `DELETE /v1/users/:id`: soft deletion (kept for audit), ownership transfer, optional purge.
+
+use roster_domain::role::Role;
+use roster_domain::user::UserStatus;
+use roster_domain::UserId;
+use roster_store::{Ts, accounts, memberships, preferences, sessions, tokens, users};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::error::{CoreError, CoreResult};
+use crate::{Actor, Core, RequestMeta, access, activity};
+
+#[derive(Debug, Clone)]
+pub struct Deletion {
+    pub id: UserId,
+    pub deleted_at: OffsetDateTime,
+    pub transferred_to: Option<UserId>,
+}
+
+impl Core {
+    pub async fn delete_user(&self, actor: &Actor, id: UserId, transfer_to: Option<UserId>, purge: bool, meta: &RequestMeta) -> CoreResult<Deletion> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let target = access::visible_user(&mut tx, &actor.user, id).await?;
+        let is_self = target.id == actor.user.id;
+        if !is_self {
+            self.require_rights_over(&mut tx, actor, &target, "users.delete").await?;
+        }
+        if purge && !is_self && !actor.user.platform_admin {
+            return Err(CoreError::Forbidden("only the user or a platform admin can purge".into()));
+        }
+        let heir = match transfer_to {
+            Some(heir_id) => {
+                let heir = users::find(&mut tx, heir_id).await?;
+                match heir {
+                    Some(heir) if heir.id != target.id && heir.status != UserStatus::Deleted => Some(heir.id),
+                    _ => return Err(CoreError::field("transfer_to", "invalid_user", "must be another existing user")),
+                }
+            }
+            None => None,
+        };
+
+        let own = memberships::of_user(&mut tx, target.id).await?;
+        let mut transferred = false;
+        for (membership, _) in own.iter().filter(|(m, _)| m.role == Role::Owner) {
+            if memberships::other_owners(&mut tx, membership.account_id, target.id).await? > 0 {
+                continue;
+            }
+            let Some(heir) = heir else {
+                return Err(CoreError::LastOwner);
+            };
+            match memberships::governing(&mut tx, heir, membership.account_id).await? {
+                Some(m) if m.account_id == membership.account_id => {
+                    memberships::set_role(&mut tx, heir, membership.account_id, Role::Owner).await?;
+                }
+                _ => crate::users::create::join_account(&mut tx, heir, membership.account_id, Role::Owner, now).await?,
+            }
+            transferred = true;
+        }
+
+        let at = Ts::new(now);
+        users::mark_deleted(&mut tx, target.id, at, purge).await?;
+        sessions::revoke_all(&mut tx, target.id, at).await?;
+        tokens::void_all(&mut tx, target.id, at).await?;
+        if purge {
+            preferences::delete(&mut tx, target.id).await?;
+        }
+        for (membership, _) in &own {
+            accounts::refresh_seats(&mut tx, membership.account_id, at).await?;
+        }
+        let transferred_to = heir.filter(|_| transferred);
+        let changes = json!({"purged": purge, "transferred_to": transferred_to});
+        activity::record(&mut tx, now, target.id, Some(actor.user.id), actor.account_id, "user.deleted", meta, changes).await?;
+        tx.commit().await?;
+        Ok(Deletion { id: target.id, deleted_at: now, transferred_to })
+    }
+}

@@ -1,0 +1,190 @@
+//! Request bodies of the users API, as the services receive them, and their validation.
+//!
+//! Required fields are `Option` at the serde level so that a missing one is reported together
+//! with every other problem (422 with all field errors at once) instead of stopping at the first.
+
+use roster_domain::FieldErrors;
+use roster_domain::locale::{parse_locale, parse_timezone};
+use serde::{Deserialize, Deserializer};
+use uuid::Uuid;
+
+/// `POST /v1/users`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    /// Required. Trimmed; compared case-insensitively.
+    pub email: Option<String>,
+    /// Without it (signed-in callers only) the user is invited by email.
+    pub password: Option<String>,
+    /// Required, 1–200 characters.
+    pub name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// IANA time zone name; default `UTC`.
+    pub timezone: Option<String>,
+    /// BCP 47 language tag; default `en`.
+    pub locale: Option<String>,
+    /// A JSON object of at most 16 KiB.
+    pub metadata: Option<serde_json::Value>,
+    /// Signed-in callers: the account to add the user to (default: the active account).
+    pub account_id: Option<Uuid>,
+    /// Open sign-up: the name of the new account (default "NAME's account").
+    pub account_name: Option<String>,
+    /// Signed-in callers: the role in the account (default `member`, never above the caller's).
+    pub role: Option<String>,
+}
+
+/// `PUT /v1/users/:id`: only the fields present change; `null` clears an optional field.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub first_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub last_name: Option<Option<String>>,
+    /// An http(s) URL.
+    #[serde(default, deserialize_with = "present")]
+    pub image: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub title: Option<Option<String>>,
+    /// At most 2000 characters.
+    #[serde(default, deserialize_with = "present")]
+    pub bio: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub timezone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub locale: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub metadata: Option<Option<serde_json::Value>>,
+    /// `active` or `suspended`; not on oneself. Suspending revokes the user's sessions.
+    #[serde(default, deserialize_with = "present")]
+    pub status: Option<Option<String>>,
+}
+
+/// Distinguish an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+pub(crate) const NAME_MAX: usize = 200;
+pub(crate) const SHORT_MAX: usize = 100;
+pub(crate) const BIO_MAX: usize = 2000;
+pub(crate) const URL_MAX: usize = 2048;
+pub(crate) const METADATA_MAX_BYTES: usize = 16 * 1024;
+
+/// A text field: trimmed, non-empty when required, at most `max` characters.
+pub(crate) fn text(errors: &mut FieldErrors, field: &str, value: Option<&str>, required: bool, max: usize) -> Option<String> {
+    let value = value.map(str::trim);
+    match value {
+        None | Some("") if required => {
+            errors.add(field, "required", "is required");
+            None
+        }
+        None | Some("") => None,
+        Some(v) if v.chars().count() > max => {
+            errors.add(field, "too_long", format!("must be at most {max} characters"));
+            None
+        }
+        Some(v) if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
+            errors.add(field, "invalid_characters", "must not contain control characters");
+            None
+        }
+        Some(v) => Some(v.to_owned()),
+    }
+}
+
+pub(crate) fn timezone(errors: &mut FieldErrors, value: &str) -> Option<String> {
+    let parsed = parse_timezone(value.trim());
+    if parsed.is_none() {
+        errors.add("timezone", "invalid_timezone", "must be an IANA time zone name such as Europe/Paris");
+    }
+    parsed
+}
+
+pub(crate) fn locale(errors: &mut FieldErrors, value: &str) -> Option<String> {
+    let parsed = parse_locale(value.trim());
+    if parsed.is_none() {
+        errors.add("locale", "invalid_locale", "must be a BCP 47 language tag such as en or pt-BR");
+    }
+    parsed
+}
+
+pub(crate) fn metadata(errors: &mut FieldErrors, value: &serde_json::Value) -> Option<serde_json::Value> {
+    if !value.is_object() {
+        errors.add("metadata", "invalid_type", "must be a JSON object");
+        return None;
+    }
+    if serde_json::to_vec(value).map_or(usize::MAX, |v| v.len()) > METADATA_MAX_BYTES {
+        errors.add("metadata", "too_large", "must be at most 16 KiB");
+        return None;
+    }
+    Some(value.clone())
+}
+
+pub(crate) fn image_url(errors: &mut FieldErrors, value: &str) -> Option<String> {
+    let value = value.trim();
+    let valid = value.len() <= URL_MAX
+        && (value.starts_with("https://") || value.starts_with("http://"))
+        && value.split_once("://").is_some_and(|(_, rest)| {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+            !host.is_empty() && !host.contains(char::is_whitespace)
+        })
+        && !value.contains(char::is_whitespace);
+    if !valid {
+        errors.add("image", "invalid_url", "must be an http(s) URL");
+        return None;
+    }
+    Some(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_trims_and_reports_required_and_length() {
+        let mut errors = FieldErrors::new();
+        assert_eq!(text(&mut errors, "name", Some("  Ada "), true, 10), Some("Ada".to_owned()));
+        assert_eq!(text(&mut errors, "name", Some("   "), true, 10), None);
+        assert_eq!(text(&mut errors, "title", Some("x".repeat(11).as_str()), false, 10), None);
+        let codes: Vec<_> = errors.into_vec().into_iter().map(|e| e.code).collect();
+        assert_eq!(codes, ["required", "too_long"]);
+    }
+
+    #[test]
+    fn image_must_be_http_url() {
+        let mut errors = FieldErrors::new();
+        assert!(image_url(&mut errors, "https://cdn.example.com/a.png").is_some());
+        assert!(image_url(&mut errors, "javascript:alert(1)").is_none());
+        assert!(image_url(&mut errors, "https:///nohost").is_none());
+        assert_eq!(errors.into_vec().len(), 2);
+    }
+
+    #[test]
+    fn metadata_must_be_a_small_object() {
+        let mut errors = FieldErrors::new();
+        assert!(metadata(&mut errors, &serde_json::json!({"a": 1})).is_some());
+        assert!(metadata(&mut errors, &serde_json::json!([1])).is_none());
+        assert!(metadata(&mut errors, &serde_json::json!({"a": "x".repeat(17 * 1024)})).is_none());
+        let codes: Vec<_> = errors.into_vec().into_iter().map(|e| e.code).collect();
+        assert_eq!(codes, ["invalid_type", "too_large"]);
+    }
+
+    #[test]
+    fn update_distinguishes_null_from_absent() {
+        let update: UpdateUser = serde_json::from_str(r#"{"title": null, "bio": "hi"}"#).unwrap();
+        assert_eq!(update.title, Some(None));
+        assert_eq!(update.bio, Some(Some("hi".to_owned())));
+        assert_eq!(update.name, None);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let err = serde_json::from_str::<UpdateUser>(r#"{"email": "x@example.com"}"#).unwrap_err();
+        assert!(err.to_string().starts_with("unknown field `email`"), "{err}");
+    }
+}

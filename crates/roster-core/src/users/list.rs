@@ -1,0 +1,164 @@
+//! `GET /v1/users` and `POST /v1/users/search`: filtered, sorted, cursor-paginated lists.
+
+use roster_domain::user::{User, UserStatus};
+use roster_domain::{AccountId, FieldErrors};
+use roster_store::Ts;
+use roster_store::user_list::{self, Population, Position, SortKey, UserFilter, UserPage};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use crate::error::{CoreError, CoreResult};
+use crate::{Actor, Core, access};
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+
+/// The filters shared by the list and the search (all optional).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct UserFilters {
+    /// Another account than the active one (platform admins may omit both for everyone).
+    pub account_id: Option<Uuid>,
+    /// `invited`, `active`, `suspended` or `deleted` (deleted users appear only when asked).
+    pub status: Option<String>,
+    /// `viewer`, `member`, `admin` or `owner`.
+    pub role: Option<String>,
+    /// Case-insensitive substring of the name or email.
+    pub q: Option<String>,
+    pub email_verified: Option<bool>,
+    /// RFC 3339.
+    pub created_after: Option<String>,
+    /// RFC 3339.
+    pub created_before: Option<String>,
+}
+
+/// Sorting and paging.
+#[derive(Debug, Clone, Default)]
+pub struct Paging {
+    /// `name`, `email`, `created_at` or `last_login_at`, `-` in front for descending.
+    pub sort: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    pub include_total: bool,
+}
+
+pub struct UserList {
+    pub users: Vec<User>,
+    pub next_cursor: Option<String>,
+    pub total: Option<i64>,
+}
+
+impl Core {
+    pub async fn list_users(&self, actor: &Actor, filters: UserFilters, paging: Paging) -> CoreResult<UserList> {
+        let mut errors = FieldErrors::new();
+        let status = filters.status.as_deref().and_then(|s| {
+            UserStatus::parse(s).or_else(|| {
+                errors.add("status", "invalid_status", "must be invited, active, suspended or deleted");
+                None
+            })
+        });
+        let role = filters.role.as_deref().and_then(|r| {
+            roster_domain::role::Role::parse(r).map(|r| r.as_str().to_owned()).or_else(|| {
+                errors.add("role", "invalid_role", "must be viewer, member, admin or owner");
+                None
+            })
+        });
+        let created_after = time_filter(&mut errors, "created_after", filters.created_after.as_deref());
+        let created_before = time_filter(&mut errors, "created_before", filters.created_before.as_deref());
+        let (sort, descending) = match paging.sort.as_deref() {
+            None => (SortKey::CreatedAt, false),
+            Some(raw) => {
+                let (descending, field) = raw.strip_prefix('-').map_or((false, raw), |f| (true, f));
+                match SortKey::parse(field) {
+                    Some(key) => (key, descending),
+                    None => {
+                        errors.add("sort", "invalid_sort", "must be name, email, created_at or last_login_at, optionally prefixed with -");
+                        (SortKey::CreatedAt, false)
+                    }
+                }
+            }
+        };
+        let limit = paging.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            errors.add("limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}"));
+        }
+        errors.into_result().map_err(CoreError::Validation)?;
+
+        let mut conn = self.db.conn().await?;
+        let population = match filters.account_id.map(AccountId::from_uuid).or(actor.account_id) {
+            Some(account) if filters.account_id.is_some() || !actor.user.platform_admin => {
+                access::require(&mut conn, &actor.user, account, "users.read").await?;
+                Population::Account(account)
+            }
+            _ if actor.user.platform_admin => Population::Everyone,
+            _ => return Err(CoreError::field("account_id", "required", "no active account; name one")),
+        };
+        let filter = UserFilter {
+            population,
+            status,
+            role,
+            text: filters.q.clone().map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
+            email_verified: filters.email_verified,
+            created_after,
+            created_before,
+        };
+        // The cursor is bound to this exact list: same sort, same filters, same population.
+        let context = format!("users:{}{}:{:?}", if descending { "-" } else { "" }, sort.as_str(), filter);
+        let after = paging
+            .cursor
+            .as_deref()
+            .map(|c| self.cursor_key.open::<Position>(&context, c))
+            .transpose()
+            .map_err(|_| CoreError::BadRequest("the cursor is invalid or belongs to another list".into()))?;
+        let page = UserPage { sort, descending, after, limit };
+        let (users, more) = user_list::list(&mut conn, &filter, &page).await?;
+        let next_cursor = if more {
+            users.last().map(|last| self.cursor_key.seal(&context, &sort.position(last)))
+        } else {
+            None
+        };
+        let total = if paging.include_total { Some(user_list::count(&mut conn, &filter).await?) } else { None };
+        Ok(UserList { users, next_cursor, total })
+    }
+}
+
+fn time_filter(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<Ts> {
+    let value = value?;
+    match OffsetDateTime::parse(value, &Rfc3339) {
+        Ok(at) => Some(Ts::new(at)),
+        Err(_) => {
+            errors.add(field, "invalid_datetime", "must be an RFC 3339 date-time such as 2026-11-24T10:00:00Z");
+            None
+        }
+    }
+}
+
+/// `POST /v1/users/search`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SearchUsers {
+    /// Matched case-insensitively against name and email (and, as they arrive, secondary
+    /// emails and phone numbers).
+    pub query: Option<String>,
+    pub filters: Option<UserFilters>,
+    pub sort: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    #[serde(default)]
+    pub include_total: bool,
+}
+
+impl Core {
+    pub async fn search_users(&self, actor: &Actor, search: SearchUsers) -> CoreResult<UserList> {
+        let mut filters = search.filters.unwrap_or_default();
+        if let Some(query) = search.query {
+            filters.q = Some(query);
+        }
+        let paging = Paging { sort: search.sort, limit: search.limit, cursor: search.cursor, include_total: search.include_total };
+        self.list_users(actor, filters, paging).await
+    }
+}

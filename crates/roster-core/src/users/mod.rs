@@ -1,0 +1,15 @@
+//! The `/v1/users` core (API.md §5).
+
+pub mod create;
+pub mod delete;
+pub mod input;
+pub mod list;
+pub mod read;
+pub mod update;
+
+pub use create::purpose;
+pub use delete::Deletion;
+pub use input::{CreateUser, UpdateUser};
+pub use list::{Paging, SearchUsers, UserFilters, UserList};
+pub use read::{Profile, ProfileAccount};
+pub use update::etag;

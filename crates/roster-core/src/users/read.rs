@@ -1,0 +1,68 @@
+//! Reading users: one user, the caller's profile.
+
+use roster_domain::UserId;
+use roster_domain::permissions::Permissions;
+use roster_domain::user::User;
+use roster_store::{memberships, preferences};
+
+use crate::error::CoreResult;
+use crate::{Actor, Core, access};
+
+/// One of the caller's accounts as the profile shows it.
+#[derive(Debug, Clone)]
+pub struct ProfileAccount {
+    pub account_id: roster_domain::AccountId,
+    pub name: String,
+    pub role: roster_domain::role::Role,
+    pub effective: Vec<String>,
+}
+
+/// `GET /v1/users/profile`.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub user: User,
+    pub active_account_id: Option<roster_domain::AccountId>,
+    pub accounts: Vec<ProfileAccount>,
+    pub preferences: serde_json::Value,
+}
+
+impl Core {
+    /// `GET /v1/users/:id`: visible users only (404 otherwise, never 403).
+    pub async fn get_user(&self, actor: &Actor, id: UserId) -> CoreResult<User> {
+        let mut conn = self.db.conn().await?;
+        access::visible_user(&mut conn, &actor.user, id).await
+    }
+
+    pub async fn profile(&self, actor: &Actor) -> CoreResult<Profile> {
+        let mut conn = self.db.conn().await?;
+        let own = memberships::of_user(&mut conn, actor.user.id).await?;
+        let stored = preferences::get(&mut conn, actor.user.id).await?;
+        drop(conn);
+        let accounts = own
+            .into_iter()
+            .map(|(m, name)| {
+                let perms = if actor.user.platform_admin {
+                    Permissions::platform_admin()
+                } else {
+                    Permissions {
+                        role: m.role,
+                        grant: m.grant,
+                        deny: m.deny,
+                        source: roster_domain::permissions::Source::Direct,
+                    }
+                };
+                ProfileAccount {
+                    account_id: m.account_id,
+                    name,
+                    role: m.role,
+                    effective: perms.effective().iter().map(|s| s.as_str().to_owned()).collect(),
+                }
+            })
+            .collect();
+        let mut config = crate::preferences::defaults(&actor.user.timezone, &actor.user.locale);
+        if let Some(stored) = stored {
+            crate::preferences::overlay(&mut config, &stored);
+        }
+        Ok(Profile { user: actor.user.clone(), active_account_id: actor.account_id, accounts, preferences: config })
+    }
+}

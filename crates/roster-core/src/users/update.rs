@@ -1,0 +1,132 @@
+//! `PUT /v1/users/:id`: partial profile updates and status changes.
+
+use roster_domain::user::{User, UserStatus};
+use roster_domain::{FieldErrors, UserId};
+use roster_store::{Ts, sessions, users};
+use serde_json::{Map, Value, json};
+
+use super::input::{self, UpdateUser};
+use crate::error::{CoreError, CoreResult};
+use crate::{Actor, Core, RequestMeta, access, activity};
+
+impl Core {
+    /// Apply `update` to user `id`. `if_match` is the client's `If-Match` ETag, if any.
+    pub async fn update_user(&self, actor: &Actor, id: UserId, update: UpdateUser, if_match: Option<&str>, meta: &RequestMeta) -> CoreResult<User> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let current = access::visible_user(&mut tx, &actor.user, id).await?;
+        let is_self = current.id == actor.user.id;
+        if !is_self {
+            self.require_rights_over(&mut tx, actor, &current, "users.update").await?;
+        }
+        if update.status.is_some() && is_self {
+            return Err(CoreError::Forbidden("you cannot change your own status".into()));
+        }
+        if let Some(tag) = if_match {
+            if !etag_matches(tag, &current) {
+                return Err(CoreError::PreconditionFailed);
+            }
+        }
+        let (next, changes) = apply(&current, update)?;
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let next = User { updated_at: now, ..next };
+        users::update_profile(&mut tx, &next).await?;
+        if current.status != UserStatus::Suspended && next.status == UserStatus::Suspended {
+            sessions::revoke_all(&mut tx, next.id, Ts::new(now)).await?;
+        }
+        activity::record(&mut tx, now, next.id, Some(actor.user.id), actor.account_id, "user.updated", meta, Value::Object(changes)).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Changing a user as a whole needs `scope` in every account the user belongs to (API.md
+    /// §4); only platform admins change platform admins.
+    pub(crate) async fn require_rights_over(&self, exec: &mut impl roster_store::Exec, actor: &Actor, target: &User, scope: &str) -> CoreResult<()> {
+        if target.platform_admin && !actor.user.platform_admin {
+            return Err(CoreError::Forbidden("only platform admins can change a platform admin".into()));
+        }
+        let standing = access::standing(exec, &actor.user, target, scope).await?;
+        if !standing.all {
+            return Err(CoreError::Forbidden(format!("{scope} is needed in every account the user belongs to")));
+        }
+        Ok(())
+    }
+}
+
+/// The user's strong validator: it changes whenever `updated_at` does.
+pub fn etag(user: &User) -> String {
+    format!("\"{}-{}\"", user.id.as_uuid().simple(), Ts::new(user.updated_at).micros())
+}
+
+fn etag_matches(header: &str, user: &User) -> bool {
+    let current = etag(user);
+    header.split(',').map(str::trim).any(|tag| tag == "*" || tag == current || tag.strip_prefix("W/") == Some(current.as_str()))
+}
+
+/// The user after `update`, and `{field: {from, to}}` for each field that really changed.
+fn apply(current: &User, update: UpdateUser) -> CoreResult<(User, Map<String, Value>)> {
+    let mut errors = FieldErrors::new();
+    let mut next = current.clone();
+    if let Some(name) = update.name {
+        if let Some(name) = input::text(&mut errors, "name", name.as_deref(), true, input::NAME_MAX) {
+            next.name = name;
+        }
+    }
+    let optional_text = |errors: &mut FieldErrors, field: &str, value: Option<Option<String>>, max: usize, slot: &mut Option<String>| {
+        if let Some(value) = value {
+            *slot = input::text(errors, field, value.as_deref(), false, max);
+        }
+    };
+    optional_text(&mut errors, "first_name", update.first_name, input::SHORT_MAX, &mut next.first_name);
+    optional_text(&mut errors, "last_name", update.last_name, input::SHORT_MAX, &mut next.last_name);
+    optional_text(&mut errors, "title", update.title, input::SHORT_MAX, &mut next.title);
+    optional_text(&mut errors, "bio", update.bio, input::BIO_MAX, &mut next.bio);
+    if let Some(image) = update.image {
+        next.image = image.filter(|i| !i.trim().is_empty()).and_then(|i| input::image_url(&mut errors, &i));
+    }
+    match update.timezone {
+        Some(Some(tz)) => next.timezone = input::timezone(&mut errors, &tz).unwrap_or_default(),
+        Some(None) => errors.add("timezone", "required", "cannot be null"),
+        None => {}
+    }
+    match update.locale {
+        Some(Some(locale)) => next.locale = input::locale(&mut errors, &locale).unwrap_or_default(),
+        Some(None) => errors.add("locale", "required", "cannot be null"),
+        None => {}
+    }
+    match update.metadata {
+        Some(Some(metadata)) => next.metadata = input::metadata(&mut errors, &metadata).unwrap_or_default(),
+        Some(None) => next.metadata = json!({}),
+        None => {}
+    }
+    match update.status.as_ref().map(|s| s.as_deref()) {
+        Some(Some("active")) => next.status = UserStatus::Active,
+        Some(Some("suspended")) => next.status = UserStatus::Suspended,
+        Some(_) => errors.add("status", "invalid_status", "must be active or suspended"),
+        None => {}
+    }
+    if next.status != current.status && current.status == UserStatus::Invited {
+        errors.add("status", "invalid_transition", "an invited user becomes active by accepting the invitation");
+    }
+    errors.into_result().map_err(CoreError::Validation)?;
+
+    let mut changes = Map::new();
+    let mut diff = |field: &str, from: Value, to: Value| {
+        if from != to {
+            changes.insert(field.to_owned(), json!({"from": from, "to": to}));
+        }
+    };
+    diff("name", json!(current.name), json!(next.name));
+    diff("first_name", json!(current.first_name), json!(next.first_name));
+    diff("last_name", json!(current.last_name), json!(next.last_name));
+    diff("image", json!(current.image), json!(next.image));
+    diff("title", json!(current.title), json!(next.title));
+    diff("bio", json!(current.bio), json!(next.bio));
+    diff("timezone", json!(current.timezone), json!(next.timezone));
+    diff("locale", json!(current.locale), json!(next.locale));
+    diff("metadata", current.metadata.clone(), next.metadata.clone());
+    diff("status", json!(current.status.as_str()), json!(next.status.as_str()));
+    Ok((next, changes))
+}

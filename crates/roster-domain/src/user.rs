@@ -1,0 +1,82 @@
+//! The user and account types shared by every layer.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::ids::{AccountId, UserId};
+use crate::role::Role;
+use crate::scope::Scope;
+
+/// Lifecycle of a user. `invited` users have no password yet; `deleted` users are kept for audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserStatus {
+    Invited,
+    Active,
+    Suspended,
+    Deleted,
+}
+
+impl UserStatus {
+    pub const ALL: [UserStatus; 4] = [Self::Invited, Self::Active, Self::Suspended, Self::Deleted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invited => "invited",
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+}
+
+/// A user as stored. Secrets (the password hash) are deliberately not part of this type, so
+/// no code path can serialise one by accident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub email_verified: bool,
+    pub name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub image: Option<String>,
+    pub title: Option<String>,
+    pub bio: Option<String>,
+    pub timezone: String,
+    pub locale: String,
+    pub status: UserStatus,
+    pub metadata: serde_json::Value,
+    pub mfa_enabled: bool,
+    pub platform_admin: bool,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub last_login_at: Option<OffsetDateTime>,
+    pub deleted_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    pub parent_id: Option<AccountId>,
+    pub status: String,
+    pub seats_used: i64,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A user's own membership in one account (inherited memberships are computed, not stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Membership {
+    pub user_id: UserId,
+    pub account_id: AccountId,
+    pub role: Role,
+    pub grant: Vec<Scope>,
+    pub deny: Vec<Scope>,
+    pub created_at: OffsetDateTime,
+}

@@ -1,0 +1,179 @@
+//! Every error the API returns, rendered as RFC 9457 problem+json from ONE table of stable codes
+//! (API.md §1). Causes of 5xx are logged here and never sent.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use roster_core::CoreError;
+use roster_domain::FieldError;
+use serde::Serialize;
+
+/// The stable machine codes, each with its status and title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    BadRequest,
+    InvalidToken,
+    Unauthenticated,
+    InvalidCredentials,
+    Forbidden,
+    MfaRequired,
+    AccountSuspended,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    EmailTaken,
+    PhoneTaken,
+    LastOwner,
+    PrimaryEmail,
+    PreconditionFailed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    UnknownField,
+    IdempotencyKeyReused,
+    RateLimited,
+    TooManyAttempts,
+    Internal,
+    Unavailable,
+}
+
+impl Code {
+    /// The one table: code → (status, machine word, title).
+    pub fn describe(self) -> (StatusCode, &'static str, &'static str) {
+        use StatusCode as S;
+        match self {
+            Code::BadRequest => (S::BAD_REQUEST, "bad_request", "Bad request"),
+            Code::InvalidToken => (S::BAD_REQUEST, "invalid_token", "Invalid or expired token"),
+            Code::Unauthenticated => (S::UNAUTHORIZED, "unauthenticated", "Authentication required"),
+            Code::InvalidCredentials => (S::UNAUTHORIZED, "invalid_credentials", "Wrong email or password"),
+            Code::Forbidden => (S::FORBIDDEN, "forbidden", "Forbidden"),
+            Code::MfaRequired => (S::FORBIDDEN, "mfa_required", "A second factor is required"),
+            Code::AccountSuspended => (S::FORBIDDEN, "account_suspended", "The user is suspended"),
+            Code::NotFound => (S::NOT_FOUND, "not_found", "Not found"),
+            Code::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
+            Code::Conflict => (S::CONFLICT, "conflict", "Conflict"),
+            Code::EmailTaken => (S::CONFLICT, "email_taken", "The email address is already taken"),
+            Code::PhoneTaken => (S::CONFLICT, "phone_taken", "The phone number is already on this user"),
+            Code::LastOwner => (S::CONFLICT, "last_owner", "An account must keep at least one owner"),
+            Code::PrimaryEmail => (S::CONFLICT, "primary_email", "The primary email cannot be removed"),
+            Code::PreconditionFailed => (S::PRECONDITION_FAILED, "precondition_failed", "The resource has changed"),
+            Code::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large"),
+            Code::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type"),
+            Code::ValidationFailed => (S::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed"),
+            Code::UnknownField => (S::UNPROCESSABLE_ENTITY, "unknown_field", "Unknown field"),
+            Code::IdempotencyKeyReused => (S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency key reused with another request"),
+            Code::RateLimited => (S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests"),
+            Code::TooManyAttempts => (S::TOO_MANY_REQUESTS, "too_many_attempts", "Too many attempts"),
+            Code::Internal => (S::INTERNAL_SERVER_ERROR, "internal", "Internal server error"),
+            Code::Unavailable => (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
+        }
+    }
+}
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: Code,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+}
+
+/// The problem+json body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine word, e.g. `email_taken`.
+    pub code: String,
+    /// Field problems (validation errors only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<FieldProblem>)]
+    pub errors: Vec<FieldError>,
+}
+
+/// One field problem: `field` is a dotted path such as `password` or `notifications.email.product`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: Code, detail: impl Into<String>) -> Self {
+        Self { code, detail: detail.into(), errors: Vec::new() }
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let unknown = !errors.is_empty() && errors.iter().all(|e| e.code == "unknown_field");
+        let code = if unknown { Code::UnknownField } else { Code::ValidationFailed };
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!("{} fields are invalid", many.len()),
+        };
+        Self { code, detail, errors }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(Code::NotFound, "no such resource")
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(err: CoreError) -> Self {
+        match err {
+            CoreError::Validation(errors) => ApiError::validation(errors),
+            CoreError::BadRequest(detail) => ApiError::new(Code::BadRequest, detail),
+            CoreError::InvalidToken => ApiError::new(Code::InvalidToken, "the token is invalid, used or expired"),
+            CoreError::Unauthenticated => ApiError::new(Code::Unauthenticated, "a valid bearer token is required"),
+            CoreError::InvalidCredentials => ApiError::new(Code::InvalidCredentials, "wrong email or password"),
+            CoreError::Forbidden(detail) => ApiError::new(Code::Forbidden, detail),
+            CoreError::AccountSuspended => ApiError::new(Code::AccountSuspended, "the user is suspended"),
+            CoreError::NotFound => ApiError::not_found(),
+            CoreError::Conflict(detail) => ApiError::new(Code::Conflict, detail),
+            CoreError::EmailTaken => ApiError::new(Code::EmailTaken, "another user has this email address"),
+            CoreError::LastOwner => ApiError::new(Code::LastOwner, "the user is the last owner of an account; transfer it first"),
+            CoreError::PreconditionFailed => ApiError::new(Code::PreconditionFailed, "the resource changed since it was read (If-Match)"),
+            CoreError::IdempotencyKeyReused => ApiError::new(Code::IdempotencyKeyReused, "this Idempotency-Key was used with a different request"),
+            CoreError::Unavailable(detail) => ApiError::new(Code::Unavailable, detail),
+            CoreError::Store(cause) if cause.is_unavailable() => {
+                tracing::warn!(error = %cause, "database unavailable");
+                ApiError::new(Code::Unavailable, "the database is not answering; retry shortly")
+            }
+            CoreError::Store(cause) => internal(&cause),
+            CoreError::Internal(cause) => internal(&cause),
+        }
+    }
+}
+
+fn internal(cause: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(error = %cause, "internal error");
+    ApiError::new(Code::Internal, "something went wrong on our side")
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, word, title) = self.code.describe();
+        let problem = Problem {
+            kind: format!("https://roster.dev/problems/{word}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: self.detail,
+            code: word.to_owned(),
+            errors: self.errors,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if self.code == Code::Unauthenticated {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,122 @@
+//! `Json<T>`: axum's JSON extractor, speaking problem+json: 415 without a JSON content type,
+//! 413 over the body limit, 400 for malformed JSON, 422 for wrong types or unknown fields.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, header};
+use roster_domain::FieldError;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, Code};
+
+pub struct Json<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::new(Code::UnsupportedMediaType, "send the body as Content-Type: application/json"));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(Code::PayloadTooLarge, "the body must be at most 1 MiB")
+            } else {
+                ApiError::new(Code::BadRequest, "the body could not be read")
+            }
+        })?;
+        parse(&bytes).map(Json)
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Deserialize `bytes`, naming the field at fault.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => ApiError::validation(vec![field_error(&path, &inner.to_string())]),
+            _ => ApiError::new(Code::BadRequest, format!("the body is not valid JSON: {inner}")),
+        }
+    })?;
+    de.end().map_err(|e| ApiError::new(Code::BadRequest, format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// Turn a serde message into a field problem. serde's wording is stable: "unknown field `x`,
+/// expected …", "missing field `x`", "invalid type: …".
+pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    let named = |prefix: &str| {
+        message.strip_prefix(prefix).and_then(|rest| rest.split('`').next()).map(|name| join(path, name))
+    };
+    if let Some(field) = named("unknown field `") {
+        return FieldError::new(field, "unknown_field", "is not a field of this request");
+    }
+    if let Some(field) = named("missing field `") {
+        return FieldError::new(field, "required", "is required");
+    }
+    let field = if path == "." { String::new() } else { path.to_owned() };
+    FieldError::new(field, "invalid_type", message.to_owned())
+}
+
+/// serde_path_to_error's path may or may not already end with the named field.
+fn join(path: &str, name: &str) -> String {
+    if path == "." || path.is_empty() {
+        name.to_owned()
+    } else if path == name || path.ends_with(&format!(".{name}")) {
+        path.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        age: Option<u8>,
+    }
+
+    #[test]
+    fn malformed_json_is_bad_request() {
+        assert_eq!(parse::<Body>(b"{\"name\":").unwrap_err().code, Code::BadRequest);
+        assert_eq!(parse::<Body>(b"{\"name\":\"a\"} trailing").unwrap_err().code, Code::BadRequest);
+    }
+
+    #[test]
+    fn unknown_field_is_named() {
+        let err = parse::<Body>(br#"{"name":"a","admin":true}"#).unwrap_err();
+        assert_eq!(err.code, Code::UnknownField);
+        assert_eq!(err.errors[0].field, "admin");
+    }
+
+    #[test]
+    fn wrong_type_names_the_field() {
+        let err = parse::<Body>(br#"{"name":"a","age":"old"}"#).unwrap_err();
+        assert_eq!(err.code, Code::ValidationFailed);
+        assert_eq!(err.errors[0].field, "age");
+        assert_eq!(err.errors[0].code, "invalid_type");
+    }
+
+    #[test]
+    fn missing_field_is_required() {
+        let err = parse::<Body>(br#"{}"#).unwrap_err();
+        assert_eq!(err.errors[0].field, "name");
+        assert_eq!(err.errors[0].code, "required");
+    }
+}

@@ -1,0 +1,72 @@
+//! Roster's HTTP layer: routes, extractors, problem+json errors, OpenAPI. Handlers extract and
+//! validate input, call ONE service method of [`roster_core::Core`], and map the result.
+
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod views;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Request;
+use axum::response::IntoResponse;
+use metrics_exporter_prometheus::PrometheusHandle;
+use roster_core::Core;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::LatencyUnit;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+use crate::error::{ApiError, Code};
+use crate::middleware::request_id::{MakeId, REQUEST_ID, acceptable};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Core,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub metrics: PrometheusHandle,
+}
+
+/// Bodies above 1 MiB are refused with 413 (API.md §1).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The whole API as one router.
+pub fn router(state: AppState) -> Router {
+    let (api, spec) = openapi::api_router().split_for_parts();
+    let api = api
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency::idempotency))
+        .layer(axum::middleware::from_fn(middleware::metrics::track))
+        .fallback(|| async { ApiError::new(Code::NotFound, "no such route") })
+        .method_not_allowed_fallback(|| async { ApiError::new(Code::MethodNotAllowed, "this route does not take that method") })
+        .with_state(state);
+    api.merge(openapi::docs(spec))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a request handler panicked");
+            ApiError::new(Code::Internal, "something went wrong on our side").into_response()
+        }))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+        }).on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))
+        .layer(axum::middleware::from_fn(drop_unacceptable_request_id))
+}
+
+/// Refuse to echo request ids that could forge log lines; a fresh one is generated instead.
+async fn drop_unacceptable_request_id(mut request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    if request.headers().get(&REQUEST_ID).is_some_and(|v| !acceptable(v)) {
+        request.headers_mut().remove(&REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+/// How often the Prometheus exporter drains its histograms (it has no listener of its own).
+pub const METRICS_UPKEEP: Duration = Duration::from_secs(5);

@@ -1,0 +1,5 @@
+//! Layers every request passes through.
+
+pub mod idempotency;
+pub mod metrics;
+pub mod request_id;

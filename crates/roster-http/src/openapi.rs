@@ -1,0 +1,43 @@
+//! The OpenAPI document, generated from the handlers' annotations, and the bundled docs UI
+//! (served from the binary, so `/docs` works with no network).
+
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::AppState;
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Roster", description = "Self-hosted user management: users, accounts, roles, sessions.\n\nErrors are `application/problem+json` with a stable `code`. Lists are `{data, next_cursor, total?}` with opaque cursors. Every POST accepts `Idempotency-Key`."),
+    modifiers(&BearerAuth),
+    tags((name = "users"), (name = "auth"), (name = "accounts"), (name = "operations"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("opaque").build()),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::users::router())
+        .merge(routes::auth::router())
+        .merge(routes::accounts::router())
+        .merge(routes::health::router())
+}
+
+pub fn docs(spec: utoipa::openapi::OpenApi) -> axum::Router {
+    SwaggerUi::new("/docs").url("/openapi.json", spec).into()
+}

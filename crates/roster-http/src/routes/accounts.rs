@@ -1,0 +1,31 @@
+//! `/v1/accounts` (minimal until the accounts issue): the caller's accounts and one account.
+
+use axum::extract::State;
+use roster_domain::AccountId;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, Id};
+use crate::views::{AccountView, Page};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_accounts)).routes(routes!(get_account))
+}
+
+/// The accounts the caller belongs to, directly or by inheritance.
+#[utoipa::path(get, path = "/v1/accounts", tag = "accounts",
+    responses((status = 200, body = Page<AccountView>), (status = 401, body = Problem)))]
+async fn list_accounts(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<axum::Json<Page<AccountView>>> {
+    let accounts = state.core.list_accounts(&actor).await?;
+    Ok(axum::Json(Page { data: accounts.iter().map(AccountView::from).collect(), next_cursor: None, total: None }))
+}
+
+/// One account (`accounts.read` there).
+#[utoipa::path(get, path = "/v1/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path)),
+    responses((status = 200, body = AccountView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_account(State(state): State<AppState>, Auth(actor): Auth, Id(id): Id<AccountId>) -> ApiResult<axum::Json<AccountView>> {
+    let account = state.core.get_account(&actor, id).await?;
+    Ok(axum::Json(AccountView::from(&account)))
+}

@@ -1,0 +1,61 @@
+//! `/v1/auth`: sign-in and sign-out.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use roster_domain::AccountId;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, Json, Meta};
+use crate::views::{UserView, rfc3339};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    email: String,
+    password: String,
+    /// The session's active account (default: the user's first account).
+    account_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct LoginResponse {
+    /// Opaque bearer token; shown only here.
+    token: String,
+    token_type: &'static str,
+    expires_at: String,
+    session_id: Uuid,
+    user: UserView,
+}
+
+/// Sign in with email and password. Unknown email and wrong password give the same 401.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials", body = Problem),
+        (status = 403, description = "account_suspended", body = Problem), (status = 422, body = Problem)))]
+async fn login(State(state): State<AppState>, Meta(meta): Meta, Json(body): Json<LoginRequest>) -> ApiResult<axum::Json<LoginResponse>> {
+    let account = body.account_id.map(AccountId::from_uuid);
+    let done = state.core.login(&body.email, &body.password, account, &meta).await?;
+    Ok(axum::Json(LoginResponse {
+        token: done.token,
+        token_type: "Bearer",
+        expires_at: rfc3339(done.expires_at),
+        session_id: done.session_id.as_uuid(),
+        user: UserView::from(&done.user),
+    }))
+}
+
+/// Revoke the current session.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = Problem)))]
+async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<StatusCode> {
+    state.core.logout(&actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

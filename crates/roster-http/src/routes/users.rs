@@ -1,0 +1,248 @@
+//! `/v1/users`: handlers extract, call one service method, and map the result.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use roster_core::users::{CreateUser, Paging, SearchUsers, UpdateUser, UserFilters, etag};
+use roster_domain::UserId;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, Id, Json, MaybeAuth, Meta, Query};
+use crate::views::{Page, UserView, rfc3339};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_user, list_users))
+        .routes(routes!(search_users))
+        .routes(routes!(profile))
+        .routes(routes!(get_user, update_user, delete_user))
+        .routes(routes!(user_activity))
+}
+
+/// Create a user: open sign-up (a new account, the user its owner), creation by a member with
+/// `users.create`, or an invitation (no password).
+#[utoipa::path(post, path = "/v1/users", tag = "users", request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = UserView, headers(("Location" = String))),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "email_taken", body = Problem), (status = 422, body = Problem)))]
+async fn create_user(State(state): State<AppState>, MaybeAuth(actor): MaybeAuth, Meta(meta): Meta, Json(body): Json<CreateUser>) -> ApiResult<Response> {
+    let user = state.core.create_user(actor.as_ref(), body, &meta).await?;
+    let location = format!("/v1/users/{}", user.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(UserView::from(&user))).into_response())
+}
+
+/// Query of `GET /v1/users`: the filters plus sorting and paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ListQuery {
+    /// Another account than the active one (platform admins may omit both for everyone).
+    account_id: Option<Uuid>,
+    /// `invited`, `active`, `suspended` or `deleted`.
+    status: Option<String>,
+    /// `viewer`, `member`, `admin` or `owner`.
+    role: Option<String>,
+    /// Case-insensitive substring of the name or email.
+    q: Option<String>,
+    email_verified: Option<bool>,
+    /// RFC 3339.
+    created_after: Option<String>,
+    /// RFC 3339.
+    created_before: Option<String>,
+    /// `name`, `email`, `created_at` or `last_login_at`; `-` in front for descending.
+    sort: Option<String>,
+    /// 1–100, default 20.
+    limit: Option<u32>,
+    cursor: Option<String>,
+    include_total: Option<bool>,
+}
+
+/// List the members of the active account (or `account_id`), filtered, sorted, paginated.
+#[utoipa::path(get, path = "/v1/users", tag = "users", params(ListQuery),
+    responses((status = 200, body = Page<UserView>), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn list_users(State(state): State<AppState>, Auth(actor): Auth, Query(q): Query<ListQuery>) -> ApiResult<axum::Json<Page<UserView>>> {
+    let filters = UserFilters {
+        account_id: q.account_id,
+        status: q.status,
+        role: q.role,
+        q: q.q,
+        email_verified: q.email_verified,
+        created_after: q.created_after,
+        created_before: q.created_before,
+    };
+    let paging = Paging { sort: q.sort, limit: q.limit, cursor: q.cursor, include_total: q.include_total.unwrap_or(false) };
+    let list = state.core.list_users(&actor, filters, paging).await?;
+    Ok(axum::Json(page(list)))
+}
+
+fn page(list: roster_core::users::UserList) -> Page<UserView> {
+    Page { data: list.users.iter().map(UserView::from).collect(), next_cursor: list.next_cursor, total: list.total }
+}
+
+/// Search users by name, email (and later phone numbers), with the list's filters.
+#[utoipa::path(post, path = "/v1/users/search", tag = "users", request_body = SearchUsers,
+    responses((status = 200, body = Page<UserView>), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn search_users(State(state): State<AppState>, Auth(actor): Auth, Json(body): Json<SearchUsers>) -> ApiResult<axum::Json<Page<UserView>>> {
+    let list = state.core.search_users(&actor, body).await?;
+    Ok(axum::Json(page(list)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct ProfileAccountView {
+    account_id: Uuid,
+    name: String,
+    role: String,
+    effective: Vec<String>,
+}
+
+/// The caller's user, accounts and preferences.
+#[derive(Debug, Serialize, ToSchema)]
+struct ProfileView {
+    #[serde(flatten)]
+    user: UserView,
+    active_account_id: Option<Uuid>,
+    accounts: Vec<ProfileAccountView>,
+    #[schema(value_type = Object)]
+    preferences: serde_json::Value,
+}
+
+/// The signed-in caller's profile.
+#[utoipa::path(get, path = "/v1/users/profile", tag = "users",
+    responses((status = 200, body = ProfileView), (status = 401, body = Problem)))]
+async fn profile(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<axum::Json<ProfileView>> {
+    let profile = state.core.profile(&actor).await?;
+    Ok(axum::Json(ProfileView {
+        user: UserView::from(&profile.user),
+        active_account_id: profile.active_account_id.map(|a| a.as_uuid()),
+        accounts: profile
+            .accounts
+            .into_iter()
+            .map(|a| ProfileAccountView { account_id: a.account_id.as_uuid(), name: a.name, role: a.role.as_str().to_owned(), effective: a.effective })
+            .collect(),
+        preferences: profile.preferences,
+    }))
+}
+
+fn with_etag(user: &roster_domain::user::User) -> Response {
+    let tag = etag(user);
+    let mut response = axum::Json(UserView::from(user)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// One user (self, `users.read` in one of its accounts, or platform admin); 404 otherwise.
+#[utoipa::path(get, path = "/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
+    responses((status = 200, body = UserView, headers(("ETag" = String))), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn get_user(State(state): State<AppState>, Auth(actor): Auth, Id(id): Id<UserId>) -> ApiResult<Response> {
+    let user = state.core.get_user(&actor, id).await?;
+    Ok(with_etag(&user))
+}
+
+/// Partial update; `If-Match` honoured (412 on mismatch). Status changes are for others only.
+#[utoipa::path(put, path = "/v1/users/{id}", tag = "users", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    request_body = UpdateUser,
+    responses((status = 200, body = UserView, headers(("ETag" = String))), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+async fn update_user(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Id(id): Id<UserId>,
+    Meta(meta): Meta,
+    headers: HeaderMap,
+    Json(body): Json<UpdateUser>,
+) -> ApiResult<Response> {
+    let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
+    let user = state.core.update_user(&actor, id, body, if_match, &meta).await?;
+    Ok(with_etag(&user))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct DeleteQuery {
+    /// Accounts the user solely owns pass to this user.
+    transfer_to: Option<Uuid>,
+    /// Also erase personal data (self or platform admin).
+    purge: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct DeletedView {
+    id: Uuid,
+    status: &'static str,
+    deleted_at: String,
+    transferred_to: Option<Uuid>,
+}
+
+/// Delete a user: status `deleted`, sessions revoked, email freed; the record stays for audit.
+#[utoipa::path(delete, path = "/v1/users/{id}", tag = "users", params(("id" = Uuid, Path), DeleteQuery),
+    responses((status = 200, body = DeletedView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, description = "last_owner", body = Problem), (status = 422, body = Problem)))]
+async fn delete_user(State(state): State<AppState>, Auth(actor): Auth, Id(id): Id<UserId>, Meta(meta): Meta, Query(q): Query<DeleteQuery>) -> ApiResult<axum::Json<DeletedView>> {
+    let deletion = state.core.delete_user(&actor, id, q.transfer_to.map(UserId::from_uuid), q.purge.unwrap_or(false), &meta).await?;
+    Ok(axum::Json(DeletedView {
+        id: deletion.id.as_uuid(),
+        status: "deleted",
+        deleted_at: rfc3339(deletion.deleted_at),
+        transferred_to: deletion.transferred_to.map(|u| u.as_uuid()),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct PageQuery {
+    /// 1–100, default 20.
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct ActivityView {
+    id: Uuid,
+    at: String,
+    actor_id: Option<Uuid>,
+    action: String,
+    account_id: Option<Uuid>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    #[schema(value_type = Object)]
+    changes: serde_json::Value,
+}
+
+/// The user's audit trail, newest first.
+#[utoipa::path(get, path = "/v1/users/{id}/activity", tag = "users", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = Page<ActivityView>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn user_activity(State(state): State<AppState>, Auth(actor): Auth, Id(id): Id<UserId>, Query(q): Query<PageQuery>) -> ApiResult<axum::Json<Page<ActivityView>>> {
+    let limit = crate::routes::limit(q.limit)?;
+    let page = state.core.user_activity(&actor, id, limit, q.cursor.as_deref()).await?;
+    Ok(axum::Json(Page {
+        data: page
+            .entries
+            .into_iter()
+            .map(|a| ActivityView {
+                id: a.id,
+                at: rfc3339(a.at),
+                actor_id: a.actor_id.map(|u| u.as_uuid()),
+                action: a.action,
+                account_id: a.account_id.map(|u| u.as_uuid()),
+                ip: a.ip,
+                user_agent: a.user_agent,
+                changes: a.changes,
+            })
+            .collect(),
+        next_cursor: page.next_cursor,
+        total: None,
+    }))
+}

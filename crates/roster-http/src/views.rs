@@ -1,0 +1,120 @@
+//! Response bodies: how domain values are shown to clients. Nothing secret is ever a field here.
+
+use roster_domain::user::{Account, User};
+use serde::Serialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// RFC 3339 in UTC.
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailView {
+    pub address: String,
+    pub verified: bool,
+    pub primary: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhoneView {
+    pub id: Uuid,
+    /// E.164.
+    pub number: String,
+    pub label: String,
+    pub verified: bool,
+    pub primary: bool,
+}
+
+/// A user (API.md §3).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    pub email_verified: bool,
+    pub emails: Vec<EmailView>,
+    pub name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub image: Option<String>,
+    pub title: Option<String>,
+    pub bio: Option<String>,
+    pub timezone: String,
+    pub locale: String,
+    /// `invited`, `active`, `suspended` or `deleted`.
+    pub status: String,
+    pub phones: Vec<PhoneView>,
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Value,
+    pub mfa_enabled: bool,
+    pub platform_admin: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_login_at: Option<String>,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.as_uuid(),
+            email: u.email.clone(),
+            email_verified: u.email_verified,
+            emails: vec![EmailView { address: u.email.clone(), verified: u.email_verified, primary: true }],
+            name: u.name.clone(),
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            image: u.image.clone(),
+            title: u.title.clone(),
+            bio: u.bio.clone(),
+            timezone: u.timezone.clone(),
+            locale: u.locale.clone(),
+            status: u.status.as_str().to_owned(),
+            phones: Vec::new(),
+            metadata: u.metadata.clone(),
+            mfa_enabled: u.mfa_enabled,
+            platform_admin: u.platform_admin,
+            created_at: rfc3339(u.created_at),
+            updated_at: rfc3339(u.updated_at),
+            last_login_at: u.last_login_at.map(rfc3339),
+        }
+    }
+}
+
+/// An account (tenant); sub-accounts have a `parent_id`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: Uuid,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub status: String,
+    pub seats_used: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&Account> for AccountView {
+    fn from(a: &Account) -> Self {
+        Self {
+            id: a.id.as_uuid(),
+            name: a.name.clone(),
+            parent_id: a.parent_id.map(|p| p.as_uuid()),
+            status: a.status.clone(),
+            seats_used: a.seats_used,
+            created_at: rfc3339(a.created_at),
+            updated_at: rfc3339(a.updated_at),
+        }
+    }
+}
+
+/// A page of a list: `next_cursor` is null on the last page; `total` only with `include_total=true`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+}

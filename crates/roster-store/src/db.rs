@@ -1,0 +1,209 @@
+//! The database handle: one enum over the two engines Roster runs on.
+//!
+//! Every query is written once and compiled once per engine by the [`on_conn!`] macro, which
+//! matches a connection and runs the same body with the engine's concrete connection type.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+use crate::error::StoreError;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A pool of connections to SQLite or PostgreSQL.
+///
+/// SQLite allows one writer at a time. Rather than letting concurrent writers collide and spin in
+/// SQLite's busy handler, writes go through a pool of exactly one connection, so they queue in
+/// Rust (fairly, without "database is locked"), while reads use their own pool and never wait
+/// for writers thanks to WAL.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// A connection taken from the pool, for reads outside a transaction.
+pub enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+/// A write transaction. Dropping it without [`Tx::commit`] rolls everything back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A borrowed connection of either engine: what every store function runs its SQL on.
+pub enum ConnRef<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+/// Anything store functions can run SQL on: a pooled connection or an open transaction.
+pub trait Exec: Send {
+    fn conn(&mut self) -> ConnRef<'_>;
+}
+
+impl Exec for Conn {
+    fn conn(&mut self) -> ConnRef<'_> {
+        match self {
+            Conn::Sqlite(c) => ConnRef::Sqlite(c),
+            Conn::Postgres(c) => ConnRef::Postgres(c),
+        }
+    }
+}
+
+impl Exec for Tx {
+    fn conn(&mut self) -> ConnRef<'_> {
+        match self {
+            Tx::Sqlite(t) => ConnRef::Sqlite(t),
+            Tx::Postgres(t) => ConnRef::Postgres(t),
+        }
+    }
+}
+
+/// Run `$body` with `$c` bound to the concrete connection of whichever engine `$exec` uses.
+/// The body is compiled once per engine, so one SQL text serves both.
+#[macro_export]
+macro_rules! on_conn {
+    ($exec:expr, |$c:ident| $body:expr) => {
+        match $crate::db::Exec::conn($exec) {
+            $crate::db::ConnRef::Sqlite($c) => $body,
+            $crate::db::ConnRef::Postgres($c) => $body,
+        }
+    };
+}
+
+/// Pick the SQL text for the engine behind `$exec` where the dialects differ, then run `$body`.
+#[macro_export]
+macro_rules! on_conn_sql {
+    ($exec:expr, sqlite: $lite:expr, postgres: $pg:expr, |$c:ident, $sql:ident| $body:expr) => {
+        match $crate::db::Exec::conn($exec) {
+            $crate::db::ConnRef::Sqlite($c) => {
+                let $sql = $lite;
+                $body
+            }
+            $crate::db::ConnRef::Postgres($c) => {
+                let $sql = $pg;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Open the database named by `url` (`sqlite://PATH` or `postgres://…`), creating a SQLite
+    /// file if it is missing. Migrations are not run here; see [`Db::migrate`].
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(32)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a committed transaction survives a power cut (API.md §9).
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options.clone())
+                .await?;
+            let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2).max(4) as u32;
+            let read = SqlitePoolOptions::new()
+                .max_connections(readers)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.read_only(false))
+                .await?;
+            Ok(Db::Sqlite { read, write })
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Db::Sqlite { .. } => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Apply pending migrations. On PostgreSQL the migrator holds an advisory lock, so several
+    /// instances starting at once are safe.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A connection for reads.
+    pub async fn conn(&self) -> Result<Conn, StoreError> {
+        Ok(match self {
+            Db::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
+            Db::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, which takes the write
+    /// lock up front: a deferred transaction that upgrades later fails with SQLITE_BUSY
+    /// instead of waiting.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        on_conn!(&mut conn, |c| sqlx::query("SELECT 1").execute(c).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,69 @@
+//! The jobs outbox. This issue records jobs in the same transaction as the change that causes
+//! them; the queue manager claims and runs them.
+
+use sqlx::types::Json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::Exec;
+use crate::error::StoreResult;
+use crate::on_conn;
+use crate::ts::Ts;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub id: Uuid,
+    pub queue: &'static str,
+    pub kind: &'static str,
+    pub payload: serde_json::Value,
+    pub max_attempts: i32,
+    pub run_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct JobRecord {
+    pub id: Uuid,
+    pub queue: String,
+    pub kind: String,
+    pub payload: Json<serde_json::Value>,
+    pub status: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub last_error: Option<String>,
+}
+
+pub async fn enqueue(exec: &mut impl Exec, job: &NewJob) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query(
+            "INSERT INTO jobs (id, queue, kind, payload, status, attempts, max_attempts, run_at, \
+             locked_by, locked_until, last_error, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, NULL, NULL, NULL, $7, $7)",
+        )
+        .bind(job.id)
+        .bind(job.queue)
+        .bind(job.kind)
+        .bind(Json(&job.payload))
+        .bind(job.max_attempts)
+        .bind(Ts::new(job.run_at))
+        .bind(Ts::new(job.created_at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Jobs whose payload names `user_id` (newest first), for tests and the admin view.
+pub async fn for_user(exec: &mut impl Exec, user_id: Uuid) -> StoreResult<Vec<JobRecord>> {
+    let rows: Vec<JobRecord> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "SELECT id, queue, kind, payload, status, attempts, max_attempts, last_error FROM jobs \
+             WHERE payload ->> 'user_id' = $1 ORDER BY id DESC",
+        )
+        .bind(user_id.to_string())
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows)
+}

@@ -1,0 +1,22 @@
+//! Roster's storage: plain async functions over one SQL text per query, compiled for both
+//! SQLite and PostgreSQL (see [`db`]). Services own transactions; this crate owns SQL.
+
+pub mod db;
+pub mod error;
+pub mod ts;
+
+pub mod accounts;
+pub mod activities;
+pub mod idempotency;
+pub mod jobs;
+pub mod memberships;
+pub mod preferences;
+pub mod secrets;
+pub mod sessions;
+pub mod tokens;
+pub mod user_list;
+pub mod users;
+
+pub use db::{Conn, Db, Engine, Exec, Tx};
+pub use error::{StoreError, StoreResult};
+pub use ts::Ts;

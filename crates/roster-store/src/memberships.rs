@@ -1,0 +1,139 @@
+//! Memberships: a user's role and scope overrides in one account.
+
+use roster_domain::role::Role;
+use roster_domain::scope::Scope;
+use roster_domain::user::Membership;
+use roster_domain::{AccountId, UserId};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::db::Exec;
+use crate::error::{StoreError, StoreResult};
+use crate::on_conn;
+use crate::ts::Ts;
+
+#[derive(sqlx::FromRow)]
+struct MembershipRow {
+    user_id: Uuid,
+    account_id: Uuid,
+    role: String,
+    grants: Json<Vec<String>>,
+    denies: Json<Vec<String>>,
+    created_at: Ts,
+}
+
+impl TryFrom<MembershipRow> for Membership {
+    type Error = StoreError;
+
+    fn try_from(row: MembershipRow) -> Result<Self, Self::Error> {
+        let role = Role::parse(&row.role).ok_or_else(|| StoreError::Corrupt(format!("role {:?}", row.role)))?;
+        let scopes = |list: Vec<String>| {
+            list.iter()
+                .map(|s| Scope::parse(s).map_err(|_| StoreError::Corrupt(format!("scope {s:?}"))))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(Membership {
+            user_id: UserId::from_uuid(row.user_id),
+            account_id: AccountId::from_uuid(row.account_id),
+            role,
+            grant: scopes(row.grants.0)?,
+            deny: scopes(row.denies.0)?,
+            created_at: row.created_at.get(),
+        })
+    }
+}
+
+fn names(scopes: &[Scope]) -> Vec<String> {
+    scopes.iter().map(|s| s.as_str().to_owned()).collect()
+}
+
+/// Add a membership; an existing one for the same pair → `Conflict("membership")`.
+pub async fn insert(exec: &mut impl Exec, m: &Membership) -> StoreResult<()> {
+    let result = on_conn!(exec, |c| {
+        sqlx::query(
+            "INSERT INTO memberships (user_id, account_id, role, grants, denies, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(m.user_id.as_uuid())
+        .bind(m.account_id.as_uuid())
+        .bind(m.role.as_str())
+        .bind(Json(names(&m.grant)))
+        .bind(Json(names(&m.deny)))
+        .bind(Ts::new(m.created_at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    });
+    result.map_err(|e| StoreError::unique(e, "memberships_pkey", "memberships.user_id", "membership"))?;
+    Ok(())
+}
+
+pub async fn set_role(exec: &mut impl Exec, user: UserId, account: AccountId, role: Role) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE memberships SET role = $3 WHERE user_id = $1 AND account_id = $2")
+            .bind(user.as_uuid())
+            .bind(account.as_uuid())
+            .bind(role.as_str())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// The user's own memberships, with each account's name, oldest first.
+pub async fn of_user(exec: &mut impl Exec, user: UserId) -> StoreResult<Vec<(Membership, String)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        m: MembershipRow,
+        account_name: String,
+    }
+    let rows: Vec<Row> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "SELECT m.user_id, m.account_id, m.role, m.grants, m.denies, m.created_at, \
+             a.name AS account_name FROM memberships m JOIN accounts a ON a.id = m.account_id \
+             WHERE m.user_id = $1 AND a.status <> 'deleted' ORDER BY m.created_at, m.account_id",
+        )
+        .bind(user.as_uuid())
+        .fetch_all(c)
+        .await
+    })?;
+    rows.into_iter().map(|r| Ok((Membership::try_from(r.m)?, r.account_name))).collect()
+}
+
+/// The membership that governs `user` in `account`: its own there, or else the nearest one on
+/// the way up the account tree. Returns it with the account it is held in.
+pub async fn governing(exec: &mut impl Exec, user: UserId, account: AccountId) -> StoreResult<Option<Membership>> {
+    let row: Option<MembershipRow> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "WITH RECURSIVE up (id, parent_id, depth) AS ( \
+                 SELECT id, parent_id, 0 FROM accounts WHERE id = $2 AND status <> 'deleted' \
+                 UNION ALL SELECT a.id, a.parent_id, up.depth + 1 FROM accounts a \
+                 JOIN up ON a.id = up.parent_id WHERE up.depth < 32) \
+             SELECT m.user_id, m.account_id, m.role, m.grants, m.denies, m.created_at \
+             FROM memberships m JOIN up ON m.account_id = up.id WHERE m.user_id = $1 \
+             ORDER BY up.depth LIMIT 1",
+        )
+        .bind(user.as_uuid())
+        .bind(account.as_uuid())
+        .fetch_optional(c)
+        .await
+    })?;
+    row.map(Membership::try_from).transpose()
+}
+
+/// Live owners of an account other than `except`.
+pub async fn other_owners(exec: &mut impl Exec, account: AccountId, except: UserId) -> StoreResult<i64> {
+    let n: i64 = on_conn!(exec, |c| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.account_id = $1 AND m.role = 'owner' AND m.user_id <> $2 AND u.status <> 'deleted'",
+        )
+        .bind(account.as_uuid())
+        .bind(except.as_uuid())
+        .fetch_one(c)
+        .await
+    })?;
+    Ok(n)
+}

@@ -1,0 +1,126 @@
+//! Sessions: one row per bearer token, looked up by the token's hash on every request.
+
+use roster_domain::user::User;
+use roster_domain::{AccountId, SessionId, UserId};
+use uuid::Uuid;
+
+use crate::db::Exec;
+use crate::error::StoreResult;
+use crate::on_conn;
+use crate::ts::Ts;
+use crate::users::{USER_COLUMNS, UserRow};
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub token_hash: Vec<u8>,
+    pub active_account_id: Option<AccountId>,
+    pub created_at: Ts,
+    pub expires_at: Ts,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A live session with its user, as the authentication extractor needs it.
+#[derive(Debug, Clone)]
+pub struct SessionWithUser {
+    pub id: SessionId,
+    pub active_account_id: Option<AccountId>,
+    pub last_seen_at: Ts,
+    pub expires_at: Ts,
+    pub user: User,
+}
+
+pub async fn insert(exec: &mut impl Exec, s: &NewSession) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, token_hash, active_account_id, created_at, \
+             last_seen_at, expires_at, ip, user_agent, revoked_at) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, NULL)",
+        )
+        .bind(s.id.as_uuid())
+        .bind(s.user_id.as_uuid())
+        .bind(&s.token_hash)
+        .bind(s.active_account_id.map(|a| a.as_uuid()))
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .bind(&s.ip)
+        .bind(&s.user_agent)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// The unrevoked session whose token hashes to `token_hash`, with its user. Expiry is checked
+/// by the caller, which owns the clock and the idle rule.
+pub async fn find_by_token(exec: &mut impl Exec, token_hash: &[u8]) -> StoreResult<Option<SessionWithUser>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        session_id: Uuid,
+        active_account_id: Option<Uuid>,
+        last_seen_at: Ts,
+        expires_at: Ts,
+        #[sqlx(flatten)]
+        user: UserRow,
+    }
+    let row: Option<Row> = on_conn!(exec, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT s.id AS session_id, s.active_account_id, s.last_seen_at, s.expires_at, {USER_COLUMNS} \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL"
+        )))
+        .bind(token_hash)
+        .fetch_optional(c)
+        .await
+    })?;
+    row.map(|r| {
+        Ok(SessionWithUser {
+            id: SessionId::from_uuid(r.session_id),
+            active_account_id: r.active_account_id.map(AccountId::from_uuid),
+            last_seen_at: r.last_seen_at,
+            expires_at: r.expires_at,
+            user: User::try_from(r.user)?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn touch(exec: &mut impl Exec, id: SessionId, at: Ts) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn revoke(exec: &mut impl Exec, id: SessionId, at: Ts) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id.as_uuid())
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Revoke every live session of a user (suspension, deletion, password change).
+pub async fn revoke_all(exec: &mut impl Exec, user: UserId, at: Ts) -> StoreResult<u64> {
+    let done = on_conn!(exec, |c| {
+        sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(user.as_uuid())
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(done)
+}

@@ -1,0 +1,85 @@
+//! Single-use, purpose-bound tokens. Only the SHA-256 of a token is stored.
+
+use roster_domain::UserId;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::db::Exec;
+use crate::error::StoreResult;
+use crate::on_conn;
+use crate::ts::Ts;
+
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub id: Uuid,
+    pub user_id: UserId,
+    pub purpose: &'static str,
+    pub token_hash: Vec<u8>,
+    pub data: serde_json::Value,
+    pub created_at: Ts,
+    pub expires_at: Ts,
+}
+
+/// Store a token, voiding every unused older token of the same user and purpose (API.md §8).
+pub async fn replace(exec: &mut impl Exec, t: &NewToken) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
+            .bind(t.user_id.as_uuid())
+            .bind(t.purpose)
+            .bind(t.created_at)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query(
+            "INSERT INTO tokens (id, user_id, purpose, token_hash, data, created_at, expires_at, used_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
+        )
+        .bind(t.id)
+        .bind(t.user_id.as_uuid())
+        .bind(t.purpose)
+        .bind(&t.token_hash)
+        .bind(Json(&t.data))
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// A redeemed token: whose it was and what it carried.
+#[derive(Debug, Clone)]
+pub struct Redeemed {
+    pub user_id: UserId,
+    pub data: serde_json::Value,
+}
+
+/// Mark the unused, unexpired token of `purpose` with this hash as used, and return it. A single
+/// conditional UPDATE, so two concurrent redemptions cannot both succeed.
+pub async fn redeem(exec: &mut impl Exec, purpose: &str, token_hash: &[u8], now: Ts) -> StoreResult<Option<Redeemed>> {
+    let row: Option<(Uuid, Json<serde_json::Value>)> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "UPDATE tokens SET used_at = $3 WHERE token_hash = $1 AND purpose = $2 \
+             AND used_at IS NULL AND expires_at > $3 RETURNING user_id, data",
+        )
+        .bind(token_hash)
+        .bind(purpose)
+        .bind(now)
+        .fetch_optional(c)
+        .await
+    })?;
+    Ok(row.map(|(user, data)| Redeemed { user_id: UserId::from_uuid(user), data: data.0 }))
+}
+
+/// Void every unused token of a user (on deletion).
+pub async fn void_all(exec: &mut impl Exec, user: UserId, now: Ts) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user.as_uuid())
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! Users: rows, look-ups and writes.
+
+use roster_domain::user::{User, UserStatus};
+use roster_domain::UserId;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::db::Exec;
+use crate::error::{StoreError, StoreResult};
+use crate::on_conn;
+use crate::ts::Ts;
+
+/// Columns of `users` in the order [`UserRow`] reads them (never the password hash).
+pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.email_verified, u.name, u.first_name, \
+    u.last_name, u.image, u.title, u.bio, u.timezone, u.locale, u.status, u.metadata, \
+    u.mfa_enabled, u.platform_admin, u.created_at, u.updated_at, u.last_login_at, u.deleted_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: Uuid,
+    email: String,
+    email_verified: bool,
+    name: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    image: Option<String>,
+    title: Option<String>,
+    bio: Option<String>,
+    timezone: String,
+    locale: String,
+    status: String,
+    metadata: Json<serde_json::Value>,
+    mfa_enabled: bool,
+    platform_admin: bool,
+    created_at: Ts,
+    updated_at: Ts,
+    last_login_at: Option<Ts>,
+    deleted_at: Option<Ts>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self, Self::Error> {
+        let status = UserStatus::parse(&row.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("user status {:?}", row.status)))?;
+        Ok(User {
+            id: UserId::from_uuid(row.id),
+            email: row.email,
+            email_verified: row.email_verified,
+            name: row.name,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            image: row.image,
+            title: row.title,
+            bio: row.bio,
+            timezone: row.timezone,
+            locale: row.locale,
+            status,
+            metadata: row.metadata.0,
+            mfa_enabled: row.mfa_enabled,
+            platform_admin: row.platform_admin,
+            created_at: row.created_at.get(),
+            updated_at: row.updated_at.get(),
+            last_login_at: row.last_login_at.map(Ts::get),
+            deleted_at: row.deleted_at.map(Ts::get),
+        })
+    }
+}
+
+pub(crate) fn rows_to_users(rows: Vec<UserRow>) -> StoreResult<Vec<User>> {
+    rows.into_iter().map(User::try_from).collect()
+}
+
+/// Insert a new user. A live user with the same normalised email → `Conflict("email")`.
+pub async fn insert(exec: &mut impl Exec, user: &User, password_hash: Option<&str>) -> StoreResult<()> {
+    let email_normalized = user.email.to_lowercase();
+    let result = on_conn!(exec, |c| {
+        sqlx::query(
+            "INSERT INTO users (id, email, email_normalized, email_verified, password_hash, name, \
+             first_name, last_name, image, title, bio, timezone, locale, status, metadata, \
+             mfa_enabled, platform_admin, created_at, updated_at, last_login_at, deleted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19, $20, $21)",
+        )
+        .bind(user.id.as_uuid())
+        .bind(&user.email)
+        .bind(&email_normalized)
+        .bind(user.email_verified)
+        .bind(password_hash)
+        .bind(&user.name)
+        .bind(&user.first_name)
+        .bind(&user.last_name)
+        .bind(&user.image)
+        .bind(&user.title)
+        .bind(&user.bio)
+        .bind(&user.timezone)
+        .bind(&user.locale)
+        .bind(user.status.as_str())
+        .bind(Json(&user.metadata))
+        .bind(user.mfa_enabled)
+        .bind(user.platform_admin)
+        .bind(Ts::new(user.created_at))
+        .bind(Ts::new(user.updated_at))
+        .bind(user.last_login_at.map(Ts::new))
+        .bind(user.deleted_at.map(Ts::new))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    });
+    result.map_err(|e| StoreError::unique(e, "users_email_live", "users.email_normalized", "email"))?;
+    Ok(())
+}
+
+/// A user by id, whatever its status.
+pub async fn find(exec: &mut impl Exec, id: UserId) -> StoreResult<Option<User>> {
+    let row: Option<UserRow> = on_conn!(exec, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1")))
+            .bind(id.as_uuid())
+            .fetch_optional(c)
+            .await
+    })?;
+    row.map(User::try_from).transpose()
+}
+
+/// The live (not deleted) user with this normalised email, with its password hash.
+pub async fn find_for_login(exec: &mut impl Exec, email_normalized: &str) -> StoreResult<Option<(User, Option<String>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: UserRow,
+        password_hash: Option<String>,
+    }
+    let row: Option<Row> = on_conn!(exec, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u \
+             WHERE u.email_normalized = $1 AND u.status <> 'deleted'"
+        )))
+        .bind(email_normalized)
+        .fetch_optional(c)
+        .await
+    })?;
+    row.map(|r| Ok((User::try_from(r.user)?, r.password_hash))).transpose()
+}
+
+/// Write every mutable profile field of `user` (and its status) back.
+pub async fn update_profile(exec: &mut impl Exec, user: &User) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query(
+            "UPDATE users SET name = $2, first_name = $3, last_name = $4, image = $5, title = $6, \
+             bio = $7, timezone = $8, locale = $9, metadata = $10, status = $11, updated_at = $12 \
+             WHERE id = $1",
+        )
+        .bind(user.id.as_uuid())
+        .bind(&user.name)
+        .bind(&user.first_name)
+        .bind(&user.last_name)
+        .bind(&user.image)
+        .bind(&user.title)
+        .bind(&user.bio)
+        .bind(&user.timezone)
+        .bind(&user.locale)
+        .bind(Json(&user.metadata))
+        .bind(user.status.as_str())
+        .bind(Ts::new(user.updated_at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Mark a user deleted. With `purge`, personal data is erased and only an anonymous tombstone
+/// (id, status, times) is left; the address is replaced so it can never match again.
+pub async fn mark_deleted(exec: &mut impl Exec, id: UserId, at: Ts, purge: bool) -> StoreResult<()> {
+    let sql = if purge {
+        "UPDATE users SET status = 'deleted', deleted_at = $2, updated_at = $2, \
+         email = $3, email_normalized = $3, password_hash = NULL, name = '', first_name = NULL, \
+         last_name = NULL, image = NULL, title = NULL, bio = NULL, metadata = $4 WHERE id = $1"
+    } else {
+        "UPDATE users SET status = 'deleted', deleted_at = $2, updated_at = $2 WHERE id = $1"
+    };
+    let tombstone = format!("deleted-{}@invalid", id.as_uuid().simple());
+    on_conn!(exec, |c| {
+        let mut query = sqlx::query(sql).bind(id.as_uuid()).bind(at);
+        if purge {
+            query = query.bind(&tombstone).bind(Json(serde_json::json!({})));
+        }
+        query.execute(c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn set_last_login(exec: &mut impl Exec, id: UserId, at: Ts) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn set_email_verified(exec: &mut impl Exec, id: UserId, at: Ts) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE users SET email_verified = TRUE, updated_at = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Number of users in any state (start-up creates the first platform admin only when zero).
+pub async fn count_all(exec: &mut impl Exec) -> StoreResult<i64> {
+    let n: i64 = on_conn!(exec, |c| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(c).await)?;
+    Ok(n)
+}
+
+pub async fn set_platform_admin(exec: &mut impl Exec, id: UserId, on: bool) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE users SET platform_admin = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(on)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}

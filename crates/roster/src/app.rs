@@ -1,0 +1,107 @@
+//! Building and running the service: database, migrations, services, HTTP.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use roster_core::{Clock, Core};
+use roster_http::AppState;
+use roster_store::Db;
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+
+/// A ready-to-serve Roster.
+pub struct App {
+    pub core: Core,
+    pub state: AppState,
+}
+
+/// Open (and migrate) the database named in `settings`.
+pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open ROSTER_DATABASE_URL: {e}"))?;
+    db.migrate().await.map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    Ok(db)
+}
+
+impl App {
+    pub async fn build(settings: &Settings, clock: Clock) -> anyhow::Result<Self> {
+        let db = open_db(settings).await?;
+        let core = Core::new(db, clock, settings.core_config()).await?;
+        if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
+            bootstrap_admin(&core, email, &password.0).await?;
+        }
+        let state = AppState {
+            core: core.clone(),
+            trusted_proxies: settings.trusted_proxies().map_err(anyhow::Error::msg)?,
+            metrics: crate::telemetry::metrics(),
+        };
+        Ok(Self { core, state })
+    }
+
+    /// Serve until `shutdown` resolves, then stop accepting, finish in-flight requests, and
+    /// close the database.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let router = roster_http::router(self.state.clone());
+        let metrics = self.state.metrics.clone();
+        let upkeep = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(roster_http::METRICS_UPKEEP);
+            loop {
+                tick.tick().await;
+                metrics.run_upkeep();
+            }
+        });
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        upkeep.abort();
+        self.core.db.close().await;
+        Ok(())
+    }
+}
+
+/// On a database with no users, create the platform admin named by the configuration.
+async fn bootstrap_admin(core: &Core, email: &str, password: &str) -> anyhow::Result<()> {
+    let mut conn = core.db.conn().await?;
+    if roster_store::users::count_all(&mut conn).await? > 0 {
+        return Ok(());
+    }
+    drop(conn);
+    match core.bootstrap_user(email, password, None, true, None).await {
+        Ok(user) => {
+            tracing::info!(user_id = %user.id, "created the platform admin from ROSTER_ADMIN_EMAIL");
+            Ok(())
+        }
+        // Another instance starting at the same time created it first.
+        Err(roster_core::CoreError::EmailTaken) => Ok(()),
+        Err(roster_core::CoreError::Validation(errors)) => {
+            let problems: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            anyhow::bail!("ROSTER_ADMIN_EMAIL/ROSTER_ADMIN_PASSWORD rejected: {}", problems.join("; "))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

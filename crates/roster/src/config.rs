@@ -1,0 +1,215 @@
+//! Configuration (API.md §2): typed defaults → optional `roster.toml` → environment variables.
+//! A bad value stops start-up with a message that names the variable.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use roster_core::{CoreConfig, SignupMode};
+use roster_domain::password::PasswordPolicy;
+use serde::{Deserialize, Serialize};
+
+/// A secret setting: usable, but never printed by `Debug`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"<redacted>\"")
+    }
+}
+
+/// Every setting. Names are the variables' without the `ROSTER_` prefix, lowercased; the
+/// queue switches keep their `qm_` prefix.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub signup: Signup,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<Secret>,
+    pub smtp_url: Option<Secret>,
+    pub mail_dir: String,
+    pub mail_from: String,
+    pub sms_webhook_url: Option<String>,
+    pub push_webhook_url: Option<String>,
+    pub events_webhook_url: Option<String>,
+    pub events_secret: Option<Secret>,
+    pub password_min_length: usize,
+    pub rate_limit_anon: u32,
+    pub allow_private_urls: bool,
+    pub trusted_proxies: Option<String>,
+    pub session_idle_days: u32,
+    pub session_absolute_days: u32,
+    pub log: String,
+    pub qm_user_onboarding: bool,
+    pub qm_user_notifications: bool,
+    pub qm_user_analytics: bool,
+    pub qm_account_sync: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Signup {
+    Open,
+    Invite,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://roster.db".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://localhost:8080".into(),
+            signup: Signup::Open,
+            admin_email: None,
+            admin_password: None,
+            smtp_url: None,
+            mail_dir: "./mail".into(),
+            mail_from: "Roster <no-reply@localhost>".into(),
+            sms_webhook_url: None,
+            push_webhook_url: None,
+            events_webhook_url: None,
+            events_secret: None,
+            password_min_length: 15,
+            rate_limit_anon: 300,
+            allow_private_urls: false,
+            trusted_proxies: None,
+            session_idle_days: 7,
+            session_absolute_days: 30,
+            log: "info".into(),
+            qm_user_onboarding: true,
+            qm_user_notifications: true,
+            qm_user_analytics: true,
+            qm_account_sync: true,
+        }
+    }
+}
+
+/// The environment variables read, each mapped to its setting.
+const ROSTER_KEYS: [&str; 20] = [
+    "DATABASE_URL", "LISTEN", "PUBLIC_URL", "SIGNUP", "ADMIN_EMAIL", "ADMIN_PASSWORD", "SMTP_URL",
+    "MAIL_DIR", "MAIL_FROM", "SMS_WEBHOOK_URL", "PUSH_WEBHOOK_URL", "EVENTS_WEBHOOK_URL",
+    "EVENTS_SECRET", "PASSWORD_MIN_LENGTH", "RATE_LIMIT_ANON", "ALLOW_PRIVATE_URLS",
+    "TRUSTED_PROXIES", "SESSION_IDLE_DAYS", "SESSION_ABSOLUTE_DAYS", "LOG",
+];
+const QM_KEYS: [&str; 4] = ["QM_USER_ONBOARDING", "QM_USER_NOTIFICATIONS", "QM_USER_ANALYTICS", "QM_ACCOUNT_SYNC"];
+
+/// The variable that sets `key`, for error messages.
+fn variable(key: &str) -> String {
+    if key.starts_with("qm_") { key.to_uppercase() } else { format!("ROSTER_{}", key.to_uppercase()) }
+}
+
+impl Settings {
+    /// Defaults, then `file` if it exists, then the environment.
+    pub fn load(file: &Path) -> Result<Self, String> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if file.exists() {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let figment = figment
+            .merge(Env::prefixed("ROSTER_").only(&ROSTER_KEYS))
+            .merge(Env::raw().only(&QM_KEYS).map(|k| k.as_str().to_lowercase().into()));
+        let settings: Settings = figment.extract().map_err(|err| {
+            let key = err.path.last().cloned().unwrap_or_default();
+            let from_file = err.metadata.as_ref().is_some_and(|m| m.name.contains("TOML"));
+            let origin = if from_file { format!("{key} in {}", file.display()) } else { variable(&key) };
+            format!("invalid configuration: {origin}: {}", err.kind)
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let bad = |key: &str, why: &str| Err(format!("invalid configuration: {}: {why}", variable(key)));
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")) {
+            return bad("database_url", "must start with sqlite:// or postgres://");
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return bad("public_url", "must be an http(s) URL");
+        }
+        if PasswordPolicy::new(self.password_min_length).is_err() {
+            return bad("password_min_length", "must be between 8 and 128");
+        }
+        if let Some(url) = &self.smtp_url {
+            if !(url.0.starts_with("smtp://") || url.0.starts_with("smtps://")) {
+                return bad("smtp_url", "must start with smtp:// or smtps://");
+            }
+        }
+        for (key, url) in [("sms_webhook_url", &self.sms_webhook_url), ("push_webhook_url", &self.push_webhook_url), ("events_webhook_url", &self.events_webhook_url)] {
+            if url.as_ref().is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://"))) {
+                return bad(key, "must be an http(s) URL");
+            }
+        }
+        if self.events_webhook_url.is_some() && self.events_secret.is_none() {
+            return bad("events_secret", "is required when ROSTER_EVENTS_WEBHOOK_URL is set (events are signed)");
+        }
+        if self.admin_email.is_some() != self.admin_password.is_some() {
+            return bad("admin_password", "ROSTER_ADMIN_EMAIL and ROSTER_ADMIN_PASSWORD go together");
+        }
+        if self.session_idle_days == 0 || self.session_absolute_days == 0 {
+            return bad("session_idle_days", "session lifetimes must be at least one day");
+        }
+        self.trusted_proxies().map_err(|why| format!("invalid configuration: ROSTER_TRUSTED_PROXIES: {why}"))?;
+        tracing_subscriber::EnvFilter::try_new(&self.log).map_err(|e| format!("invalid configuration: ROSTER_LOG: {e}"))?;
+        Ok(())
+    }
+
+    pub fn trusted_proxies(&self) -> Result<Vec<IpAddr>, String> {
+        self.trusted_proxies
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<IpAddr>().map_err(|_| format!("{s:?} is not an IP address")))
+            .collect()
+    }
+
+    pub fn core_config(&self) -> CoreConfig {
+        CoreConfig {
+            public_url: self.public_url.trim_end_matches('/').to_owned(),
+            signup: match self.signup {
+                Signup::Open => SignupMode::Open,
+                Signup::Invite => SignupMode::Invite,
+            },
+            password_policy: PasswordPolicy::new(self.password_min_length).unwrap_or_default(),
+            session_idle: time::Duration::days(i64::from(self.session_idle_days)),
+            session_absolute: time::Duration::days(i64::from(self.session_absolute_days)),
+            ..CoreConfig::default()
+        }
+    }
+}
+
+/// The commented example file (`roster config example`).
+pub const EXAMPLE: &str = include_str!("../../../roster.example.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_parses_to_the_defaults() {
+        let parsed: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string(EXAMPLE))
+            .extract()
+            .unwrap();
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", Settings::default()));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let settings = Settings { admin_password: Some(Secret("hunter2hunter2".into())), ..Settings::default() };
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn variables_are_named_in_errors() {
+        assert_eq!(variable("listen"), "ROSTER_LISTEN");
+        assert_eq!(variable("qm_account_sync"), "QM_ACCOUNT_SYNC");
+    }
+}

@@ -1,0 +1,21 @@
+//! `roster`: one binary for the API, the workers and the admin commands.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = roster::cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("roster: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(roster::cli::run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("roster: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
