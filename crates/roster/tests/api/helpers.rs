@@ -1,0 +1,260 @@
+//! `spawn_app()`: the real Roster on a free port, over a fresh database — a new SQLite file by
+//! default, or a new PostgreSQL database when `ROSTER_TEST_DATABASE_URL` names a server.
+
+use std::path::PathBuf;
+
+use reqwest::{Method, StatusCode};
+use roster::app::App;
+use roster::config::Settings;
+use roster_core::{Clock, Core};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub core: Core,
+    pub clock: Clock,
+    pub settings: Settings,
+    shutdown: Option<oneshot::Sender<()>>,
+    _db: TestDb,
+}
+
+/// A throw-away database (and folder) that is removed when the test ends.
+pub struct TestDb {
+    pub url: String,
+    dir: PathBuf,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("roster-test-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        match std::env::var("ROSTER_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin_url) => {
+                let name = format!("roster_test_{}", uuid::Uuid::now_v7().simple());
+                let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                conn.close().await.ok();
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+                Self { url: format!("{base}/{name}"), dir, postgres: Some((admin_url.clone(), name)) }
+            }
+            None => {
+                let url = format!("sqlite://{}", dir.join("roster.db").display());
+                Self { url, dir, postgres: None }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    pub fn dir(&self) -> &PathBuf {
+        &self.dir
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some((admin_url, name)) = self.postgres.take() {
+            // Drop runs outside any async context we could borrow; use a small one of our own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                runtime.block_on(async {
+                    let mut conn = sqlx::PgConnection::connect(&admin_url).await.ok()?;
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                        .execute(&mut conn)
+                        .await
+                        .ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+/// Options for [`spawn_app_with`].
+pub struct Options {
+    pub clock: Clock,
+    pub settings: Settings,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Options)) -> TestApp {
+    let db = TestDb::new().await;
+    let settings = Settings {
+        database_url: db.url.clone(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        mail_dir: db.dir().join("mail").display().to_string(),
+        rate_limit_anon: 0,
+        log: "warn".into(),
+        ..Settings::default()
+    };
+    let mut options = Options { clock: Clock::system(), settings };
+    configure(&mut options);
+    roster::telemetry::init_logging(&options.settings.log);
+    let app = App::build(&options.settings, options.clock.clone()).await.expect("app builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let core = app.core.clone();
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        app.serve(listener, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    TestApp {
+        address,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        core,
+        clock: options.clock,
+        settings: options.settings,
+        shutdown: Some(tx),
+        _db: db,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The problem+json `code`, for error replies.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Field names of a validation problem, in order.
+    pub fn fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| errors.iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body read");
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned())) };
+        Reply { status, headers, body }
+    }
+
+    /// A JSON request, signed in with `token` if given.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.send(request).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Open sign-up; returns the created user.
+    pub async fn signup(&self, email: &str, name: &str) -> Value {
+        let reply = self.post("/v1/users", None, json!({"email": email, "password": PASSWORD, "name": name})).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "sign-up of {email}: {:?}", reply.body);
+        reply.body
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let reply = self.post("/v1/auth/login", None, json!({"email": email, "password": PASSWORD})).await;
+        assert_eq!(reply.status, StatusCode::OK, "login of {email}: {:?}", reply.body);
+        reply.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Sign up and sign in: (user, token, the user's own account id).
+    pub async fn member(&self, email: &str, name: &str) -> (Value, String, String) {
+        let user = self.signup(email, name).await;
+        let token = self.login(email).await;
+        let profile = self.get("/v1/users/profile", &token).await;
+        let account = profile.body["active_account_id"].as_str().expect("active account").to_owned();
+        (user, token, account)
+    }
+
+    /// Create a user in `account` as the signed-in `token` holder, with a password and a role.
+    pub async fn add_member(&self, token: &str, account: &str, email: &str, role: &str) -> (Value, String) {
+        let reply = self
+            .post("/v1/users", Some(token), json!({"email": email, "password": PASSWORD, "name": email, "account_id": account, "role": role}))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "add {email}: {:?}", reply.body);
+        let user_token = self.login(email).await;
+        (reply.body, user_token)
+    }
+
+    /// Make an existing user a platform admin (there is no API for it, by design).
+    pub async fn make_platform_admin(&self, user_id: &str) {
+        let id = roster_domain::UserId::from_uuid(user_id.parse().unwrap());
+        let mut tx = self.core.db.begin().await.unwrap();
+        roster_store::users::set_platform_admin(&mut tx, id, true).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// The jobs recorded for a user, as (queue, kind).
+    pub async fn jobs_for(&self, user_id: &str) -> Vec<(String, String)> {
+        let mut conn = self.core.db.conn().await.unwrap();
+        let mut jobs: Vec<(String, String)> = roster_store::jobs::for_user(&mut conn, user_id.parse().unwrap())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|j| (j.queue, j.kind))
+            .collect();
+        jobs.sort();
+        jobs
+    }
+}
