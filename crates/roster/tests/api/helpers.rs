@@ -53,6 +53,12 @@ impl TestDb {
         }
     }
 
+    /// [`TestDb::new`] for synchronous tests.
+    pub fn new_blocking() -> Self {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        runtime.block_on(Self::new())
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.postgres.is_some()
     }

@@ -1,0 +1,170 @@
+//! The real binary: configuration errors, `config example`, `migrate`, `user create`, the admin
+//! bootstrap and graceful shutdown on SIGTERM.
+
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestDb};
+
+const BIN: &str = env!("CARGO_BIN_EXE_roster");
+
+/// The binary with a clean environment (only what is given), run in the test's folder so no
+/// stray roster.toml is read.
+fn roster(db: &TestDb, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(BIN);
+    command.env_clear().current_dir(db.dir()).env("ROSTER_DATABASE_URL", &db.url).env("ROSTER_LOG", "warn");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("roster runs")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(db: &TestDb, env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut env = env.to_vec();
+        env.push(("ROSTER_LISTEN", &listen));
+        let child = roster(db, &env).arg("serve").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("serve starts");
+        let server = Server { child, base: format!("http://{listen}") };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(&listen).is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("roster serve did not start listening");
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn config_example_prints_every_setting() {
+    let db = TestDb::new_blocking();
+    let out = run(roster(&db, &[]).args(["config", "example"]));
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for key in ["database_url", "listen", "public_url", "signup", "smtp_url", "password_min_length", "rate_limit_anon", "trusted_proxies", "qm_account_sync"] {
+        assert!(text.contains(key), "{key} missing from the example");
+    }
+}
+
+#[test]
+fn a_bad_value_stops_start_up_naming_the_variable() {
+    let db = TestDb::new_blocking();
+    for (key, value) in [
+        ("ROSTER_LISTEN", "not-an-address"),
+        ("ROSTER_PASSWORD_MIN_LENGTH", "abc"),
+        ("ROSTER_PASSWORD_MIN_LENGTH", "4"),
+        ("ROSTER_SIGNUP", "sometimes"),
+        ("ROSTER_PUBLIC_URL", "ftp://x"),
+        ("QM_USER_ANALYTICS", "perhaps"),
+        ("ROSTER_TRUSTED_PROXIES", "10.0.0.1,nope"),
+        ("ROSTER_DATABASE_URL", "mysql://x"),
+    ] {
+        let out = run(roster(&db, &[(key, value)]).arg("migrate"));
+        assert!(!out.status.success(), "{key}={value} was accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(key), "{key}={value}: {stderr}");
+    }
+}
+
+#[test]
+fn migrate_then_user_create_then_login() {
+    let db = TestDb::new_blocking();
+    let out = run(roster(&db, &[]).arg("migrate"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(roster(&db, &[]).args(["user", "create", "--email", "root@example.com", "--password", PASSWORD, "--name", "Root", "--platform-admin", "--account", "HQ"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(created["platform_admin"], true);
+
+    let out = run(roster(&db, &[]).args(["user", "create", "--email", "weak@example.com", "--password", "short"]));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
+
+    let server = Server::start(&db, &[]);
+    let login = http_post(&server.base, "/v1/auth/login", &json!({"email": "root@example.com", "password": PASSWORD}));
+    assert_eq!(login.0, 200, "{:?}", login.1);
+    assert_eq!(login.1["user"]["platform_admin"], true);
+}
+
+#[test]
+fn start_up_creates_the_configured_admin_on_an_empty_database_only() {
+    let db = TestDb::new_blocking();
+    let env = [("ROSTER_ADMIN_EMAIL", "admin@example.com"), ("ROSTER_ADMIN_PASSWORD", PASSWORD)];
+    let mut server = Server::start(&db, &env);
+    let login = http_post(&server.base, "/v1/auth/login", &json!({"email": "admin@example.com", "password": PASSWORD}));
+    assert_eq!(login.0, 200);
+    assert_eq!(login.1["user"]["platform_admin"], true);
+    assert!(server.terminate().success());
+
+    // A second start with other credentials changes nothing: the database has users.
+    let mut server = Server::start(&db, &[("ROSTER_ADMIN_EMAIL", "other@example.com"), ("ROSTER_ADMIN_PASSWORD", PASSWORD)]);
+    let login = http_post(&server.base, "/v1/auth/login", &json!({"email": "other@example.com", "password": PASSWORD}));
+    assert_eq!(login.0, 401);
+    assert!(server.terminate().success());
+}
+
+#[test]
+fn sigterm_finishes_in_flight_requests_then_exits() {
+    use std::io::{Read, Write};
+
+    let db = TestDb::new_blocking();
+    let mut server = Server::start(&db, &[]);
+    let address = server.base.trim_start_matches("http://").to_owned();
+    // Send the headers and half the body, so the request is in flight when the signal arrives.
+    let body = json!({"email": "late@example.com", "password": PASSWORD, "name": "Late"}).to_string();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(stream, "POST /v1/users HTTP/1.1\r\nHost: roster\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}", body.len()).unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    Command::new("kill").arg("-TERM").arg(server.child.id().to_string()).status().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 201"), "the in-flight request completed: {response}");
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "clean exit: {status:?}");
+    assert!(std::net::TcpStream::connect(&address).is_err(), "no longer accepting");
+}
+
+/// A minimal blocking JSON POST (the async client would need a runtime in these sync tests).
+fn http_post(base: &str, path: &str, body: &Value) -> (u16, Value) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let response = reqwest::Client::new().post(format!("{base}{path}")).json(body).send().await.expect("request");
+        let status = response.status().as_u16();
+        let body = response.json::<Value>().await.unwrap_or(Value::Null);
+        (status, body)
+    })
+}
