@@ -69,9 +69,7 @@ pub async fn standing(exec: &mut impl Exec, caller: &User, target: &User, wanted
     let mut any = false;
     let mut all = !accounts.is_empty();
     for (membership, _) in &accounts {
-        let allowed = permissions(exec, caller, membership.account_id)
-            .await?
-            .is_some_and(|p| p.allows(&wanted));
+        let allowed = permissions(exec, caller, membership.account_id).await?.is_some_and(|p| p.allows(&wanted));
         any |= allowed;
         all &= allowed;
     }

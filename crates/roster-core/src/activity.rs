@@ -50,7 +50,13 @@ struct ActivityCursor {
 
 impl Core {
     /// `GET /v1/users/:id/activity`: the user itself or `users.read` in one of its accounts.
-    pub async fn user_activity(&self, actor: &Actor, id: UserId, limit: u32, cursor: Option<&str>) -> CoreResult<ActivityPage> {
+    pub async fn user_activity(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> CoreResult<ActivityPage> {
         let mut conn = self.db.conn().await?;
         let target = access::visible_user(&mut conn, &actor.user, id).await?;
         let context = format!("activity:{}", target.id);

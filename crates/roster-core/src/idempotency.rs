@@ -41,7 +41,8 @@ impl Core {
     pub async fn idempotency_claim(&self, caller: &str, key: &str, fingerprint: &[u8]) -> CoreResult<Claim> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let recorded = idempotency::claim(&mut tx, caller, key, fingerprint, Ts::new(now), Ts::new(now - RETENTION)).await?;
+        let recorded =
+            idempotency::claim(&mut tx, caller, key, fingerprint, Ts::new(now), Ts::new(now - RETENTION)).await?;
         tx.commit().await?;
         match recorded {
             None => Ok(Claim::Proceed),
@@ -50,8 +51,12 @@ impl Core {
             {
                 Err(CoreError::IdempotencyKeyReused)
             }
-            Some(Recorded::InFlight { .. }) => Err(CoreError::Conflict("a request with this idempotency key is still in progress".into())),
-            Some(Recorded::Done { status, headers, body, .. }) => Ok(Claim::Replay(StoredResponse { status, headers, body })),
+            Some(Recorded::InFlight { .. }) => {
+                Err(CoreError::Conflict("a request with this idempotency key is still in progress".into()))
+            }
+            Some(Recorded::Done { status, headers, body, .. }) => {
+                Ok(Claim::Replay(StoredResponse { status, headers, body }))
+            }
         }
     }
 

@@ -40,7 +40,12 @@ pub mod kind {
 /// Attempts before a job is declared dead.
 const MAX_ATTEMPTS: i32 = 10;
 
-pub async fn enqueue(exec: &mut impl Exec, kind: JobKind, payload: serde_json::Value, now: OffsetDateTime) -> CoreResult<()> {
+pub async fn enqueue(
+    exec: &mut impl Exec,
+    kind: JobKind,
+    payload: serde_json::Value,
+    now: OffsetDateTime,
+) -> CoreResult<()> {
     let job = NewJob {
         id: uuid::Uuid::now_v7(),
         queue: kind.queue,

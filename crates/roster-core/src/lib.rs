@@ -45,6 +45,14 @@ impl Core {
         Ok(Self { db, clock, config, hasher, cursor_key: CursorKey::new(secret) })
     }
 
+    /// Work worth doing once before traffic arrives (run it in the background: start-up does
+    /// not wait for it).
+    pub async fn warm_up(&self) {
+        if let Err(e) = self.hasher.warm_up().await {
+            tracing::warn!(error = %e, "password hasher warm-up failed");
+        }
+    }
+
     pub(crate) fn now(&self) -> time::OffsetDateTime {
         Ts::new(self.clock.now()).get()
     }

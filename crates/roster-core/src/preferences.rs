@@ -4,10 +4,17 @@ use serde_json::{Value, json};
 
 /// The defaults of API.md §5, with the user's own time zone and locale.
 pub fn defaults(timezone: &str, locale: &str) -> Value {
+    let mut config = stored_defaults();
+    config["timezone"] = json!(timezone);
+    config["locale"] = json!(locale);
+    config
+}
+
+/// What sign-up stores. Time zone and locale are not copied: they are the user's own fields,
+/// filled in when the configuration is read, so the two can never disagree.
+pub fn stored_defaults() -> Value {
     json!({
         "theme": "system",
-        "timezone": timezone,
-        "locale": locale,
         "date_format": "YYYY-MM-DD",
         "notifications": {
             "email": {"security": true, "product": true, "marketing": false},

@@ -105,9 +105,20 @@ mod tests {
     #[test]
     fn rejects_malformed_addresses() {
         for bad in [
-            "", "ada", "ada@", "@example.com", "ada@example", "ada@@example.com", "a da@example.com",
-            "ada@-example.com", "ada@example..com", ".ada@example.com", "ada.@example.com",
-            "a..da@example.com", "ada@exa_mple.com", "\"ada\"@example.com",
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@@example.com",
+            "a da@example.com",
+            "ada@-example.com",
+            "ada@example..com",
+            ".ada@example.com",
+            "ada.@example.com",
+            "a..da@example.com",
+            "ada@exa_mple.com",
+            "\"ada\"@example.com",
         ] {
             assert_eq!(Email::parse(bad), Err(InvalidEmail), "{bad:?} should be refused");
         }

@@ -44,12 +44,7 @@ impl Permissions {
     /// Everything allowed. The role, grant and deny lists are not consulted for a platform admin
     /// (their power does not come from a membership); they are filled only for display.
     pub fn platform_admin() -> Permissions {
-        Permissions {
-            role: Role::Owner,
-            grant: Vec::new(),
-            deny: Vec::new(),
-            source: Source::PlatformAdmin,
-        }
+        Permissions { role: Role::Owner, grant: Vec::new(), deny: Vec::new(), source: Source::PlatformAdmin }
     }
 
     pub fn allows(&self, wanted: &Scope) -> bool {
@@ -58,10 +53,7 @@ impl Permissions {
 
     /// Every known scope (not `*`) that [`Self::allows`], sorted.
     pub fn effective(&self) -> Vec<Scope> {
-        Scope::all_known()
-            .into_iter()
-            .filter(|scope| self.allows(scope))
-            .collect()
+        Scope::all_known().into_iter().filter(|scope| self.allows(scope)).collect()
     }
 
     pub fn explain(&self, wanted: &Scope) -> Decision {
@@ -78,11 +70,7 @@ impl Permissions {
             Reason::Grant(grant) => format!("granted by grant {grant}{from}"),
             Reason::NotGranted => format!("not granted by role {role}{from} or any grant"),
         };
-        Decision {
-            scope: wanted.as_str().to_owned(),
-            allowed: reason.allowed(),
-            because,
-        }
+        Decision { scope: wanted.as_str().to_owned(), allowed: reason.allowed(), because }
     }
 
     /// The one decision procedure behind `allows` and `explain`, so they cannot disagree.
@@ -91,8 +79,7 @@ impl Permissions {
             return Reason::PlatformAdmin;
         }
         // Deny wins: over the wanted scope itself and over any scope it covers.
-        let blocks =
-            |deny: &&Scope| deny.implies(wanted) || wanted.parts().any(|part| deny.implies(part));
+        let blocks = |deny: &&Scope| deny.implies(wanted) || wanted.parts().any(|part| deny.implies(part));
         if let Some(deny) = self.deny.iter().find(blocks) {
             return Reason::Denied(deny);
         }
@@ -106,9 +93,7 @@ impl Permissions {
     }
 
     fn role_grants(&self, wanted: &str) -> bool {
-        self.role
-            .scope_names()
-            .any(|held| implies_str(held, wanted))
+        self.role.scope_names().any(|held| implies_str(held, wanted))
     }
 }
 
@@ -123,10 +108,7 @@ enum Reason<'a> {
 
 impl Reason<'_> {
     fn allowed(&self) -> bool {
-        matches!(
-            self,
-            Reason::PlatformAdmin | Reason::Role | Reason::Grant(_)
-        )
+        matches!(self, Reason::PlatformAdmin | Reason::Role | Reason::Grant(_))
     }
 }
 
@@ -143,12 +125,7 @@ mod tests {
     }
 
     fn direct(role: Role, grant: &[&str], deny: &[&str]) -> Permissions {
-        Permissions {
-            role,
-            grant: scopes(grant),
-            deny: scopes(deny),
-            source: Source::Direct,
-        }
+        Permissions { role, grant: scopes(grant), deny: scopes(deny), source: Source::Direct }
     }
 
     fn names(list: Vec<Scope>) -> Vec<String> {
@@ -156,11 +133,7 @@ mod tests {
     }
 
     fn decision(scope: &str, allowed: bool, because: &str) -> Decision {
-        Decision {
-            scope: scope.to_owned(),
-            allowed,
-            because: because.to_owned(),
-        }
+        Decision { scope: scope.to_owned(), allowed, because: because.to_owned() }
     }
 
     #[test]
@@ -187,14 +160,7 @@ mod tests {
     #[test]
     fn admin_holds_users_resource_and_all_its_actions() {
         let p = direct(Role::Admin, &[], &[]);
-        for name in [
-            "users",
-            "users.read",
-            "users.create",
-            "users.update",
-            "users.delete",
-            "users.scope",
-        ] {
+        for name in ["users", "users.read", "users.create", "users.update", "users.delete", "users.scope"] {
             assert!(p.allows(&s(name)), "{name}");
         }
         assert!(p.allows(&s("accounts.update")));
@@ -251,14 +217,7 @@ mod tests {
     #[test]
     fn deny_of_a_resource_removes_its_actions() {
         let p = direct(Role::Admin, &[], &["users"]);
-        for name in [
-            "users",
-            "users.read",
-            "users.create",
-            "users.update",
-            "users.delete",
-            "users.scope",
-        ] {
+        for name in ["users", "users.read", "users.create", "users.update", "users.delete", "users.scope"] {
             assert!(!p.allows(&s(name)), "{name}");
         }
         assert!(p.allows(&s("contacts")));
@@ -283,16 +242,8 @@ mod tests {
         let viewer = direct(Role::Viewer, &[], &[]);
         assert!(!viewer.allows(&s("contacts")));
         assert!(!viewer.allows(&s("workspaces")));
-        let all_users_actions = direct(
-            Role::Viewer,
-            &[
-                "users.create",
-                "users.update",
-                "users.delete",
-                "users.scope",
-            ],
-            &[],
-        );
+        let all_users_actions =
+            direct(Role::Viewer, &["users.create", "users.update", "users.delete", "users.scope"], &[]);
         assert!(all_users_actions.allows(&s("users.delete")));
         assert!(!all_users_actions.allows(&s("users")));
     }
@@ -302,14 +253,7 @@ mod tests {
         let p = direct(Role::Viewer, &["billing", "contacts"], &["users.read"]);
         assert_eq!(
             names(p.effective()),
-            [
-                "accounts.read",
-                "analytics.read",
-                "billing",
-                "contacts",
-                "contacts.read",
-                "workspaces.read"
-            ]
+            ["accounts.read", "analytics.read", "billing", "contacts", "contacts.read", "workspaces.read"]
         );
     }
 
@@ -320,11 +264,7 @@ mod tests {
         assert!(!eff.contains(&"users".to_owned()));
         assert!(!eff.contains(&"users.delete".to_owned()));
         assert!(eff.contains(&"users.update".to_owned()));
-        assert_eq!(
-            eff.len(),
-            15,
-            "admin's 17 known scopes less users and users.delete"
-        );
+        assert_eq!(eff.len(), 15, "admin's 17 known scopes less users and users.delete");
     }
 
     #[test]
@@ -333,41 +273,26 @@ mod tests {
         assert!(p.allows(&s("*")));
         assert!(p.allows(&s("billing")));
         assert_eq!(p.effective(), Scope::all_known());
-        assert_eq!(
-            p.explain(&s("users.delete")),
-            decision("users.delete", true, "platform admin")
-        );
+        assert_eq!(p.explain(&s("users.delete")), decision("users.delete", true, "platform admin"));
     }
 
     #[test]
     fn explain_names_the_role() {
         let p = direct(Role::Admin, &[], &[]);
-        assert_eq!(
-            p.explain(&s("users.update")),
-            decision("users.update", true, "granted by role admin")
-        );
+        assert_eq!(p.explain(&s("users.update")), decision("users.update", true, "granted by role admin"));
     }
 
     #[test]
     fn explain_names_the_grant() {
         let p = direct(Role::Admin, &["billing"], &[]);
-        assert_eq!(
-            p.explain(&s("billing")),
-            decision("billing", true, "granted by grant billing")
-        );
+        assert_eq!(p.explain(&s("billing")), decision("billing", true, "granted by grant billing"));
     }
 
     #[test]
     fn explain_names_the_deny() {
         let p = direct(Role::Admin, &["users"], &["users.delete"]);
-        assert_eq!(
-            p.explain(&s("users.delete")),
-            decision("users.delete", false, "denied by deny users.delete")
-        );
-        assert_eq!(
-            p.explain(&s("users")),
-            decision("users", false, "denied by deny users.delete")
-        );
+        assert_eq!(p.explain(&s("users.delete")), decision("users.delete", false, "denied by deny users.delete"));
+        assert_eq!(p.explain(&s("users")), decision("users", false, "denied by deny users.delete"));
     }
 
     #[test]
@@ -377,9 +302,7 @@ mod tests {
             role: Role::Admin,
             grant: vec![],
             deny: vec![],
-            source: Source::Inherited {
-                from_account: account,
-            },
+            source: Source::Inherited { from_account: account },
         };
         assert_eq!(
             p.explain(&s("users.read")).because,
@@ -394,23 +317,13 @@ mod tests {
     #[test]
     fn explain_says_nothing_granted_it() {
         let p = direct(Role::Viewer, &["billing"], &[]);
-        assert_eq!(
-            p.explain(&s("calendars")),
-            decision(
-                "calendars",
-                false,
-                "not granted by role viewer or any grant"
-            )
-        );
+        assert_eq!(p.explain(&s("calendars")), decision("calendars", false, "not granted by role viewer or any grant"));
     }
 
     #[test]
     fn explain_refuses_a_resource_the_role_holds_only_in_part() {
         let p = direct(Role::Admin, &[], &[]);
-        assert_eq!(
-            p.explain(&s("accounts")),
-            decision("accounts", false, "not granted by role admin or any grant")
-        );
+        assert_eq!(p.explain(&s("accounts")), decision("accounts", false, "not granted by role admin or any grant"));
     }
 
     #[test]
@@ -432,8 +345,7 @@ mod tests {
 
     #[test]
     fn decision_serializes_with_its_three_fields() {
-        let json = serde_json::to_value(decision("billing", false, "denied by deny billing"))
-            .expect("json");
+        let json = serde_json::to_value(decision("billing", false, "denied by deny billing")).expect("json");
         assert_eq!(
             json,
             serde_json::json!({"scope": "billing", "allowed": false, "because": "denied by deny billing"})

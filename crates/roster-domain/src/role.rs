@@ -55,31 +55,15 @@ impl Role {
 
     /// Own and inherited scope names, unsorted; allocation-free for permission checks.
     pub(crate) fn scope_names(self) -> impl Iterator<Item = &'static str> {
-        Role::ALL
-            .into_iter()
-            .filter(move |lower| *lower <= self)
-            .flat_map(|role| role.own_scopes().iter().copied())
+        Role::ALL.into_iter().filter(move |lower| *lower <= self).flat_map(|role| role.own_scopes().iter().copied())
     }
 
     /// What each role adds to the one below it (API.md §4).
     fn own_scopes(self) -> &'static [&'static str] {
         match self {
-            Role::Viewer => &[
-                "users.read",
-                "accounts.read",
-                "workspaces.read",
-                "contacts.read",
-                "analytics.read",
-            ],
+            Role::Viewer => &["users.read", "accounts.read", "workspaces.read", "contacts.read", "analytics.read"],
             Role::Member => &["contacts", "calendars"],
-            Role::Admin => &[
-                "users",
-                "accounts.update",
-                "accounts.create",
-                "workspaces",
-                "analytics",
-                "announcements",
-            ],
+            Role::Admin => &["users", "accounts.update", "accounts.create", "workspaces", "analytics", "announcements"],
             Role::Owner => &["*"],
         }
     }
@@ -104,10 +88,7 @@ mod tests {
     use super::*;
 
     fn names(role: Role) -> Vec<String> {
-        role.scopes()
-            .iter()
-            .map(|s| s.as_str().to_owned())
-            .collect()
+        role.scopes().iter().map(|s| s.as_str().to_owned()).collect()
     }
 
     #[test]
@@ -133,13 +114,7 @@ mod tests {
     fn viewer_scopes_are_the_read_scopes() {
         assert_eq!(
             names(Role::Viewer),
-            [
-                "accounts.read",
-                "analytics.read",
-                "contacts.read",
-                "users.read",
-                "workspaces.read"
-            ]
+            ["accounts.read", "analytics.read", "contacts.read", "users.read", "workspaces.read"]
         );
     }
 
@@ -186,12 +161,7 @@ mod tests {
         for pair in Role::ALL.windows(2) {
             let (lower, higher) = (pair[0].scopes(), pair[1].scopes());
             for scope in &lower {
-                assert!(
-                    higher.contains(scope),
-                    "{} lacks {scope} of {}",
-                    pair[1],
-                    pair[0]
-                );
+                assert!(higher.contains(scope), "{} lacks {scope} of {}", pair[1], pair[0]);
             }
             assert!(higher.len() > lower.len(), "{} adds nothing", pair[1]);
         }
@@ -227,10 +197,7 @@ mod tests {
 
     #[test]
     fn serde_uses_the_lowercase_names() {
-        assert_eq!(
-            serde_json::to_string(&Role::Admin).expect("serialize"),
-            r#""admin""#
-        );
+        assert_eq!(serde_json::to_string(&Role::Admin).expect("serialize"), r#""admin""#);
         let back: Vec<Role> = serde_json::from_str(r#"["viewer","owner"]"#).expect("deserialize");
         assert_eq!(back, [Role::Viewer, Role::Owner]);
         assert!(serde_json::from_str::<Role>(r#""Admin""#).is_err());

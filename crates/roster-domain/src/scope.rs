@@ -29,11 +29,7 @@ static KNOWN: LazyLock<Vec<Scope>> = LazyLock::new(|| {
     let mut all = Vec::new();
     for (resource, actions) in RESOURCES {
         all.push(Scope((*resource).to_owned()));
-        all.extend(
-            actions
-                .iter()
-                .map(|action| Scope(format!("{resource}.{action}"))),
-        );
+        all.extend(actions.iter().map(|action| Scope(format!("{resource}.{action}"))));
     }
     all.sort();
     all
@@ -51,11 +47,7 @@ pub struct Scope(String);
 impl Scope {
     /// Accepts only known scopes, spelled exactly (scopes are machine words: no case folding).
     pub fn parse(s: &str) -> Result<Scope, UnknownScope> {
-        if is_known(s) {
-            Ok(Scope(s.to_owned()))
-        } else {
-            Err(UnknownScope(s.to_owned()))
-        }
+        if is_known(s) { Ok(Scope(s.to_owned())) } else { Err(UnknownScope(s.to_owned())) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -76,9 +68,7 @@ impl Scope {
     /// The known scopes this one covers besides itself: the actions of a resource, or every
     /// known scope for `*`. Empty for an action or a resource without actions.
     pub(crate) fn parts(&self) -> impl Iterator<Item = &'static Scope> + '_ {
-        KNOWN
-            .iter()
-            .filter(move |known| *known != self && self.implies(known))
+        KNOWN.iter().filter(move |known| *known != self && self.implies(known))
     }
 }
 
@@ -86,10 +76,7 @@ impl Scope {
 pub(crate) fn implies_str(holder: &str, wanted: &str) -> bool {
     holder == WILDCARD
         || holder == wanted
-        || (!holder.contains('.')
-            && wanted
-                .strip_prefix(holder)
-                .is_some_and(|rest| rest.starts_with('.')))
+        || (!holder.contains('.') && wanted.strip_prefix(holder).is_some_and(|rest| rest.starts_with('.')))
 }
 
 fn is_known(s: &str) -> bool {
@@ -98,9 +85,7 @@ fn is_known(s: &str) -> bool {
     }
     match s.split_once('.') {
         None => RESOURCES.iter().any(|(resource, _)| *resource == s),
-        Some((res, act)) => RESOURCES
-            .iter()
-            .any(|(resource, actions)| *resource == res && actions.contains(&act)),
+        Some((res, act)) => RESOURCES.iter().any(|(resource, actions)| *resource == res && actions.contains(&act)),
     }
 }
 
@@ -164,10 +149,7 @@ mod tests {
             "billing",
             "announcements",
         ] {
-            assert_eq!(
-                Scope::parse(name).map(|sc| sc.as_str().to_owned()),
-                Ok(name.to_owned())
-            );
+            assert_eq!(Scope::parse(name).map(|sc| sc.as_str().to_owned()), Ok(name.to_owned()));
         }
     }
 
@@ -187,11 +169,7 @@ mod tests {
             "users.*",
             "**",
         ] {
-            assert_eq!(
-                Scope::parse(name),
-                Err(UnknownScope(name.to_owned())),
-                "{name:?}"
-            );
+            assert_eq!(Scope::parse(name), Err(UnknownScope(name.to_owned())), "{name:?}");
         }
     }
 
@@ -233,10 +211,7 @@ mod tests {
 
     #[test]
     fn all_known_lists_every_resource_and_action_sorted_without_wildcard() {
-        let names: Vec<String> = Scope::all_known()
-            .iter()
-            .map(|sc| sc.as_str().to_owned())
-            .collect();
+        let names: Vec<String> = Scope::all_known().iter().map(|sc| sc.as_str().to_owned()).collect();
         assert_eq!(
             names,
             [
@@ -267,15 +242,7 @@ mod tests {
     #[test]
     fn parts_of_a_resource_are_its_actions() {
         let parts: Vec<&str> = s("accounts").parts().map(Scope::as_str).collect();
-        assert_eq!(
-            parts,
-            [
-                "accounts.create",
-                "accounts.delete",
-                "accounts.read",
-                "accounts.update"
-            ]
-        );
+        assert_eq!(parts, ["accounts.create", "accounts.delete", "accounts.read", "accounts.update"]);
         assert_eq!(s("billing").parts().count(), 0);
         assert_eq!(s("users.read").parts().count(), 0);
         assert_eq!(s("*").parts().count(), Scope::all_known().len());
@@ -293,10 +260,7 @@ mod tests {
     #[test]
     fn deserializing_an_unknown_scope_fails() {
         let err = serde_json::from_str::<Scope>(r#""users.fly""#).expect_err("unknown scope");
-        assert!(
-            err.to_string().contains("unknown scope \"users.fly\""),
-            "{err}"
-        );
+        assert!(err.to_string().contains("unknown scope \"users.fly\""), "{err}");
         assert!(serde_json::from_str::<Scope>("42").is_err());
     }
 
@@ -304,9 +268,6 @@ mod tests {
     fn from_str_and_display_agree_with_parse() {
         let sc: Scope = "contacts".parse().expect("known");
         assert_eq!(sc.to_string(), "contacts");
-        assert_eq!(
-            "nope".parse::<Scope>(),
-            Err(UnknownScope("nope".to_owned()))
-        );
+        assert_eq!("nope".parse::<Scope>(), Err(UnknownScope("nope".to_owned())));
     }
 }

@@ -57,10 +57,14 @@ impl Code {
             Code::PrimaryEmail => (S::CONFLICT, "primary_email", "The primary email cannot be removed"),
             Code::PreconditionFailed => (S::PRECONDITION_FAILED, "precondition_failed", "The resource has changed"),
             Code::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large"),
-            Code::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type"),
+            Code::UnsupportedMediaType => {
+                (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
+            }
             Code::ValidationFailed => (S::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed"),
             Code::UnknownField => (S::UNPROCESSABLE_ENTITY, "unknown_field", "Unknown field"),
-            Code::IdempotencyKeyReused => (S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency key reused with another request"),
+            Code::IdempotencyKeyReused => {
+                (S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency key reused with another request")
+            }
             Code::RateLimited => (S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests"),
             Code::TooManyAttempts => (S::TOO_MANY_REQUESTS, "too_many_attempts", "Too many attempts"),
             Code::Internal => (S::INTERNAL_SERVER_ERROR, "internal", "Internal server error"),
@@ -135,9 +139,15 @@ impl From<CoreError> for ApiError {
             CoreError::NotFound => ApiError::not_found(),
             CoreError::Conflict(detail) => ApiError::new(Code::Conflict, detail),
             CoreError::EmailTaken => ApiError::new(Code::EmailTaken, "another user has this email address"),
-            CoreError::LastOwner => ApiError::new(Code::LastOwner, "the user is the last owner of an account; transfer it first"),
-            CoreError::PreconditionFailed => ApiError::new(Code::PreconditionFailed, "the resource changed since it was read (If-Match)"),
-            CoreError::IdempotencyKeyReused => ApiError::new(Code::IdempotencyKeyReused, "this Idempotency-Key was used with a different request"),
+            CoreError::LastOwner => {
+                ApiError::new(Code::LastOwner, "the user is the last owner of an account; transfer it first")
+            }
+            CoreError::PreconditionFailed => {
+                ApiError::new(Code::PreconditionFailed, "the resource changed since it was read (If-Match)")
+            }
+            CoreError::IdempotencyKeyReused => {
+                ApiError::new(Code::IdempotencyKeyReused, "this Idempotency-Key was used with a different request")
+            }
             CoreError::Unavailable(detail) => ApiError::new(Code::Unavailable, detail),
             CoreError::Store(cause) if cause.is_unavailable() => {
                 tracing::warn!(error = %cause, "database unavailable");

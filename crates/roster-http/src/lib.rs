@@ -17,9 +17,9 @@ use axum::http::Request;
 use axum::response::IntoResponse;
 use metrics_exporter_prometheus::PrometheusHandle;
 use roster_core::Core;
+use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::LatencyUnit;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::error::{ApiError, Code};
@@ -43,7 +43,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency::idempotency))
         .layer(axum::middleware::from_fn(middleware::metrics::track))
         .fallback(|| async { ApiError::new(Code::NotFound, "no such route") })
-        .method_not_allowed_fallback(|| async { ApiError::new(Code::MethodNotAllowed, "this route does not take that method") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(Code::MethodNotAllowed, "this route does not take that method")
+        })
         .with_state(state);
     api.merge(openapi::docs(spec))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -61,7 +63,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Refuse to echo request ids that could forge log lines; a fresh one is generated instead.
-async fn drop_unacceptable_request_id(mut request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn drop_unacceptable_request_id(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     if request.headers().get(&REQUEST_ID).is_some_and(|v| !acceptable(v)) {
         request.headers_mut().remove(&REQUEST_ID);
     }

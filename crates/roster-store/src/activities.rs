@@ -62,7 +62,12 @@ pub async fn insert(exec: &mut impl Exec, a: &Activity) -> StoreResult<()> {
 
 /// Entries about `user`, newest first, strictly older than `before` (an entry id; ids are
 /// time-ordered UUID v7), at most `limit` + 1 so the caller knows whether more follow.
-pub async fn of_user(exec: &mut impl Exec, user: UserId, before: Option<Uuid>, limit: u32) -> StoreResult<Vec<Activity>> {
+pub async fn of_user(
+    exec: &mut impl Exec,
+    user: UserId,
+    before: Option<Uuid>,
+    limit: u32,
+) -> StoreResult<Vec<Activity>> {
     let rows: Vec<ActivityRow> = on_conn!(exec, |c| {
         // With no cursor, start below the largest possible id.
         let before = before.unwrap_or(Uuid::max());
@@ -88,4 +93,19 @@ pub async fn of_user(exec: &mut impl Exec, user: UserId, before: Option<Uuid>, l
             changes: r.changes.0,
         })
         .collect())
+}
+
+/// Erase the personal data in a purged user's audit trail: what was done and when stays (the
+/// trail keeps its shape for the accounts' audit), while addresses, agents and changed values
+/// (names, emails) go.
+pub async fn anonymize(exec: &mut impl Exec, user: UserId) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE activities SET ip = NULL, user_agent = NULL, changes = $2 WHERE user_id = $1")
+            .bind(user.as_uuid())
+            .bind(Json(serde_json::json!({"redacted": true})))
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
 }

@@ -17,24 +17,20 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Map a unique violation on `index` (PostgreSQL index name) or `column` (SQLite reports
-    /// "UNIQUE constraint failed: table.column") to [`StoreError::Conflict`] with `what`.
     /// The database could not be reached in time (pool exhausted, connection lost): worth a
     /// 503 and a retry rather than a 500.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
-        )
+        matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)))
     }
 
+    /// Map a unique violation on `index` (PostgreSQL index name) or `column` (SQLite reports
+    /// "UNIQUE constraint failed: table.column") to [`StoreError::Conflict`] with `what`.
     pub(crate) fn unique(err: sqlx::Error, index: &str, column: &str, what: &'static str) -> Self {
-        if let sqlx::Error::Database(db) = &err {
-            if db.is_unique_violation()
-                && (db.constraint() == Some(index) || db.message().contains(column))
-            {
-                return StoreError::Conflict(what);
-            }
+        if let sqlx::Error::Database(db) = &err
+            && db.is_unique_violation()
+            && (db.constraint() == Some(index) || db.message().contains(column))
+        {
+            return StoreError::Conflict(what);
         }
         StoreError::Database(err)
     }

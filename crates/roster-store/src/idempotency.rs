@@ -11,8 +11,15 @@ use crate::ts::Ts;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Recorded {
     /// A request with this key is being processed right now.
-    InFlight { request_hash: Vec<u8> },
-    Done { request_hash: Vec<u8>, status: u16, headers: Vec<(String, String)>, body: Vec<u8> },
+    InFlight {
+        request_hash: Vec<u8>,
+    },
+    Done {
+        request_hash: Vec<u8>,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
 }
 
 #[derive(sqlx::FromRow)]

@@ -36,7 +36,11 @@ pub async fn get(exec: &mut impl Exec, user: UserId) -> StoreResult<Option<serde
 
 pub async fn delete(exec: &mut impl Exec, user: UserId) -> StoreResult<()> {
     on_conn!(exec, |c| {
-        sqlx::query("DELETE FROM preferences WHERE user_id = $1").bind(user.as_uuid()).execute(c).await.map(|r| r.rows_affected())
+        sqlx::query("DELETE FROM preferences WHERE user_id = $1")
+            .bind(user.as_uuid())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
     })?;
     Ok(())
 }

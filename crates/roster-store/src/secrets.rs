@@ -9,12 +9,14 @@ use crate::ts::Ts;
 /// several instances start at once: the first insert wins and everybody reads it back.
 pub async fn get_or_create(exec: &mut impl Exec, name: &str, fresh: Vec<u8>, now: Ts) -> StoreResult<Vec<u8>> {
     let secret: Vec<u8> = on_conn!(exec, |c| {
-        sqlx::query("INSERT INTO server_secrets (name, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
-            .bind(name)
-            .bind(&fresh)
-            .bind(now)
-            .execute(&mut *c)
-            .await?;
+        sqlx::query(
+            "INSERT INTO server_secrets (name, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(&fresh)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
         sqlx::query_scalar("SELECT secret FROM server_secrets WHERE name = $1").bind(name).fetch_one(c).await
     })?;
     Ok(secret)

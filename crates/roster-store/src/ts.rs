@@ -21,8 +21,8 @@ impl Ts {
     }
 
     pub fn from_micros(micros: i64) -> Self {
-        let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let at =
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
         Self(at)
     }
 

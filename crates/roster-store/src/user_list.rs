@@ -4,8 +4,8 @@
 //! one key plus the id as tie-breaker, so a cursor `(key, id)` is a stable position under
 //! concurrent inserts.
 
-use roster_domain::user::{User, UserStatus};
 use roster_domain::AccountId;
+use roster_domain::user::{User, UserStatus};
 use uuid::Uuid;
 
 use crate::db::{ConnRef, Exec};
@@ -46,7 +46,7 @@ impl SortKey {
     /// never NULL and keyset comparisons stay total.
     fn expr(self, sql: &mut Sql) -> String {
         match self {
-            Self::Name => "lower(u.name)".to_owned(),
+            Self::Name => "u.name_normalized".to_owned(),
             Self::Email => "u.email_normalized".to_owned(),
             Self::CreatedAt => "u.created_at".to_owned(),
             Self::LastLoginAt => {
@@ -194,7 +194,7 @@ fn text_clause(sql: &mut Sql, text: &str, sqlite: bool) -> String {
     } else {
         let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let p = sql.bind(Arg::Text(format!("%{escaped}%")));
-        format!("(lower(u.name) LIKE {p} ESCAPE '\\' OR u.email_normalized LIKE {p} ESCAPE '\\')")
+        format!("(u.name_normalized LIKE {p} ESCAPE '\\' OR u.email_normalized LIKE {p} ESCAPE '\\')")
     }
 }
 

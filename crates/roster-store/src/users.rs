@@ -1,7 +1,7 @@
 //! Users: rows, look-ups and writes.
 
-use roster_domain::user::{User, UserStatus};
 use roster_domain::UserId;
+use roster_domain::user::{User, UserStatus};
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -79,9 +79,10 @@ pub async fn insert(exec: &mut impl Exec, user: &User, password_hash: Option<&st
         sqlx::query(
             "INSERT INTO users (id, email, email_normalized, email_verified, password_hash, name, \
              first_name, last_name, image, title, bio, timezone, locale, status, metadata, \
-             mfa_enabled, platform_admin, created_at, updated_at, last_login_at, deleted_at) \
+             mfa_enabled, platform_admin, created_at, updated_at, last_login_at, deleted_at, \
+             name_normalized) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21)",
+             $18, $19, $20, $21, $22)",
         )
         .bind(user.id.as_uuid())
         .bind(&user.email)
@@ -104,6 +105,7 @@ pub async fn insert(exec: &mut impl Exec, user: &User, password_hash: Option<&st
         .bind(Ts::new(user.updated_at))
         .bind(user.last_login_at.map(Ts::new))
         .bind(user.deleted_at.map(Ts::new))
+        .bind(user.name.to_lowercase())
         .execute(c)
         .await
         .map(|r| r.rows_affected())
@@ -124,7 +126,10 @@ pub async fn find(exec: &mut impl Exec, id: UserId) -> StoreResult<Option<User>>
 }
 
 /// The live (not deleted) user with this normalised email, with its password hash.
-pub async fn find_for_login(exec: &mut impl Exec, email_normalized: &str) -> StoreResult<Option<(User, Option<String>)>> {
+pub async fn find_for_login(
+    exec: &mut impl Exec,
+    email_normalized: &str,
+) -> StoreResult<Option<(User, Option<String>)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
@@ -148,8 +153,8 @@ pub async fn update_profile(exec: &mut impl Exec, user: &User) -> StoreResult<()
     on_conn!(exec, |c| {
         sqlx::query(
             "UPDATE users SET name = $2, first_name = $3, last_name = $4, image = $5, title = $6, \
-             bio = $7, timezone = $8, locale = $9, metadata = $10, status = $11, updated_at = $12 \
-             WHERE id = $1",
+             bio = $7, timezone = $8, locale = $9, metadata = $10, status = $11, updated_at = $12, \
+             name_normalized = $13 WHERE id = $1",
         )
         .bind(user.id.as_uuid())
         .bind(&user.name)
@@ -163,6 +168,7 @@ pub async fn update_profile(exec: &mut impl Exec, user: &User) -> StoreResult<()
         .bind(Json(&user.metadata))
         .bind(user.status.as_str())
         .bind(Ts::new(user.updated_at))
+        .bind(user.name.to_lowercase())
         .execute(c)
         .await
         .map(|r| r.rows_affected())
@@ -175,7 +181,7 @@ pub async fn update_profile(exec: &mut impl Exec, user: &User) -> StoreResult<()
 pub async fn mark_deleted(exec: &mut impl Exec, id: UserId, at: Ts, purge: bool) -> StoreResult<()> {
     let sql = if purge {
         "UPDATE users SET status = 'deleted', deleted_at = $2, updated_at = $2, \
-         email = $3, email_normalized = $3, password_hash = NULL, name = '', first_name = NULL, \
+         email = $3, email_normalized = $3, password_hash = NULL, name = '', name_normalized = '', first_name = NULL, \
          last_name = NULL, image = NULL, title = NULL, bio = NULL, metadata = $4 WHERE id = $1"
     } else {
         "UPDATE users SET status = 'deleted', deleted_at = $2, updated_at = $2 WHERE id = $1"

@@ -32,6 +32,10 @@ impl App {
         if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
             bootstrap_admin(&core, email, &password.0).await?;
         }
+        tokio::spawn({
+            let core = core.clone();
+            async move { core.warm_up().await }
+        });
         let state = AppState {
             core: core.clone(),
             trusted_proxies: settings.trusted_proxies().map_err(anyhow::Error::msg)?,
@@ -42,7 +46,11 @@ impl App {
 
     /// Serve until `shutdown` resolves, then stop accepting, finish in-flight requests, and
     /// close the database.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let router = roster_http::router(self.state.clone());
         let metrics = self.state.metrics.clone();
         let upkeep = tokio::spawn(async move {

@@ -97,7 +97,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     other => anyhow::anyhow!("{other}"),
                 })?;
             core.db.close().await;
-            println!("{}", serde_json::json!({"id": user.id, "email": user.email, "platform_admin": user.platform_admin}));
+            println!(
+                "{}",
+                serde_json::json!({"id": user.id, "email": user.email, "platform_admin": user.platform_admin})
+            );
             Ok(())
         }
         Command::Config { .. } => Ok(()),

@@ -92,10 +92,26 @@ impl Default for Settings {
 
 /// The environment variables read, each mapped to its setting.
 const ROSTER_KEYS: [&str; 20] = [
-    "DATABASE_URL", "LISTEN", "PUBLIC_URL", "SIGNUP", "ADMIN_EMAIL", "ADMIN_PASSWORD", "SMTP_URL",
-    "MAIL_DIR", "MAIL_FROM", "SMS_WEBHOOK_URL", "PUSH_WEBHOOK_URL", "EVENTS_WEBHOOK_URL",
-    "EVENTS_SECRET", "PASSWORD_MIN_LENGTH", "RATE_LIMIT_ANON", "ALLOW_PRIVATE_URLS",
-    "TRUSTED_PROXIES", "SESSION_IDLE_DAYS", "SESSION_ABSOLUTE_DAYS", "LOG",
+    "DATABASE_URL",
+    "LISTEN",
+    "PUBLIC_URL",
+    "SIGNUP",
+    "ADMIN_EMAIL",
+    "ADMIN_PASSWORD",
+    "SMTP_URL",
+    "MAIL_DIR",
+    "MAIL_FROM",
+    "SMS_WEBHOOK_URL",
+    "PUSH_WEBHOOK_URL",
+    "EVENTS_WEBHOOK_URL",
+    "EVENTS_SECRET",
+    "PASSWORD_MIN_LENGTH",
+    "RATE_LIMIT_ANON",
+    "ALLOW_PRIVATE_URLS",
+    "TRUSTED_PROXIES",
+    "SESSION_IDLE_DAYS",
+    "SESSION_ABSOLUTE_DAYS",
+    "LOG",
 ];
 const QM_KEYS: [&str; 4] = ["QM_USER_ONBOARDING", "QM_USER_NOTIFICATIONS", "QM_USER_ANALYTICS", "QM_ACCOUNT_SYNC"];
 
@@ -126,7 +142,10 @@ impl Settings {
 
     fn validate(&self) -> Result<(), String> {
         let bad = |key: &str, why: &str| Err(format!("invalid configuration: {}: {why}", variable(key)));
-        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")) {
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
             return bad("database_url", "must start with sqlite:// or postgres://");
         }
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
@@ -135,12 +154,16 @@ impl Settings {
         if PasswordPolicy::new(self.password_min_length).is_err() {
             return bad("password_min_length", "must be between 8 and 128");
         }
-        if let Some(url) = &self.smtp_url {
-            if !(url.0.starts_with("smtp://") || url.0.starts_with("smtps://")) {
-                return bad("smtp_url", "must start with smtp:// or smtps://");
-            }
+        if let Some(url) = &self.smtp_url
+            && !(url.0.starts_with("smtp://") || url.0.starts_with("smtps://"))
+        {
+            return bad("smtp_url", "must start with smtp:// or smtps://");
         }
-        for (key, url) in [("sms_webhook_url", &self.sms_webhook_url), ("push_webhook_url", &self.push_webhook_url), ("events_webhook_url", &self.events_webhook_url)] {
+        for (key, url) in [
+            ("sms_webhook_url", &self.sms_webhook_url),
+            ("push_webhook_url", &self.push_webhook_url),
+            ("events_webhook_url", &self.events_webhook_url),
+        ] {
             if url.as_ref().is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://"))) {
                 return bad(key, "must be an http(s) URL");
             }
@@ -155,7 +178,8 @@ impl Settings {
             return bad("session_idle_days", "session lifetimes must be at least one day");
         }
         self.trusted_proxies().map_err(|why| format!("invalid configuration: ROSTER_TRUSTED_PROXIES: {why}"))?;
-        tracing_subscriber::EnvFilter::try_new(&self.log).map_err(|e| format!("invalid configuration: ROSTER_LOG: {e}"))?;
+        tracing_subscriber::EnvFilter::try_new(&self.log)
+            .map_err(|e| format!("invalid configuration: ROSTER_LOG: {e}"))?;
         Ok(())
     }
 
@@ -194,10 +218,8 @@ mod tests {
 
     #[test]
     fn the_example_file_parses_to_the_defaults() {
-        let parsed: Settings = Figment::from(Serialized::defaults(Settings::default()))
-            .merge(Toml::string(EXAMPLE))
-            .extract()
-            .unwrap();
+        let parsed: Settings =
+            Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(EXAMPLE)).extract().unwrap();
         assert_eq!(format!("{parsed:?}"), format!("{:?}", Settings::default()));
     }
 

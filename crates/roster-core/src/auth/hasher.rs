@@ -54,10 +54,17 @@ impl PasswordHasher {
         };
         let ok = self
             .blocking(move || {
-                PasswordHash::new(&phc).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+                PasswordHash::new(&phc)
+                    .is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
             })
             .await?;
         Ok(ok && real)
+    }
+
+    /// Compute the dummy hash ahead of the first unknown-email login, so that login is not
+    /// slower than the others (which would tell the email is unknown).
+    pub async fn warm_up(&self) -> CoreResult<()> {
+        self.dummy_hash().await.map(|_| ())
     }
 
     async fn dummy_hash(&self) -> CoreResult<String> {

@@ -29,7 +29,13 @@ const TOUCH_EVERY: Duration = Duration::minutes(1);
 impl Core {
     /// `POST /v1/auth/login`. Unknown email and wrong password answer the same, after the same
     /// amount of hashing work.
-    pub async fn login(&self, email: &str, password: &str, account: Option<AccountId>, meta: &RequestMeta) -> CoreResult<LoginSuccess> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        account: Option<AccountId>,
+        meta: &RequestMeta,
+    ) -> CoreResult<LoginSuccess> {
         let found = {
             let mut conn = self.db.conn().await?;
             users::find_for_login(&mut conn, &normalize_email(email)).await?

@@ -88,7 +88,8 @@ impl Core {
                 None
             }),
         };
-        let account_name = input::text(&mut errors, "account_name", input.account_name.as_deref(), false, input::NAME_MAX);
+        let account_name =
+            input::text(&mut errors, "account_name", input.account_name.as_deref(), false, input::NAME_MAX);
         if actor.is_none() {
             if input.account_id.is_some() {
                 errors.add("account_id", "not_allowed", "only signed-in callers can add users to an account");
@@ -122,21 +123,17 @@ impl Core {
                 Placement::Existing { account, role }
             }
         };
-        Ok(Plan {
-            email,
-            password: input.password,
-            name,
-            first_name,
-            last_name,
-            timezone,
-            locale,
-            metadata,
-            placement,
-        })
+        Ok(Plan { email, password: input.password, name, first_name, last_name, timezone, locale, metadata, placement })
     }
 
     /// The one transaction: user, account or membership, preferences, token, activity, jobs.
-    async fn insert_user(&self, actor: Option<&Actor>, plan: Plan, hash: Option<String>, meta: &RequestMeta) -> CoreResult<User> {
+    async fn insert_user(
+        &self,
+        actor: Option<&Actor>,
+        plan: Plan,
+        hash: Option<String>,
+        meta: &RequestMeta,
+    ) -> CoreResult<User> {
         let now = self.now();
         let invited = hash.is_none();
         let user = User {
@@ -174,8 +171,7 @@ impl Core {
             Placement::Existing { account, role } => (account, role),
         };
         join_account(&mut tx, user.id, account, role, now).await?;
-        let prefs = crate::preferences::defaults(&user.timezone, &user.locale);
-        preferences::upsert(&mut tx, user.id, &prefs, Ts::new(now)).await?;
+        preferences::upsert(&mut tx, user.id, &crate::preferences::stored_defaults(), Ts::new(now)).await?;
 
         let (purpose, validity, email_kind) = if invited {
             (purpose::INVITE, INVITATION_VALIDITY, kind::EMAIL_INVITATION)
@@ -185,19 +181,42 @@ impl Core {
         let token = issue_token(&mut tx, user.id, purpose, validity, now).await?;
         let actor_id = actor.map(|a| a.user.id);
         let subject = json!({"user_id": user.id, "account_id": account});
-        jobs::enqueue(&mut tx, email_kind, json!({"user_id": user.id, "to": user.email, "token": token, "invited_by": actor_id}), now).await?;
+        jobs::enqueue(
+            &mut tx,
+            email_kind,
+            json!({"user_id": user.id, "to": user.email, "token": token, "invited_by": actor_id}),
+            now,
+        )
+        .await?;
         jobs::enqueue(&mut tx, kind::ONBOARDING_WELCOME, subject.clone(), now).await?;
         jobs::enqueue(&mut tx, kind::ONBOARDING_DASHBOARD, subject.clone(), now).await?;
         jobs::enqueue(&mut tx, kind::ANALYTICS_INIT, subject, now).await?;
         let changes = json!({"email": user.email, "role": role.as_str(), "status": user.status.as_str()});
-        activity::record(&mut tx, now, user.id, actor_id.or(Some(user.id)), Some(account), "user.created", meta, changes).await?;
+        activity::record(
+            &mut tx,
+            now,
+            user.id,
+            actor_id.or(Some(user.id)),
+            Some(account),
+            "user.created",
+            meta,
+            changes,
+        )
+        .await?;
         tx.commit().await?;
         Ok(user)
     }
 
     /// Create a user from the command line or the start-up bootstrap: no caller, an active user
     /// with a password, optionally a platform admin, in a new account.
-    pub async fn bootstrap_user(&self, email: &str, password: &str, name: Option<&str>, platform_admin: bool, account_name: Option<&str>) -> CoreResult<User> {
+    pub async fn bootstrap_user(
+        &self,
+        email: &str,
+        password: &str,
+        name: Option<&str>,
+        platform_admin: bool,
+        account_name: Option<&str>,
+    ) -> CoreResult<User> {
         let name = name.map(str::to_owned).unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
         let input = CreateUser {
             email: Some(email.to_owned()),
@@ -232,8 +251,15 @@ pub(crate) fn new_account(name: String, now: OffsetDateTime) -> Account {
 }
 
 /// Add a membership with the role's default scopes and count the seat.
-pub(crate) async fn join_account(tx: &mut Tx, user: UserId, account: AccountId, role: Role, now: OffsetDateTime) -> CoreResult<()> {
-    let membership = Membership { user_id: user, account_id: account, role, grant: vec![], deny: vec![], created_at: now };
+pub(crate) async fn join_account(
+    tx: &mut Tx,
+    user: UserId,
+    account: AccountId,
+    role: Role,
+    now: OffsetDateTime,
+) -> CoreResult<()> {
+    let membership =
+        Membership { user_id: user, account_id: account, role, grant: vec![], deny: vec![], created_at: now };
     memberships::insert(tx, &membership).await.map_err(|e| match e {
         StoreError::Conflict(_) => CoreError::Conflict("already a member".into()),
         other => other.into(),
@@ -244,7 +270,13 @@ pub(crate) async fn join_account(tx: &mut Tx, user: UserId, account: AccountId, 
 
 /// Store a fresh single-use token (voiding older ones of its purpose) and return it in clear,
 /// for the message that carries it.
-pub(crate) async fn issue_token(tx: &mut Tx, user: UserId, purpose: &'static str, validity: Duration, now: OffsetDateTime) -> CoreResult<String> {
+pub(crate) async fn issue_token(
+    tx: &mut Tx,
+    user: UserId,
+    purpose: &'static str,
+    validity: Duration,
+    now: OffsetDateTime,
+) -> CoreResult<String> {
     let (token, token_hash) = secrets::new_token();
     let record = tokens::NewToken {
         id: uuid::Uuid::now_v7(),

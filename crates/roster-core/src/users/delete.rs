@@ -1,14 +1,16 @@
 //! `DELETE /v1/users/:id`: soft deletion (kept for audit), ownership transfer, optional purge.
 
+use roster_domain::UserId;
 use roster_domain::role::Role;
 use roster_domain::user::UserStatus;
-use roster_domain::UserId;
-use roster_store::{Ts, accounts, memberships, preferences, sessions, tokens, users};
+use roster_store::{Ts, accounts, activities, memberships, preferences, sessions, tokens, users};
 use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::error::{CoreError, CoreResult};
 use crate::{Actor, Core, RequestMeta, access, activity};
+
+const HEIR_RULE: &str = "must be an active member of every account the deleted user solely owns";
 
 #[derive(Debug, Clone)]
 pub struct Deletion {
@@ -18,7 +20,14 @@ pub struct Deletion {
 }
 
 impl Core {
-    pub async fn delete_user(&self, actor: &Actor, id: UserId, transfer_to: Option<UserId>, purge: bool, meta: &RequestMeta) -> CoreResult<Deletion> {
+    pub async fn delete_user(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        transfer_to: Option<UserId>,
+        purge: bool,
+        meta: &RequestMeta,
+    ) -> CoreResult<Deletion> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let target = access::visible_user(&mut tx, &actor.user, id).await?;
@@ -29,14 +38,14 @@ impl Core {
         if purge && !is_self && !actor.user.platform_admin {
             return Err(CoreError::Forbidden("only the user or a platform admin can purge".into()));
         }
+        // The heir must be an active member of every account it inherits: ownership is never
+        // pushed onto a stranger, and the answer is the same whether or not the id exists.
+        let not_heir = || CoreError::field("transfer_to", "invalid_heir", HEIR_RULE);
         let heir = match transfer_to {
-            Some(heir_id) => {
-                let heir = users::find(&mut tx, heir_id).await?;
-                match heir {
-                    Some(heir) if heir.id != target.id && heir.status != UserStatus::Deleted => Some(heir.id),
-                    _ => return Err(CoreError::field("transfer_to", "invalid_user", "must be another existing user")),
-                }
-            }
+            Some(heir_id) => match users::find(&mut tx, heir_id).await? {
+                Some(heir) if heir.id != target.id && heir.status == UserStatus::Active => Some(heir.id),
+                _ => return Err(not_heir()),
+            },
             None => None,
         };
 
@@ -53,7 +62,7 @@ impl Core {
                 Some(m) if m.account_id == membership.account_id => {
                     memberships::set_role(&mut tx, heir, membership.account_id, Role::Owner).await?;
                 }
-                _ => crate::users::create::join_account(&mut tx, heir, membership.account_id, Role::Owner, now).await?,
+                _ => return Err(not_heir()),
             }
             transferred = true;
         }
@@ -64,13 +73,15 @@ impl Core {
         tokens::void_all(&mut tx, target.id, at).await?;
         if purge {
             preferences::delete(&mut tx, target.id).await?;
+            activities::anonymize(&mut tx, target.id).await?;
         }
         for (membership, _) in &own {
             accounts::refresh_seats(&mut tx, membership.account_id, at).await?;
         }
         let transferred_to = heir.filter(|_| transferred);
         let changes = json!({"purged": purge, "transferred_to": transferred_to});
-        activity::record(&mut tx, now, target.id, Some(actor.user.id), actor.account_id, "user.deleted", meta, changes).await?;
+        activity::record(&mut tx, now, target.id, Some(actor.user.id), actor.account_id, "user.deleted", meta, changes)
+            .await?;
         tx.commit().await?;
         Ok(Deletion { id: target.id, deleted_at: now, transferred_to })
     }

@@ -77,7 +77,13 @@ pub(crate) const URL_MAX: usize = 2048;
 pub(crate) const METADATA_MAX_BYTES: usize = 16 * 1024;
 
 /// A text field: trimmed, non-empty when required, at most `max` characters.
-pub(crate) fn text(errors: &mut FieldErrors, field: &str, value: Option<&str>, required: bool, max: usize) -> Option<String> {
+pub(crate) fn text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+    required: bool,
+    max: usize,
+) -> Option<String> {
     let value = value.map(str::trim);
     match value {
         None | Some("") if required => {

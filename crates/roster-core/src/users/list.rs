@@ -75,7 +75,11 @@ impl Core {
                 match SortKey::parse(field) {
                     Some(key) => (key, descending),
                     None => {
-                        errors.add("sort", "invalid_sort", "must be name, email, created_at or last_login_at, optionally prefixed with -");
+                        errors.add(
+                            "sort",
+                            "invalid_sort",
+                            "must be name, email, created_at or last_login_at, optionally prefixed with -",
+                        );
                         (SortKey::CreatedAt, false)
                     }
                 }
@@ -115,11 +119,8 @@ impl Core {
             .map_err(|_| CoreError::BadRequest("the cursor is invalid or belongs to another list".into()))?;
         let page = UserPage { sort, descending, after, limit };
         let (users, more) = user_list::list(&mut conn, &filter, &page).await?;
-        let next_cursor = if more {
-            users.last().map(|last| self.cursor_key.seal(&context, &sort.position(last)))
-        } else {
-            None
-        };
+        let next_cursor =
+            if more { users.last().map(|last| self.cursor_key.seal(&context, &sort.position(last))) } else { None };
         let total = if paging.include_total { Some(user_list::count(&mut conn, &filter).await?) } else { None };
         Ok(UserList { users, next_cursor, total })
     }
@@ -158,7 +159,34 @@ impl Core {
         if let Some(query) = search.query {
             filters.q = Some(query);
         }
-        let paging = Paging { sort: search.sort, limit: search.limit, cursor: search.cursor, include_total: search.include_total };
-        self.list_users(actor, filters, paging).await
+        let paging = Paging {
+            sort: search.sort,
+            limit: search.limit,
+            cursor: search.cursor,
+            include_total: search.include_total,
+        };
+        // The list names its query parameters; in this body the filters sit under `filters`.
+        self.list_users(actor, filters, paging).await.map_err(|err| match err {
+            CoreError::Validation(errors) => CoreError::Validation(
+                errors
+                    .into_iter()
+                    .map(|mut e| {
+                        e.field = search_field(&e.field);
+                        e
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })
+    }
+}
+
+/// Where a problem the list reports sits in a search body (`status` -> `filters.status`).
+fn search_field(field: &str) -> String {
+    match field {
+        "account_id" | "status" | "role" | "q" | "email_verified" | "created_after" | "created_before" => {
+            format!("filters.{field}")
+        }
+        other => other.to_owned(),
     }
 }

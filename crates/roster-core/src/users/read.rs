@@ -63,6 +63,9 @@ impl Core {
         if let Some(stored) = stored {
             crate::preferences::overlay(&mut config, &stored);
         }
+        // The user's own fields are the truth for these two.
+        config["timezone"] = serde_json::json!(actor.user.timezone);
+        config["locale"] = serde_json::json!(actor.user.locale);
         Ok(Profile { user: actor.user.clone(), active_account_id: actor.account_id, accounts, preferences: config })
     }
 }

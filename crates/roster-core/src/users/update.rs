@@ -11,7 +11,14 @@ use crate::{Actor, Core, RequestMeta, access, activity};
 
 impl Core {
     /// Apply `update` to user `id`. `if_match` is the client's `If-Match` ETag, if any.
-    pub async fn update_user(&self, actor: &Actor, id: UserId, update: UpdateUser, if_match: Option<&str>, meta: &RequestMeta) -> CoreResult<User> {
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        update: UpdateUser,
+        if_match: Option<&str>,
+        meta: &RequestMeta,
+    ) -> CoreResult<User> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let current = access::visible_user(&mut tx, &actor.user, id).await?;
@@ -22,10 +29,10 @@ impl Core {
         if update.status.is_some() && is_self {
             return Err(CoreError::Forbidden("you cannot change your own status".into()));
         }
-        if let Some(tag) = if_match {
-            if !etag_matches(tag, &current) {
-                return Err(CoreError::PreconditionFailed);
-            }
+        if let Some(tag) = if_match
+            && !etag_matches(tag, &current)
+        {
+            return Err(CoreError::PreconditionFailed);
         }
         let (next, changes) = apply(&current, update)?;
         if changes.is_empty() {
@@ -36,14 +43,30 @@ impl Core {
         if current.status != UserStatus::Suspended && next.status == UserStatus::Suspended {
             sessions::revoke_all(&mut tx, next.id, Ts::new(now)).await?;
         }
-        activity::record(&mut tx, now, next.id, Some(actor.user.id), actor.account_id, "user.updated", meta, Value::Object(changes)).await?;
+        activity::record(
+            &mut tx,
+            now,
+            next.id,
+            Some(actor.user.id),
+            actor.account_id,
+            "user.updated",
+            meta,
+            Value::Object(changes),
+        )
+        .await?;
         tx.commit().await?;
         Ok(next)
     }
 
     /// Changing a user as a whole needs `scope` in every account the user belongs to (API.md
     /// §4); only platform admins change platform admins.
-    pub(crate) async fn require_rights_over(&self, exec: &mut impl roster_store::Exec, actor: &Actor, target: &User, scope: &str) -> CoreResult<()> {
+    pub(crate) async fn require_rights_over(
+        &self,
+        exec: &mut impl roster_store::Exec,
+        actor: &Actor,
+        target: &User,
+        scope: &str,
+    ) -> CoreResult<()> {
         if target.platform_admin && !actor.user.platform_admin {
             return Err(CoreError::Forbidden("only platform admins can change a platform admin".into()));
         }
@@ -62,19 +85,26 @@ pub fn etag(user: &User) -> String {
 
 fn etag_matches(header: &str, user: &User) -> bool {
     let current = etag(user);
-    header.split(',').map(str::trim).any(|tag| tag == "*" || tag == current || tag.strip_prefix("W/") == Some(current.as_str()))
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == current || tag.strip_prefix("W/") == Some(current.as_str()))
 }
 
 /// The user after `update`, and `{field: {from, to}}` for each field that really changed.
 fn apply(current: &User, update: UpdateUser) -> CoreResult<(User, Map<String, Value>)> {
     let mut errors = FieldErrors::new();
     let mut next = current.clone();
-    if let Some(name) = update.name {
-        if let Some(name) = input::text(&mut errors, "name", name.as_deref(), true, input::NAME_MAX) {
-            next.name = name;
-        }
+    if let Some(name) = update.name
+        && let Some(name) = input::text(&mut errors, "name", name.as_deref(), true, input::NAME_MAX)
+    {
+        next.name = name;
     }
-    let optional_text = |errors: &mut FieldErrors, field: &str, value: Option<Option<String>>, max: usize, slot: &mut Option<String>| {
+    let optional_text = |errors: &mut FieldErrors,
+                         field: &str,
+                         value: Option<Option<String>>,
+                         max: usize,
+                         slot: &mut Option<String>| {
         if let Some(value) = value {
             *slot = input::text(errors, field, value.as_deref(), false, max);
         }

@@ -38,8 +38,16 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Deserialize `bytes`, naming the field at fault.
+///
+/// Well-formedness is checked first, over the whole body: a body that is not JSON (not UTF-8,
+/// cut short, trailing garbage) is a 400 even when a typed parse would have stopped earlier at
+/// a field problem (422) — e.g. `[1,2` or `{"email":"a"} trailing`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| ApiError::new(Code::BadRequest, format!("the body is not UTF-8: {e}")))?;
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map_err(|e| ApiError::new(Code::BadRequest, format!("the body is not valid JSON: {e}")))?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();

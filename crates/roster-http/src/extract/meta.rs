@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{Extensions, HeaderMap, header};
 use roster_core::RequestMeta;
 
 use crate::AppState;
@@ -20,7 +20,7 @@ impl FromRequestParts<AppState> for Meta {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ip = client_ip(parts, &state.trusted_proxies).map(|ip| ip.to_string());
+        let ip = client_ip(&parts.extensions, &parts.headers, &state.trusted_proxies).map(|ip| ip.to_string());
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -30,9 +30,9 @@ impl FromRequestParts<AppState> for Meta {
     }
 }
 
-pub fn client_ip(parts: &Parts, trusted: &[IpAddr]) -> Option<IpAddr> {
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())?;
-    Some(resolve_client(peer, &parts.headers, trusted))
+pub fn client_ip(extensions: &Extensions, headers: &HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())?;
+    Some(resolve_client(peer, headers, trusted))
 }
 
 fn resolve_client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
@@ -68,7 +68,8 @@ mod tests {
     #[test]
     fn trusted_proxy_passes_on_the_nearest_untrusted_address() {
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
-        let client = resolve_client(proxy, &headers("6.6.6.6, 198.51.100.7, 10.0.0.2"), &[proxy, "10.0.0.2".parse().unwrap()]);
+        let client =
+            resolve_client(proxy, &headers("6.6.6.6, 198.51.100.7, 10.0.0.2"), &[proxy, "10.0.0.2".parse().unwrap()]);
         assert_eq!(client, "198.51.100.7".parse::<IpAddr>().unwrap());
     }
 }

@@ -7,17 +7,18 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use roster_core::idempotency::{Claim, StoredResponse, fingerprint};
-use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::{ApiError, Code};
 use crate::extract::auth::bearer;
+use crate::extract::meta::client_ip;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 const BODY_LIMIT: usize = 1024 * 1024;
-/// Headers worth replaying with a stored response.
-const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+/// Headers worth replaying with a stored response (a replayed 401 must still carry
+/// `WWW-Authenticate: Bearer`, API.md §1).
+const KEPT_HEADERS: [HeaderName; 4] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG, header::WWW_AUTHENTICATE];
 
 pub async fn idempotency(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
@@ -27,9 +28,16 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
         return next.run(request).await;
     };
     let Some(key) = key.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 255).map(str::to_owned) else {
-        return ApiError::new(Code::BadRequest, "Idempotency-Key must be 1–255 visible ASCII characters").into_response();
+        return ApiError::new(Code::BadRequest, "Idempotency-Key must be 1–255 printable ASCII characters")
+            .into_response();
     };
-    let caller = caller(&request);
+    // Taken out before awaiting: a request body is not Sync, so no borrow of the request may
+    // cross an await.
+    let token = bearer(request.headers()).map(str::to_owned);
+    let ip = client_ip(request.extensions(), request.headers(), &state.trusted_proxies);
+    let Some(caller) = caller(&state, token, ip).await else {
+        return next.run(request).await;
+    };
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
         return ApiError::new(Code::PayloadTooLarge, "the body must be at most 1 MiB").into_response();
@@ -46,28 +54,20 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
     }
 }
 
-/// Keys are scoped to the credentials that used them, or to the client address when anonymous.
-fn caller(request: &Request) -> String {
-    if let Some(token) = bearer(request.headers()) {
-        let digest = Sha256::digest(token.as_bytes());
-        return format!("token:{}", hex(&digest));
+/// Keys are scoped to the signed-in user, or to the client address when anonymous. A request
+/// whose token does not authenticate is not idempotent: it gets its 401 afresh, never a replay.
+async fn caller(state: &AppState, token: Option<String>, ip: Option<std::net::IpAddr>) -> Option<String> {
+    match token {
+        Some(token) => state.core.authenticate(&token, None).await.ok().map(|actor| format!("user:{}", actor.user.id)),
+        None => Some(format!("anon:{}", ip.map(|ip| ip.to_string()).unwrap_or_default())),
     }
-    let peer = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
-    format!("anon:{peer}")
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn remember(state: &AppState, caller: &str, key: &str, response: Response) -> Response {
     let status = response.status();
-    if status.is_server_error() {
-        // A failure on our side is not an answer: let the client retry with the same key.
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        // A failure on our side, or "slow down", is not an answer: the client may retry with
+        // the same key and get the real one.
         if let Err(err) = state.core.idempotency_release(caller, key).await {
             tracing::warn!(error = %err, "could not release idempotency key");
         }
@@ -79,7 +79,9 @@ async fn remember(state: &AppState, caller: &str, key: &str, response: Response)
     };
     let headers: Vec<(String, String)> = KEPT_HEADERS
         .iter()
-        .filter_map(|name| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|v| (name.to_string(), v.to_owned())))
+        .filter_map(|name| {
+            parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|v| (name.to_string(), v.to_owned()))
+        })
         .collect();
     let stored = StoredResponse { status: status.as_u16(), headers, body: bytes.to_vec() };
     if let Err(err) = state.core.idempotency_complete(caller, key, &stored).await {

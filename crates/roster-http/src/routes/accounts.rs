@@ -25,7 +25,11 @@ async fn list_accounts(State(state): State<AppState>, Auth(actor): Auth) -> ApiR
 /// One account (`accounts.read` there).
 #[utoipa::path(get, path = "/v1/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path)),
     responses((status = 200, body = AccountView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn get_account(State(state): State<AppState>, Auth(actor): Auth, Id(id): Id<AccountId>) -> ApiResult<axum::Json<AccountView>> {
+async fn get_account(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Id(id): Id<AccountId>,
+) -> ApiResult<axum::Json<AccountView>> {
     let account = state.core.get_account(&actor, id).await?;
     Ok(axum::Json(AccountView::from(&account)))
 }

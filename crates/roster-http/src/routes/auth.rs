@@ -41,7 +41,11 @@ struct LoginResponse {
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials", body = Problem),
         (status = 403, description = "account_suspended", body = Problem), (status = 422, body = Problem)))]
-async fn login(State(state): State<AppState>, Meta(meta): Meta, Json(body): Json<LoginRequest>) -> ApiResult<axum::Json<LoginResponse>> {
+async fn login(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Json(body): Json<LoginRequest>,
+) -> ApiResult<axum::Json<LoginResponse>> {
     let account = body.account_id.map(AccountId::from_uuid);
     let done = state.core.login(&body.email, &body.password, account, &meta).await?;
     Ok(axum::Json(LoginResponse {

@@ -32,7 +32,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 201, description = "Created", body = UserView, headers(("Location" = String))),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "email_taken", body = Problem), (status = 422, body = Problem)))]
-async fn create_user(State(state): State<AppState>, MaybeAuth(actor): MaybeAuth, Meta(meta): Meta, Json(body): Json<CreateUser>) -> ApiResult<Response> {
+async fn create_user(
+    State(state): State<AppState>,
+    MaybeAuth(actor): MaybeAuth,
+    Meta(meta): Meta,
+    Json(body): Json<CreateUser>,
+) -> ApiResult<Response> {
     let user = state.core.create_user(actor.as_ref(), body, &meta).await?;
     let location = format!("/v1/users/{}", user.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(UserView::from(&user))).into_response())
@@ -68,7 +73,11 @@ struct ListQuery {
 #[utoipa::path(get, path = "/v1/users", tag = "users", params(ListQuery),
     responses((status = 200, body = Page<UserView>), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn list_users(State(state): State<AppState>, Auth(actor): Auth, Query(q): Query<ListQuery>) -> ApiResult<axum::Json<Page<UserView>>> {
+async fn list_users(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<Page<UserView>>> {
     let filters = UserFilters {
         account_id: q.account_id,
         status: q.status,
@@ -78,7 +87,8 @@ async fn list_users(State(state): State<AppState>, Auth(actor): Auth, Query(q): 
         created_after: q.created_after,
         created_before: q.created_before,
     };
-    let paging = Paging { sort: q.sort, limit: q.limit, cursor: q.cursor, include_total: q.include_total.unwrap_or(false) };
+    let paging =
+        Paging { sort: q.sort, limit: q.limit, cursor: q.cursor, include_total: q.include_total.unwrap_or(false) };
     let list = state.core.list_users(&actor, filters, paging).await?;
     Ok(axum::Json(page(list)))
 }
@@ -91,7 +101,11 @@ fn page(list: roster_core::users::UserList) -> Page<UserView> {
 #[utoipa::path(post, path = "/v1/users/search", tag = "users", request_body = SearchUsers,
     responses((status = 200, body = Page<UserView>), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn search_users(State(state): State<AppState>, Auth(actor): Auth, Json(body): Json<SearchUsers>) -> ApiResult<axum::Json<Page<UserView>>> {
+async fn search_users(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Json(body): Json<SearchUsers>,
+) -> ApiResult<axum::Json<Page<UserView>>> {
     let list = state.core.search_users(&actor, body).await?;
     Ok(axum::Json(page(list)))
 }
@@ -126,7 +140,12 @@ async fn profile(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<
         accounts: profile
             .accounts
             .into_iter()
-            .map(|a| ProfileAccountView { account_id: a.account_id.as_uuid(), name: a.name, role: a.role.as_str().to_owned(), effective: a.effective })
+            .map(|a| ProfileAccountView {
+                account_id: a.account_id.as_uuid(),
+                name: a.name,
+                role: a.role.as_str().to_owned(),
+                effective: a.effective,
+            })
             .collect(),
         preferences: profile.preferences,
     }))
@@ -189,8 +208,17 @@ struct DeletedView {
 #[utoipa::path(delete, path = "/v1/users/{id}", tag = "users", params(("id" = Uuid, Path), DeleteQuery),
     responses((status = 200, body = DeletedView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, description = "last_owner", body = Problem), (status = 422, body = Problem)))]
-async fn delete_user(State(state): State<AppState>, Auth(actor): Auth, Id(id): Id<UserId>, Meta(meta): Meta, Query(q): Query<DeleteQuery>) -> ApiResult<axum::Json<DeletedView>> {
-    let deletion = state.core.delete_user(&actor, id, q.transfer_to.map(UserId::from_uuid), q.purge.unwrap_or(false), &meta).await?;
+async fn delete_user(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Id(id): Id<UserId>,
+    Meta(meta): Meta,
+    Query(q): Query<DeleteQuery>,
+) -> ApiResult<axum::Json<DeletedView>> {
+    let deletion = state
+        .core
+        .delete_user(&actor, id, q.transfer_to.map(UserId::from_uuid), q.purge.unwrap_or(false), &meta)
+        .await?;
     Ok(axum::Json(DeletedView {
         id: deletion.id.as_uuid(),
         status: "deleted",
@@ -224,7 +252,12 @@ struct ActivityView {
 /// The user's audit trail, newest first.
 #[utoipa::path(get, path = "/v1/users/{id}/activity", tag = "users", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<ActivityView>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)))]
-async fn user_activity(State(state): State<AppState>, Auth(actor): Auth, Id(id): Id<UserId>, Query(q): Query<PageQuery>) -> ApiResult<axum::Json<Page<ActivityView>>> {
+async fn user_activity(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Id(id): Id<UserId>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<axum::Json<Page<ActivityView>>> {
     let limit = crate::routes::limit(q.limit)?;
     let page = state.core.user_activity(&actor, id, limit, q.cursor.as_deref()).await?;
     Ok(axum::Json(Page {

@@ -18,6 +18,8 @@ CREATE TABLE users (
     email_verified BOOLEAN NOT NULL,
     password_hash TEXT,
     name TEXT NOT NULL,
+    -- Lowercased in Rust (SQLite's lower() only folds ASCII): sort key and short-needle search.
+    name_normalized TEXT NOT NULL,
     first_name TEXT,
     last_name TEXT,
     image TEXT,
@@ -38,7 +40,7 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX users_email_live ON users (email_normalized) WHERE status <> 'deleted';
 CREATE INDEX users_created ON users (created_at, id);
 -- Substring search over name and email that stays fast at a million users.
-CREATE INDEX users_search_name ON users USING gin (lower(name) gin_trgm_ops);
+CREATE INDEX users_search_name ON users USING gin (name_normalized gin_trgm_ops);
 CREATE INDEX users_search_email ON users USING gin (email_normalized gin_trgm_ops);
 
 CREATE TABLE accounts (

@@ -16,6 +16,8 @@ CREATE TABLE users (
     email_verified BOOLEAN NOT NULL,
     password_hash TEXT,
     name TEXT NOT NULL,
+    -- Lowercased in Rust (SQLite's lower() only folds ASCII): sort key and short-needle search.
+    name_normalized TEXT NOT NULL,
     first_name TEXT,
     last_name TEXT,
     image TEXT,

@@ -28,7 +28,9 @@ async fn unknown_email_and_wrong_password_look_the_same() {
     app.post("/v1/auth/login", None, json!({"email": "warm@example.com", "password": PASSWORD})).await;
 
     let started = Instant::now();
-    let wrong = app.post("/v1/auth/login", None, json!({"email": "ada@example.com", "password": "wrong password entirely"})).await;
+    let wrong = app
+        .post("/v1/auth/login", None, json!({"email": "ada@example.com", "password": "wrong password entirely"}))
+        .await;
     let wrong_time = started.elapsed();
     let started = Instant::now();
     let unknown = app.post("/v1/auth/login", None, json!({"email": "nobody@example.com", "password": PASSWORD})).await;
@@ -103,17 +105,25 @@ async fn login_can_choose_the_active_account_and_x_account_id_switches_per_reque
     let (member, _) = app.add_member(&owner_a, &account_a, "m@example.com", "member").await;
     let member_id = member["id"].as_str().unwrap();
 
-    let login = app.post("/v1/auth/login", None, json!({"email": "m@example.com", "password": PASSWORD, "account_id": account_a})).await;
+    let login = app
+        .post("/v1/auth/login", None, json!({"email": "m@example.com", "password": PASSWORD, "account_id": account_a}))
+        .await;
     assert_eq!(login.status, StatusCode::OK);
     let token = login.body["token"].as_str().unwrap().to_owned();
     assert_eq!(app.get("/v1/users/profile", &token).await.body["active_account_id"], account_a.as_str());
 
-    let foreign = app.post("/v1/auth/login", None, json!({"email": "m@example.com", "password": PASSWORD, "account_id": account_b})).await;
+    let foreign = app
+        .post("/v1/auth/login", None, json!({"email": "m@example.com", "password": PASSWORD, "account_id": account_b}))
+        .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
 
-    let reply = app.send(app.client.get(app.url("/v1/users/profile")).bearer_auth(&token).header("x-account-id", &account_b)).await;
+    let reply = app
+        .send(app.client.get(app.url("/v1/users/profile")).bearer_auth(&token).header("x-account-id", &account_b))
+        .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "not a member of B");
-    let reply = app.send(app.client.get(app.url("/v1/users/profile")).bearer_auth(&token).header("x-account-id", "garbage")).await;
+    let reply = app
+        .send(app.client.get(app.url("/v1/users/profile")).bearer_auth(&token).header("x-account-id", "garbage"))
+        .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     let _ = member_id;
 }
@@ -126,11 +136,17 @@ async fn suspended_users_get_account_suspended_and_deleted_users_401() {
     let id = user["id"].as_str().unwrap();
     let reply = app.put(&format!("/v1/users/{id}"), &owner, json!({"status": "suspended"})).await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-    assert_eq!(app.get("/v1/users/profile", &member_token).await.status, StatusCode::UNAUTHORIZED, "suspension revokes sessions");
+    assert_eq!(
+        app.get("/v1/users/profile", &member_token).await.status,
+        StatusCode::UNAUTHORIZED,
+        "suspension revokes sessions"
+    );
     let login = app.post("/v1/auth/login", None, json!({"email": "m@example.com", "password": PASSWORD})).await;
     assert_eq!(login.status, StatusCode::FORBIDDEN);
     assert_eq!(login.code(), "account_suspended");
-    let wrong = app.post("/v1/auth/login", None, json!({"email": "m@example.com", "password": "not the password at all"})).await;
+    let wrong = app
+        .post("/v1/auth/login", None, json!({"email": "m@example.com", "password": "not the password at all"}))
+        .await;
     assert_eq!(wrong.code(), "invalid_credentials", "suspension is only told to the right password");
 
     app.put(&format!("/v1/users/{id}"), &owner, json!({"status": "active"})).await;

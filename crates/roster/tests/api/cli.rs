@@ -40,7 +40,8 @@ impl Server {
         let listen = format!("127.0.0.1:{port}");
         let mut env = env.to_vec();
         env.push(("ROSTER_LISTEN", &listen));
-        let child = roster(db, &env).arg("serve").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("serve starts");
+        let child =
+            roster(db, &env).arg("serve").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("serve starts");
         let server = Server { child, base: format!("http://{listen}") };
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -71,7 +72,17 @@ fn config_example_prints_every_setting() {
     let out = run(roster(&db, &[]).args(["config", "example"]));
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for key in ["database_url", "listen", "public_url", "signup", "smtp_url", "password_min_length", "rate_limit_anon", "trusted_proxies", "qm_account_sync"] {
+    for key in [
+        "database_url",
+        "listen",
+        "public_url",
+        "signup",
+        "smtp_url",
+        "password_min_length",
+        "rate_limit_anon",
+        "trusted_proxies",
+        "qm_account_sync",
+    ] {
         assert!(text.contains(key), "{key} missing from the example");
     }
 }
@@ -101,7 +112,19 @@ fn migrate_then_user_create_then_login() {
     let db = TestDb::new_blocking();
     let out = run(roster(&db, &[]).arg("migrate"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(roster(&db, &[]).args(["user", "create", "--email", "root@example.com", "--password", PASSWORD, "--name", "Root", "--platform-admin", "--account", "HQ"]));
+    let out = run(roster(&db, &[]).args([
+        "user",
+        "create",
+        "--email",
+        "root@example.com",
+        "--password",
+        PASSWORD,
+        "--name",
+        "Root",
+        "--platform-admin",
+        "--account",
+        "HQ",
+    ]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let created: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(created["platform_admin"], true);
@@ -127,7 +150,8 @@ fn start_up_creates_the_configured_admin_on_an_empty_database_only() {
     assert!(server.terminate().success());
 
     // A second start with other credentials changes nothing: the database has users.
-    let mut server = Server::start(&db, &[("ROSTER_ADMIN_EMAIL", "other@example.com"), ("ROSTER_ADMIN_PASSWORD", PASSWORD)]);
+    let mut server =
+        Server::start(&db, &[("ROSTER_ADMIN_EMAIL", "other@example.com"), ("ROSTER_ADMIN_PASSWORD", PASSWORD)]);
     let login = http_post(&server.base, "/v1/auth/login", &json!({"email": "other@example.com", "password": PASSWORD}));
     assert_eq!(login.0, 401);
     assert!(server.terminate().success());

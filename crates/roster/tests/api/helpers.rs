@@ -18,7 +18,6 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub core: Core,
     pub clock: Clock,
-    pub settings: Settings,
     shutdown: Option<oneshot::Sender<()>>,
     _db: TestDb,
 }
@@ -37,7 +36,8 @@ impl TestDb {
         match std::env::var("ROSTER_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
             Some(admin_url) => {
                 let name = format!("roster_test_{}", uuid::Uuid::now_v7().simple());
-                let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
+                let mut conn =
+                    sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
                 sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&mut conn)
                     .await
@@ -57,10 +57,6 @@ impl TestDb {
     pub fn new_blocking() -> Self {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         runtime.block_on(Self::new())
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        self.postgres.is_some()
     }
 
     pub fn dir(&self) -> &PathBuf {
@@ -128,7 +124,6 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Options)) -> TestApp {
         client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
         core,
         clock: options.clock,
-        settings: options.settings,
         shutdown: Some(tx),
         _db: db,
     }
@@ -140,6 +135,17 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
     }
+}
+
+/// Percent-encode one query-string value (`+`, `:` and friends in times and cursors).
+pub fn enc(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// A response, read whole.
@@ -158,6 +164,14 @@ impl Reply {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `email` of every item of a list reply, in order.
+    pub fn emails(&self) -> Vec<String> {
+        self.body["data"]
+            .as_array()
+            .map(|items| items.iter().map(|u| u["email"].as_str().unwrap_or("").to_owned()).collect())
+            .unwrap_or_default()
     }
 
     /// Field names of a validation problem, in order.
@@ -179,7 +193,11 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("body read");
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned())) };
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
         Reply { status, headers, body }
     }
 
@@ -236,11 +254,24 @@ impl TestApp {
     /// Create a user in `account` as the signed-in `token` holder, with a password and a role.
     pub async fn add_member(&self, token: &str, account: &str, email: &str, role: &str) -> (Value, String) {
         let reply = self
-            .post("/v1/users", Some(token), json!({"email": email, "password": PASSWORD, "name": email, "account_id": account, "role": role}))
+            .post(
+                "/v1/users",
+                Some(token),
+                json!({"email": email, "password": PASSWORD, "name": email, "account_id": account, "role": role}),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "add {email}: {:?}", reply.body);
         let user_token = self.login(email).await;
         (reply.body, user_token)
+    }
+
+    /// Create a user as the `token` holder (in its active account unless the body names one);
+    /// returns the user's id.
+    pub async fn create(&self, token: &str, email: &str, name: &str) -> String {
+        let reply =
+            self.post("/v1/users", Some(token), json!({"email": email, "password": PASSWORD, "name": name})).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "create {email}: {:?}", reply.body);
+        reply.body["id"].as_str().expect("id").to_owned()
     }
 
     /// Make an existing user a platform admin (there is no API for it, by design).
@@ -249,6 +280,52 @@ impl TestApp {
         let mut tx = self.core.db.begin().await.unwrap();
         roster_store::users::set_platform_admin(&mut tx, id, true).await.unwrap();
         tx.commit().await.unwrap();
+    }
+
+    /// Give an existing user a membership in another account, optionally with denied scopes.
+    /// The membership API comes later; multi-account users are made here, in the store.
+    pub async fn join(&self, user_id: &str, account_id: &str, role: &str, deny: &[&str]) {
+        let membership = roster_domain::user::Membership {
+            user_id: roster_domain::UserId::from_uuid(user_id.parse().unwrap()),
+            account_id: roster_domain::AccountId::from_uuid(account_id.parse().unwrap()),
+            role: roster_domain::role::Role::parse(role).expect("a role"),
+            grant: Vec::new(),
+            deny: deny.iter().map(|s| roster_domain::scope::Scope::parse(s).expect("a scope")).collect(),
+            created_at: self.clock.now(),
+        };
+        let mut tx = self.core.db.begin().await.unwrap();
+        roster_store::memberships::insert(&mut tx, &membership).await.unwrap();
+        roster_store::accounts::refresh_seats(&mut tx, membership.account_id, roster_store::Ts::new(self.clock.now()))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// Mark a user's email verified in the store (the verification link has its own tests).
+    pub async fn verify_email(&self, user_id: &str) {
+        let id = roster_domain::UserId::from_uuid(user_id.parse().unwrap());
+        let mut tx = self.core.db.begin().await.unwrap();
+        roster_store::users::set_email_verified(&mut tx, id, roster_store::Ts::new(self.clock.now())).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// The stored user record, deleted or not (the API shows no deleted user).
+    pub async fn stored_user(&self, user_id: &str) -> Option<roster_domain::user::User> {
+        let mut conn = self.core.db.conn().await.unwrap();
+        roster_store::users::find(&mut conn, roster_domain::UserId::from_uuid(user_id.parse().unwrap())).await.unwrap()
+    }
+
+    /// The stored audit trail of a user, newest first, as (action, changes); readable after the
+    /// user is deleted, when the API answers 404.
+    pub async fn stored_activity(&self, user_id: &str) -> Vec<(String, Value)> {
+        let mut conn = self.core.db.conn().await.unwrap();
+        let id = roster_domain::UserId::from_uuid(user_id.parse().unwrap());
+        roster_store::activities::of_user(&mut conn, id, None, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.action, a.changes))
+            .collect()
     }
 
     /// The jobs recorded for a user, as (queue, kind).

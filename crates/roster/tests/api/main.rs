@@ -3,6 +3,15 @@
 
 mod helpers;
 
+mod accounts;
+mod activity;
 mod auth;
-mod signup;
 mod cli;
+mod http_errors;
+mod idempotency;
+mod signup;
+mod users_delete;
+mod users_list;
+mod users_read;
+mod users_search;
+mod users_update;

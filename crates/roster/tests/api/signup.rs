@@ -8,7 +8,9 @@ use crate::helpers::{PASSWORD, spawn_app, spawn_app_with};
 #[tokio::test]
 async fn open_signup_creates_user_account_and_owner_membership() {
     let app = spawn_app().await;
-    let reply = app.post("/v1/users", None, json!({"email": "  Ada@Example.COM ", "password": PASSWORD, "name": "Ada Lovelace"})).await;
+    let reply = app
+        .post("/v1/users", None, json!({"email": "  Ada@Example.COM ", "password": PASSWORD, "name": "Ada Lovelace"}))
+        .await;
     assert_eq!(reply.status, StatusCode::CREATED);
     let id = reply.body["id"].as_str().unwrap();
     assert_eq!(reply.header("location"), Some(format!("/v1/users/{id}").as_str()));
@@ -48,14 +50,20 @@ async fn signup_records_every_job_and_the_activity_in_the_same_transaction() {
 
     let token = app.login("grace@example.com").await;
     let activity = app.get(&format!("/v1/users/{id}/activity"), &token).await;
-    let actions: Vec<&str> = activity.body["data"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        activity.body["data"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
     assert!(actions.contains(&"user.created"), "{actions:?}");
 }
 
 #[tokio::test]
 async fn custom_account_name_is_used() {
     let app = spawn_app().await;
-    app.post("/v1/users", None, json!({"email": "a@example.com", "password": PASSWORD, "name": "A", "account_name": "Acme Agency"})).await;
+    app.post(
+        "/v1/users",
+        None,
+        json!({"email": "a@example.com", "password": PASSWORD, "name": "A", "account_name": "Acme Agency"}),
+    )
+    .await;
     let token = app.login("a@example.com").await;
     let accounts = app.get("/v1/accounts", &token).await;
     assert_eq!(accounts.body["data"][0]["name"], "Acme Agency");
@@ -66,7 +74,8 @@ async fn custom_account_name_is_used() {
 async fn email_is_unique_case_insensitively() {
     let app = spawn_app().await;
     app.signup("ada@example.com", "Ada").await;
-    let reply = app.post("/v1/users", None, json!({"email": "ADA@example.com", "password": PASSWORD, "name": "Other"})).await;
+    let reply =
+        app.post("/v1/users", None, json!({"email": "ADA@example.com", "password": PASSWORD, "name": "Other"})).await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     assert_eq!(reply.code(), "email_taken");
 }
@@ -100,9 +109,16 @@ async fn password_policy_codes() {
         ("ada.lovelace.example", "too_similar"),
     ];
     for (password, code) in cases {
-        let reply = app.post("/v1/users", None, json!({"email": "ada.lovelace.example@example.com", "password": password, "name": "Ada"})).await;
+        let reply = app
+            .post(
+                "/v1/users",
+                None,
+                json!({"email": "ada.lovelace.example@example.com", "password": password, "name": "Ada"}),
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{password}");
-        let codes: Vec<&str> = reply.body["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+        let codes: Vec<&str> =
+            reply.body["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
         assert!(codes.contains(&code), "{password}: {codes:?}");
     }
 }
@@ -110,7 +126,9 @@ async fn password_policy_codes() {
 #[tokio::test]
 async fn password_min_length_is_configurable() {
     let app = spawn_app_with(|o| o.settings.password_min_length = 20).await;
-    let reply = app.post("/v1/users", None, json!({"email": "a@example.com", "password": "seventeen chars!!", "name": "A"})).await;
+    let reply = app
+        .post("/v1/users", None, json!({"email": "a@example.com", "password": "seventeen chars!!", "name": "A"}))
+        .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.body["errors"][0]["code"], "too_short");
 }
@@ -141,7 +159,8 @@ async fn member_with_users_create_adds_users_to_its_account() {
     let (user, _) = app.add_member(&owner, &account, "new@example.com", "admin").await;
     assert_eq!(user["status"], "active");
     let list = app.get("/v1/users?sort=email", &owner).await;
-    let emails: Vec<&str> = list.body["data"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
+    let emails: Vec<&str> =
+        list.body["data"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
     assert_eq!(emails, ["new@example.com", "owner@example.com"]);
     let account_view = app.get(&format!("/v1/accounts/{account}"), &owner).await;
     assert_eq!(account_view.body["seats_used"], 2);
@@ -151,7 +170,9 @@ async fn member_with_users_create_adds_users_to_its_account() {
 async fn invitation_without_password_creates_an_invited_user_and_an_invitation_job() {
     let app = spawn_app().await;
     let (_, owner, account) = app.member("owner@example.com", "Owner").await;
-    let reply = app.post("/v1/users", Some(&owner), json!({"email": "guest@example.com", "name": "Guest", "account_id": account})).await;
+    let reply = app
+        .post("/v1/users", Some(&owner), json!({"email": "guest@example.com", "name": "Guest", "account_id": account}))
+        .await;
     assert_eq!(reply.status, StatusCode::CREATED);
     assert_eq!(reply.body["status"], "invited");
     let jobs = app.jobs_for(reply.body["id"].as_str().unwrap()).await;
@@ -168,11 +189,19 @@ async fn nobody_assigns_a_role_above_their_own() {
     let (_, owner, account) = app.member("owner@example.com", "Owner").await;
     let (_, admin) = app.add_member(&owner, &account, "admin@example.com", "admin").await;
     let reply = app
-        .post("/v1/users", Some(&admin), json!({"email": "x@example.com", "password": PASSWORD, "name": "X", "role": "owner"}))
+        .post(
+            "/v1/users",
+            Some(&admin),
+            json!({"email": "x@example.com", "password": PASSWORD, "name": "X", "role": "owner"}),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let ok = app
-        .post("/v1/users", Some(&admin), json!({"email": "y@example.com", "password": PASSWORD, "name": "Y", "role": "admin"}))
+        .post(
+            "/v1/users",
+            Some(&admin),
+            json!({"email": "y@example.com", "password": PASSWORD, "name": "Y", "role": "admin"}),
+        )
         .await;
     assert_eq!(ok.status, StatusCode::CREATED);
 }
@@ -182,13 +211,19 @@ async fn members_without_users_create_are_forbidden_and_strangers_see_nothing() 
     let app = spawn_app().await;
     let (_, owner, account) = app.member("owner@example.com", "Owner").await;
     let (_, viewer) = app.add_member(&owner, &account, "viewer@example.com", "viewer").await;
-    let reply = app.post("/v1/users", Some(&viewer), json!({"email": "x@example.com", "password": PASSWORD, "name": "X"})).await;
+    let reply = app
+        .post("/v1/users", Some(&viewer), json!({"email": "x@example.com", "password": PASSWORD, "name": "X"}))
+        .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.code(), "forbidden");
 
     let (_, stranger, _) = app.member("stranger@example.com", "Stranger").await;
     let reply = app
-        .post("/v1/users", Some(&stranger), json!({"email": "z@example.com", "password": PASSWORD, "name": "Z", "account_id": account}))
+        .post(
+            "/v1/users",
+            Some(&stranger),
+            json!({"email": "z@example.com", "password": PASSWORD, "name": "Z", "account_id": account}),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
 }
@@ -198,7 +233,14 @@ async fn concurrent_signups_with_one_email_create_exactly_one_user() {
     let app = spawn_app().await;
     let attempts = (0..20).map(|i| {
         let app = &app;
-        async move { app.post("/v1/users", None, json!({"email": "same@example.com", "password": PASSWORD, "name": format!("N{i}")})).await }
+        async move {
+            app.post(
+                "/v1/users",
+                None,
+                json!({"email": "same@example.com", "password": PASSWORD, "name": format!("N{i}")}),
+            )
+            .await
+        }
     });
     let replies = futures::future::join_all(attempts).await;
     let created = replies.iter().filter(|r| r.status == StatusCode::CREATED).count();
@@ -214,7 +256,14 @@ async fn fifty_concurrent_signups_all_succeed() {
     let app = spawn_app().await;
     let attempts = (0..50).map(|i| {
         let app = &app;
-        async move { app.post("/v1/users", None, json!({"email": format!("user{i}@example.com"), "password": PASSWORD, "name": format!("User {i}")})).await }
+        async move {
+            app.post(
+                "/v1/users",
+                None,
+                json!({"email": format!("user{i}@example.com"), "password": PASSWORD, "name": format!("User {i}")}),
+            )
+            .await
+        }
     });
     let replies = futures::future::join_all(attempts).await;
     let statuses: Vec<_> = replies.iter().map(|r| r.status).collect();
@@ -228,7 +277,9 @@ async fn a_failed_creation_leaves_nothing_behind() {
     // The second creation fails on the unique email after the first statements of its
     // transaction; no membership, job or account of it may remain.
     let before = app.get(&format!("/v1/accounts/{account}"), &owner).await.body["seats_used"].clone();
-    let reply = app.post("/v1/users", Some(&owner), json!({"email": "OWNER@example.com", "password": PASSWORD, "name": "Dup"})).await;
+    let reply = app
+        .post("/v1/users", Some(&owner), json!({"email": "OWNER@example.com", "password": PASSWORD, "name": "Dup"}))
+        .await;
     assert_eq!(reply.code(), "email_taken");
     let after = app.get(&format!("/v1/accounts/{account}"), &owner).await.body["seats_used"].clone();
     assert_eq!(before, after);

@@ -1,0 +1,16 @@
+//! The store conformance suite: every test runs the same body against a fresh SQLite file and,
+//! when `ROSTER_TEST_DATABASE_URL` is set, a fresh PostgreSQL database (CI runs both), through
+//! the store's public API only. `schema` checks that the two migration folders agree.
+
+mod support;
+
+mod idempotency;
+mod jobs_secrets;
+mod memberships;
+mod schema;
+mod sessions;
+mod tokens;
+mod transactions;
+mod ts;
+mod user_list;
+mod users;

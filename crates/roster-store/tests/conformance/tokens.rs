@@ -1,0 +1,85 @@
+//! Single-use, purpose-bound, expiring tokens (API.md §8).
+
+use roster_domain::UserId;
+use roster_store::tokens::{self, NewToken};
+use roster_store::{Db, Ts};
+use uuid::Uuid;
+
+use crate::support::{T0, engines, insert_user, start, user};
+
+const HOUR: i64 = 3_600_000_000;
+
+fn token(user: UserId, purpose: &'static str, hash: u8, created: i64) -> NewToken {
+    NewToken {
+        id: Uuid::now_v7(),
+        user_id: user,
+        purpose,
+        token_hash: vec![hash; 32],
+        data: serde_json::json!({"email": "ada@example.com", "n": hash}),
+        created_at: Ts::from_micros(T0 + created),
+        expires_at: Ts::from_micros(T0 + created + HOUR),
+    }
+}
+
+async fn replace(db: &Db, t: &NewToken) {
+    let mut tx = db.begin().await.unwrap();
+    tokens::replace(&mut tx, t).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn redeem(db: &Db, purpose: &str, hash: u8, now: i64) -> Option<tokens::Redeemed> {
+    let mut tx = db.begin().await.unwrap();
+    let redeemed = tokens::redeem(&mut tx, purpose, &[hash; 32], Ts::from_micros(T0 + now)).await.unwrap();
+    tx.commit().await.unwrap();
+    redeemed
+}
+
+#[tokio::test]
+async fn a_new_token_voids_older_tokens_of_the_same_user_and_purpose_only() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let ada = user("ada@example.com", "Ada");
+        let bob = user("bob@example.com", "Bob");
+        insert_user(db, &ada).await;
+        insert_user(db, &bob).await;
+        replace(db, &token(ada.id, "verify_email", 1, 0)).await;
+        replace(db, &token(ada.id, "recovery", 2, 1)).await;
+        replace(db, &token(bob.id, "verify_email", 3, 2)).await;
+        replace(db, &token(ada.id, "verify_email", 4, 3)).await;
+
+        assert!(redeem(db, "verify_email", 1, 10).await.is_none(), "voided by the newer one");
+        let newer = redeem(db, "verify_email", 4, 10).await.expect("the newer one works");
+        assert_eq!(newer.user_id, ada.id);
+        assert_eq!(newer.data, serde_json::json!({"email": "ada@example.com", "n": 4}));
+        assert_eq!(redeem(db, "recovery", 2, 10).await.map(|r| r.user_id), Some(ada.id), "other purpose untouched");
+        assert_eq!(redeem(db, "verify_email", 3, 10).await.map(|r| r.user_id), Some(bob.id), "other user untouched");
+    }
+}
+
+#[tokio::test]
+async fn a_token_is_redeemed_once_before_it_expires_and_for_its_purpose_only() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let ada = user("ada@example.com", "Ada");
+        insert_user(db, &ada).await;
+        replace(db, &token(ada.id, "recovery", 1, 0)).await;
+        replace(db, &token(ada.id, "invitation", 2, 0)).await;
+        replace(db, &token(ada.id, "verify_email", 3, 0)).await;
+
+        // Wrong purpose: refused, and the token is not used up by the attempt.
+        assert!(redeem(db, "verify_email", 1, 1).await.is_none());
+        assert!(redeem(db, "recovery", 1, 1).await.is_some());
+        assert!(redeem(db, "recovery", 1, 2).await.is_none(), "single use");
+        // Expiry: usable until just before `expires_at`, not at or after it.
+        assert!(redeem(db, "invitation", 2, HOUR).await.is_none(), "expired at expires_at");
+        assert!(redeem(db, "invitation", 2, HOUR - 1).await.is_some());
+        // Unknown hashes and voided tokens.
+        assert!(redeem(db, "recovery", 9, 1).await.is_none());
+        let mut tx = db.begin().await.unwrap();
+        tokens::void_all(&mut tx, ada.id, Ts::from_micros(T0 + 5)).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(redeem(db, "verify_email", 3, 6).await.is_none(), "voided on deletion");
+    }
+}
