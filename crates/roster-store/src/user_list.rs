@@ -121,6 +121,22 @@ enum Arg {
     Bool(bool),
 }
 
+/// Bind every collected argument, in order, to a query of either engine.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                Arg::Uuid(v) => q.bind(v),
+                Arg::Text(v) => q.bind(v),
+                Arg::Ts(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
 struct Sql {
     text: String,
     args: Vec<Arg>,
@@ -226,15 +242,7 @@ pub async fn count(exec: &mut impl Exec, filter: &UserFilter) -> StoreResult<i64
     let mut sql = Sql { text: "SELECT COUNT(*) FROM users u".to_owned(), args: Vec::new() };
     build_where(&mut sql, filter, sqlite);
     let n: i64 = crate::on_conn!(exec, |c| {
-        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text));
-        for arg in sql.args {
-            q = match arg {
-                Arg::Uuid(v) => q.bind(v),
-                Arg::Text(v) => q.bind(v),
-                Arg::Ts(v) => q.bind(v),
-                Arg::Bool(v) => q.bind(v),
-            };
-        }
+        let q = bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text)), sql.args);
         q.fetch_one(c).await
     })?;
     Ok(n)
@@ -242,15 +250,7 @@ pub async fn count(exec: &mut impl Exec, filter: &UserFilter) -> StoreResult<i64
 
 async fn fetch_rows(exec: &mut impl Exec, sql: Sql) -> StoreResult<Vec<UserRow>> {
     let rows = crate::on_conn!(exec, |c| {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.text));
-        for arg in sql.args {
-            q = match arg {
-                Arg::Uuid(v) => q.bind(v),
-                Arg::Text(v) => q.bind(v),
-                Arg::Ts(v) => q.bind(v),
-                Arg::Bool(v) => q.bind(v),
-            };
-        }
+        let q = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), sql.args);
         q.fetch_all(c).await
     })?;
     Ok(rows)
