@@ -50,30 +50,48 @@ pub fn may_assign(perms: &Permissions, role: Role) -> bool {
     role.scopes().iter().all(|s| perms.allows(s))
 }
 
-/// How the caller stands towards another user, judged over every account the target belongs
-/// to. API.md §4: seeing needs the scope in one shared account; changing the user as a whole
-/// needs it in every one of them.
-pub struct Standing {
-    /// The caller holds the scope in at least one of the target's accounts (or is the target).
-    pub any: bool,
-    /// The caller holds the scope in all of the target's accounts.
-    pub all: bool,
+/// The accounts of `target` in which `caller` holds `wanted` (API.md §4: seeing a user needs
+/// the scope in one shared account).
+pub async fn shared_accounts_with(
+    exec: &mut impl Exec,
+    caller: &User,
+    target: &User,
+    wanted: &str,
+) -> CoreResult<Vec<AccountId>> {
+    let wanted = scope(wanted);
+    let mut shared = Vec::new();
+    for (membership, _) in memberships::of_user(exec, target.id).await? {
+        if permissions(exec, caller, membership.account_id).await?.is_some_and(|p| p.allows(&wanted)) {
+            shared.push(membership.account_id);
+        }
+    }
+    Ok(shared)
 }
 
-pub async fn standing(exec: &mut impl Exec, caller: &User, target: &User, wanted: &str) -> CoreResult<Standing> {
+/// Whether `caller` may change `target` as a whole with `wanted`: the scope in EVERY account the
+/// target belongs to, and in each of them a role at least the target's (an admin does not
+/// suspend, delete or take over an owner).
+pub async fn rights_over(exec: &mut impl Exec, caller: &User, target: &User, wanted: &str) -> CoreResult<bool> {
     if caller.platform_admin {
-        return Ok(Standing { any: true, all: true });
+        return Ok(true);
+    }
+    if target.platform_admin {
+        return Ok(false);
     }
     let wanted = scope(wanted);
     let accounts = memberships::of_user(exec, target.id).await?;
-    let mut any = false;
-    let mut all = !accounts.is_empty();
-    for (membership, _) in &accounts {
-        let allowed = permissions(exec, caller, membership.account_id).await?.is_some_and(|p| p.allows(&wanted));
-        any |= allowed;
-        all &= allowed;
+    if accounts.is_empty() {
+        return Ok(false);
     }
-    Ok(Standing { any, all })
+    for (membership, _) in &accounts {
+        let allowed = permissions(exec, caller, membership.account_id)
+            .await?
+            .is_some_and(|p| p.allows(&wanted) && may_assign(&p, membership.role));
+        if !allowed {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Whether `caller` may see `target`: itself, platform admin, or `users.read` in an account the
@@ -82,10 +100,10 @@ pub async fn can_see(exec: &mut impl Exec, caller: &User, target: &User) -> Core
     if target.status == roster_domain::user::UserStatus::Deleted {
         return Ok(false);
     }
-    if caller.id == target.id {
+    if caller.id == target.id || caller.platform_admin {
         return Ok(true);
     }
-    Ok(standing(exec, caller, target, "users.read").await?.any)
+    Ok(!shared_accounts_with(exec, caller, target, "users.read").await?.is_empty())
 }
 
 /// Load a user the caller may see, or 404.

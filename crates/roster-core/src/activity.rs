@@ -1,6 +1,6 @@
 //! The audit trail: recording entries inside a change's transaction, and reading them back.
 
-use roster_domain::{AccountId, UserId};
+use roster_domain::{AccountId, FieldErrors, UserId};
 use roster_store::Exec;
 use roster_store::activities::{self, Activity};
 use serde::{Deserialize, Serialize};
@@ -48,29 +48,75 @@ struct ActivityCursor {
     before: Uuid,
 }
 
+/// Rows read per batch while filtering a trail down to what the caller may see, and batches
+/// read at most for one page (a page may come back short, with a cursor to go on).
+const BATCH: u32 = 100;
+const MAX_BATCHES: usize = 20;
+
 impl Core {
-    /// `GET /v1/users/:id/activity`: the user itself or `users.read` in one of its accounts.
+    /// `GET /v1/users/:id/activity`: the user itself and platform admins see the whole trail;
+    /// others see the entries of the accounts where they hold `users.read`, without the
+    /// addresses and agents the user signed in from.
     pub async fn user_activity(
         &self,
         actor: &Actor,
         id: UserId,
-        limit: u32,
+        limit: Option<u32>,
         cursor: Option<&str>,
     ) -> CoreResult<ActivityPage> {
+        let mut errors = FieldErrors::new();
+        let limit = crate::users::list::page_limit(&mut errors, limit);
+        errors.into_result().map_err(CoreError::Validation)?;
         let mut conn = self.db.conn().await?;
         let target = access::visible_user(&mut conn, &actor.user, id).await?;
-        let context = format!("activity:{}", target.id);
-        let before = cursor
+        let whole = actor.user.id == target.id || actor.user.platform_admin;
+        let readable = if whole {
+            Vec::new()
+        } else {
+            access::shared_accounts_with(&mut conn, &actor.user, &target, "users.read").await?
+        };
+        // The cursor is bound to this trail as this caller sees it.
+        let context = format!("activity:{}:{}", target.id, actor.user.id);
+        let mut before = cursor
             .map(|c| self.cursor_key.open::<ActivityCursor>(&context, c))
             .transpose()
-            .map_err(|_| CoreError::BadRequest("invalid cursor".into()))?
+            .map_err(|_| CoreError::BadRequest("the cursor is invalid or belongs to another list".into()))?
             .map(|c| c.before);
-        let mut entries = activities::of_user(&mut conn, target.id, before, limit).await?;
-        let next_cursor = if entries.len() > limit as usize {
-            entries.truncate(limit as usize);
-            entries.last().map(|last| self.cursor_key.seal(&context, &ActivityCursor { before: last.id }))
-        } else {
-            None
+
+        let mut entries = Vec::new();
+        let mut more = false;
+        for _ in 0..MAX_BATCHES {
+            let batch = activities::of_user(&mut conn, target.id, before, BATCH).await?;
+            let exhausted = batch.len() <= BATCH as usize;
+            for entry in batch.into_iter().take(BATCH as usize) {
+                before = Some(entry.id);
+                if whole {
+                    entries.push(entry);
+                } else if entry.account_id.is_some_and(|a| readable.contains(&a)) {
+                    entries.push(Activity { ip: None, user_agent: None, ..entry });
+                }
+                if entries.len() > limit as usize {
+                    break;
+                }
+            }
+            if entries.len() > limit as usize {
+                more = true;
+                break;
+            }
+            if exhausted {
+                break;
+            }
+            more = true;
+        }
+        entries.truncate(limit as usize);
+        let next_cursor = match (more, entries.len() == limit as usize) {
+            // A full page: continue after its last entry.
+            (true, true) => {
+                entries.last().map(|last| self.cursor_key.seal(&context, &ActivityCursor { before: last.id }))
+            }
+            // A short page cut by the batch budget: continue after the last row examined.
+            (true, false) => before.map(|b| self.cursor_key.seal(&context, &ActivityCursor { before: b })),
+            (false, _) => None,
         };
         Ok(ActivityPage { entries, next_cursor })
     }

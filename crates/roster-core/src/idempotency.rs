@@ -10,6 +10,14 @@ use crate::Core;
 use crate::error::{CoreError, CoreResult};
 
 const RETENTION: Duration = Duration::hours(24);
+/// A claim without a response after this long belongs to a request that died; a retry may take
+/// it over. Far above any request's duration.
+const ABANDONED_AFTER: Duration = Duration::minutes(1);
+
+/// The caller key of a signed-in user (also used to forget a purged user's records).
+pub fn user_caller(user: roster_domain::UserId) -> String {
+    format!("user:{user}")
+}
 
 /// A response worth replaying.
 #[derive(Debug, Clone)]
@@ -41,8 +49,16 @@ impl Core {
     pub async fn idempotency_claim(&self, caller: &str, key: &str, fingerprint: &[u8]) -> CoreResult<Claim> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let recorded =
-            idempotency::claim(&mut tx, caller, key, fingerprint, Ts::new(now), Ts::new(now - RETENTION)).await?;
+        let recorded = idempotency::claim(
+            &mut tx,
+            caller,
+            key,
+            fingerprint,
+            Ts::new(now),
+            Ts::new(now - RETENTION),
+            Ts::new(now - ABANDONED_AFTER),
+        )
+        .await?;
         tx.commit().await?;
         match recorded {
             None => Ok(Claim::Proceed),
@@ -72,5 +88,15 @@ impl Core {
         idempotency::release(&mut tx, caller, key).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Core {
+    /// Delete stored responses past their 24 hours (run periodically by `serve`).
+    pub async fn sweep_idempotency(&self) -> CoreResult<u64> {
+        let mut tx = self.db.begin().await?;
+        let n = idempotency::purge_expired(&mut tx, Ts::new(self.now() - RETENTION)).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 }

@@ -101,3 +101,12 @@ pub async fn refresh_seats(exec: &mut impl Exec, id: AccountId, at: Ts) -> Store
     })?;
     Ok(())
 }
+
+/// Lock the account's row until the transaction ends: owner counts and seat counts are then
+/// computed without a concurrent change slipping between check and write (see `users::lock`).
+pub async fn lock(exec: &mut impl Exec, id: AccountId) -> StoreResult<()> {
+    if let crate::db::ConnRef::Postgres(c) = exec.conn() {
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE").bind(id.as_uuid()).fetch_optional(c).await?;
+    }
+    Ok(())
+}

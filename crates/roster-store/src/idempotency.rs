@@ -31,7 +31,8 @@ struct Row {
 }
 
 /// Claim `key` for `caller`: `Ok(None)` if this request now owns it, else what is on record.
-/// Records older than `expired_before` are replaced.
+/// Records older than `expired_before` are replaced, and so are claims still without a response
+/// after `abandoned_before` (their request died: a crash, a panic, a dropped connection).
 pub async fn claim(
     exec: &mut impl Exec,
     caller: &str,
@@ -39,14 +40,19 @@ pub async fn claim(
     request_hash: &[u8],
     now: Ts,
     expired_before: Ts,
+    abandoned_before: Ts,
 ) -> StoreResult<Option<Recorded>> {
     let inserted = on_conn!(exec, |c| {
-        sqlx::query("DELETE FROM idempotency WHERE caller = $1 AND key = $2 AND created_at < $3")
-            .bind(caller)
-            .bind(key)
-            .bind(expired_before)
-            .execute(&mut *c)
-            .await?;
+        sqlx::query(
+            "DELETE FROM idempotency WHERE caller = $1 AND key = $2 \
+             AND (created_at < $3 OR (response_status IS NULL AND created_at < $4))",
+        )
+        .bind(caller)
+        .bind(key)
+        .bind(expired_before)
+        .bind(abandoned_before)
+        .execute(&mut *c)
+        .await?;
         sqlx::query(
             "INSERT INTO idempotency (caller, key, request_hash, response_status, response_body, \
              response_headers, created_at) VALUES ($1, $2, $3, NULL, NULL, NULL, $4) \
@@ -115,6 +121,31 @@ pub async fn release(exec: &mut impl Exec, caller: &str, key: &str) -> StoreResu
         sqlx::query("DELETE FROM idempotency WHERE caller = $1 AND key = $2 AND response_status IS NULL")
             .bind(caller)
             .bind(key)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Delete every record older than `before` (the stored responses hold personal data: they are
+/// not kept past their 24 hours). Returns how many went.
+pub async fn purge_expired(exec: &mut impl Exec, before: Ts) -> StoreResult<u64> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query("DELETE FROM idempotency WHERE created_at < $1")
+            .bind(before)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(n)
+}
+
+/// Forget every record of one caller (a purged user).
+pub async fn forget_caller(exec: &mut impl Exec, caller: &str) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("DELETE FROM idempotency WHERE caller = $1")
+            .bind(caller)
             .execute(c)
             .await
             .map(|r| r.rows_affected())

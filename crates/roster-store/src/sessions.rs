@@ -124,3 +124,15 @@ pub async fn revoke_all(exec: &mut impl Exec, user: UserId, at: Ts) -> StoreResu
     })?;
     Ok(done)
 }
+
+/// Erase where a purged user signed in from.
+pub async fn anonymize(exec: &mut impl Exec, user: UserId) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE sessions SET ip = NULL, user_agent = NULL WHERE user_id = $1")
+            .bind(user.as_uuid())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}

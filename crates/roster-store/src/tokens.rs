@@ -83,3 +83,21 @@ pub async fn void_all(exec: &mut impl Exec, user: UserId, now: Ts) -> StoreResul
     })?;
     Ok(())
 }
+
+/// Give the unused, unexpired token `id` a new hash (the token being delivered now) and return
+/// its owner. The worker that sends a message mints the token at that moment, so the token in
+/// clear exists only in the message; a retried send voids the previous link.
+pub async fn rotate(exec: &mut impl Exec, id: Uuid, token_hash: &[u8], now: Ts) -> StoreResult<Option<UserId>> {
+    let user: Option<Uuid> = on_conn!(exec, |c| {
+        sqlx::query_scalar(
+            "UPDATE tokens SET token_hash = $2 WHERE id = $1 AND used_at IS NULL AND expires_at > $3 \
+             RETURNING user_id",
+        )
+        .bind(id)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(c)
+        .await
+    })?;
+    Ok(user.map(UserId::from_uuid))
+}

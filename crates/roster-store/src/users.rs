@@ -238,3 +238,13 @@ pub async fn set_platform_admin(exec: &mut impl Exec, id: UserId, on: bool) -> S
     })?;
     Ok(())
 }
+
+/// Lock the user's row until the transaction ends, so a read-check-write sequence cannot
+/// interleave with another one on the same user. On SQLite the transaction already holds the
+/// database's write lock (`BEGIN IMMEDIATE`); PostgreSQL needs the row lock.
+pub async fn lock(exec: &mut impl Exec, id: UserId) -> StoreResult<()> {
+    if let crate::db::ConnRef::Postgres(c) = exec.conn() {
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind(id.as_uuid()).fetch_optional(c).await?;
+    }
+    Ok(())
+}

@@ -10,6 +10,9 @@ use tokio::net::TcpListener;
 
 use crate::config::Settings;
 
+/// How often expired idempotency records are deleted.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// A ready-to-serve Roster.
 pub struct App {
     pub core: Core,
@@ -60,10 +63,21 @@ impl App {
                 metrics.run_upkeep();
             }
         });
+        let core = self.core.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SWEEP_EVERY);
+            loop {
+                tick.tick().await;
+                if let Err(e) = core.sweep_idempotency().await {
+                    tracing::warn!(error = %e, "could not delete expired idempotency records");
+                }
+            }
+        });
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await?;
         upkeep.abort();
+        sweeper.abort();
         self.core.db.close().await;
         Ok(())
     }

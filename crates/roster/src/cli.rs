@@ -70,10 +70,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init_logging(&settings.log);
     match cli.command {
         Command::Serve => {
+            // Built before binding: once the port accepts, requests are served (a client or a
+            // supervisor never reaches a process that is still migrating).
+            let app = App::build(&settings, Clock::system()).await?;
             let listener = tokio::net::TcpListener::bind(settings.listen)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot bind ROSTER_LISTEN={}: {e}", settings.listen))?;
-            let app = App::build(&settings, Clock::system()).await?;
             tracing::info!(address = %listener.local_addr()?, "roster is listening");
             app.serve(listener, app::shutdown_signal()).await
         }

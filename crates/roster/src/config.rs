@@ -10,10 +10,49 @@ use roster_core::{CoreConfig, SignupMode};
 use roster_domain::password::PasswordPolicy;
 use serde::{Deserialize, Serialize};
 
-/// A secret setting: usable, but never printed by `Debug`.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A secret setting: usable, but never printed by `Debug`. Environment values are typed by
+/// figment, so a digits-only password arrives as a number: any scalar is taken as its text, and
+/// the value never appears in an error message.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Secret(pub String);
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AnyScalar;
+        impl serde::de::Visitor<'_> for AnyScalar {
+            type Value = Secret;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Secret, E> {
+                Ok(Secret(v.to_owned()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Secret, E> {
+                Ok(Secret(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Secret, E> {
+                Ok(Secret(v.to_string()))
+            }
+            fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Secret, E> {
+                Ok(Secret(v.to_string()))
+            }
+            fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<Secret, E> {
+                Ok(Secret(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Secret, E> {
+                Ok(Secret(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Secret, E> {
+                Ok(Secret(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(AnyScalar)
+    }
+}
+
+/// Settings whose values are never repeated in an error message.
+const SECRET_KEYS: [&str; 4] = ["admin_password", "smtp_url", "events_secret", "database_url"];
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -134,7 +173,11 @@ impl Settings {
             let key = err.path.last().cloned().unwrap_or_default();
             let from_file = err.metadata.as_ref().is_some_and(|m| m.name.contains("TOML"));
             let origin = if from_file { format!("{key} in {}", file.display()) } else { variable(&key) };
-            format!("invalid configuration: {origin}: {}", err.kind)
+            if SECRET_KEYS.contains(&key.as_str()) {
+                format!("invalid configuration: {origin}: invalid value (not shown: it may hold a secret)")
+            } else {
+                format!("invalid configuration: {origin}: {}", err.kind)
+            }
         })?;
         settings.validate()?;
         Ok(settings)
@@ -227,6 +270,15 @@ mod tests {
     fn secrets_are_redacted_in_debug() {
         let settings = Settings { admin_password: Some(Secret("hunter2hunter2".into())), ..Settings::default() };
         assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_digits_only_secret_is_accepted_as_text() {
+        let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string("admin_email = \"a@example.com\"\nadmin_password = 123456789012345678"))
+            .extract()
+            .unwrap();
+        assert_eq!(settings.admin_password, Some(Secret("123456789012345678".into())));
     }
 
     #[test]

@@ -40,6 +40,8 @@ struct Plan {
     locale: String,
     metadata: serde_json::Value,
     placement: Placement,
+    /// Only the command line and the start-up bootstrap create platform admins.
+    platform_admin: bool,
 }
 
 impl Core {
@@ -123,7 +125,18 @@ impl Core {
                 Placement::Existing { account, role }
             }
         };
-        Ok(Plan { email, password: input.password, name, first_name, last_name, timezone, locale, metadata, placement })
+        Ok(Plan {
+            email,
+            password: input.password,
+            name,
+            first_name,
+            last_name,
+            timezone,
+            locale,
+            metadata,
+            placement,
+            platform_admin: false,
+        })
     }
 
     /// The one transaction: user, account or membership, preferences, token, activity, jobs.
@@ -151,7 +164,7 @@ impl Core {
             status: if invited { UserStatus::Invited } else { UserStatus::Active },
             metadata: plan.metadata,
             mfa_enabled: false,
-            platform_admin: false,
+            platform_admin: plan.platform_admin,
             created_at: now,
             updated_at: now,
             last_login_at: None,
@@ -178,13 +191,13 @@ impl Core {
         } else {
             (purpose::VERIFY_EMAIL, VERIFICATION_VALIDITY, kind::EMAIL_VERIFICATION)
         };
-        let token = issue_token(&mut tx, user.id, purpose, validity, now).await?;
+        let token_id = issue_token(&mut tx, user.id, purpose, validity, now).await?;
         let actor_id = actor.map(|a| a.user.id);
         let subject = json!({"user_id": user.id, "account_id": account});
         jobs::enqueue(
             &mut tx,
             email_kind,
-            json!({"user_id": user.id, "to": user.email, "token": token, "invited_by": actor_id}),
+            json!({"user_id": user.id, "to": user.email, "token_id": token_id, "invited_by": actor_id}),
             now,
         )
         .await?;
@@ -225,16 +238,9 @@ impl Core {
             account_name: account_name.map(str::to_owned),
             ..CreateUser::default()
         };
-        let plan = self.plan_creation(None, input).await?;
+        let plan = Plan { platform_admin, ..self.plan_creation(None, input).await? };
         let hash = self.hasher.hash(normalize_password(password)).await?;
-        let user = self.insert_user(None, plan, Some(hash), &RequestMeta::default()).await?;
-        if platform_admin {
-            let mut tx = self.db.begin().await?;
-            users::set_platform_admin(&mut tx, user.id, true).await?;
-            tx.commit().await?;
-            return Ok(User { platform_admin: true, ..user });
-        }
-        Ok(user)
+        self.insert_user(None, plan, Some(hash), &RequestMeta::default()).await
     }
 }
 
@@ -258,6 +264,8 @@ pub(crate) async fn join_account(
     role: Role,
     now: OffsetDateTime,
 ) -> CoreResult<()> {
+    // Locked first, so concurrent joins count seats one after the other (see accounts::lock).
+    accounts::lock(tx, account).await?;
     let membership =
         Membership { user_id: user, account_id: account, role, grant: vec![], deny: vec![], created_at: now };
     memberships::insert(tx, &membership).await.map_err(|e| match e {
@@ -268,25 +276,28 @@ pub(crate) async fn join_account(
     Ok(())
 }
 
-/// Store a fresh single-use token (voiding older ones of its purpose) and return it in clear,
-/// for the message that carries it.
+/// Record a single-use token of `purpose` (voiding older ones) and return its id.
+///
+/// The token itself is never stored, not even in the job that mails it: the row starts with the
+/// hash of a random value nobody knows, and the worker that sends the message mints the real
+/// token then (`roster_store::tokens::rotate`), so only hashes are ever at rest.
 pub(crate) async fn issue_token(
     tx: &mut Tx,
     user: UserId,
     purpose: &'static str,
     validity: Duration,
     now: OffsetDateTime,
-) -> CoreResult<String> {
-    let (token, token_hash) = secrets::new_token();
+) -> CoreResult<uuid::Uuid> {
+    let (_, unusable_hash) = secrets::new_token();
     let record = tokens::NewToken {
         id: uuid::Uuid::now_v7(),
         user_id: user,
         purpose,
-        token_hash,
+        token_hash: unusable_hash,
         data: json!({}),
         created_at: Ts::new(now),
         expires_at: Ts::new(now + validity),
     };
     tokens::replace(tx, &record).await?;
-    Ok(token)
+    Ok(record.id)
 }

@@ -30,6 +30,7 @@ impl Core {
     ) -> CoreResult<Deletion> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
+        users::lock(&mut tx, id).await?;
         let target = access::visible_user(&mut tx, &actor.user, id).await?;
         let is_self = target.id == actor.user.id;
         if !is_self {
@@ -50,6 +51,13 @@ impl Core {
         };
 
         let own = memberships::of_user(&mut tx, target.id).await?;
+        // Locked in id order (so two deletions never wait on each other crosswise) before the
+        // owners are counted: two co-owners leaving at once cannot both be "not the last".
+        let mut locked: Vec<_> = own.iter().map(|(m, _)| m.account_id).collect();
+        locked.sort();
+        for account in locked {
+            accounts::lock(&mut tx, account).await?;
+        }
         let mut transferred = false;
         for (membership, _) in own.iter().filter(|(m, _)| m.role == Role::Owner) {
             if memberships::other_owners(&mut tx, membership.account_id, target.id).await? > 0 {
@@ -74,6 +82,8 @@ impl Core {
         if purge {
             preferences::delete(&mut tx, target.id).await?;
             activities::anonymize(&mut tx, target.id).await?;
+            sessions::anonymize(&mut tx, target.id).await?;
+            roster_store::idempotency::forget_caller(&mut tx, &crate::idempotency::user_caller(target.id)).await?;
         }
         for (membership, _) in &own {
             accounts::refresh_seats(&mut tx, membership.account_id, at).await?;

@@ -8,8 +8,8 @@ use roster_domain::locale::{parse_locale, parse_timezone};
 use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
 
-/// `POST /v1/users`.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `POST /v1/users`. No `Debug`: it holds a password.
+#[derive(Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {

@@ -85,10 +85,7 @@ impl Core {
                 }
             }
         };
-        let limit = paging.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            errors.add("limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}"));
-        }
+        let limit = page_limit(&mut errors, paging.limit);
         errors.into_result().map_err(CoreError::Validation)?;
 
         let mut conn = self.db.conn().await?;
@@ -124,6 +121,16 @@ impl Core {
         let total = if paging.include_total { Some(user_list::count(&mut conn, &filter).await?) } else { None };
         Ok(UserList { users, next_cursor, total })
     }
+}
+
+/// A page size: 1–100, 20 when not given (API.md §1).
+pub fn page_limit(errors: &mut FieldErrors, limit: Option<u32>) -> u32 {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        errors.add("limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}"));
+        return DEFAULT_LIMIT;
+    }
+    limit
 }
 
 fn time_filter(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<Ts> {

@@ -14,6 +14,8 @@ pub struct ProfileAccount {
     pub account_id: roster_domain::AccountId,
     pub name: String,
     pub role: roster_domain::role::Role,
+    pub grant: Vec<String>,
+    pub deny: Vec<String>,
     pub effective: Vec<String>,
 }
 
@@ -41,6 +43,10 @@ impl Core {
         let accounts = own
             .into_iter()
             .map(|(m, name)| {
+                let names =
+                    |scopes: &[roster_domain::scope::Scope]| scopes.iter().map(|s| s.as_str().to_owned()).collect();
+                let (grant, deny) = (names(&m.grant), names(&m.deny));
+                // An own membership governs its account (inherited ones never override it).
                 let perms = if actor.user.platform_admin {
                     Permissions::platform_admin()
                 } else {
@@ -55,6 +61,8 @@ impl Core {
                     account_id: m.account_id,
                     name,
                     role: m.role,
+                    grant,
+                    deny,
                     effective: perms.effective().iter().map(|s| s.as_str().to_owned()).collect(),
                 }
             })

@@ -21,6 +21,9 @@ impl Core {
     ) -> CoreResult<User> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
+        // Locked before it is read: two updates (or an update and a deletion) of one user are
+        // applied one after the other, each checking If-Match against the other's result.
+        users::lock(&mut tx, id).await?;
         let current = access::visible_user(&mut tx, &actor.user, id).await?;
         let is_self = current.id == actor.user.id;
         if !is_self {
@@ -58,8 +61,8 @@ impl Core {
         Ok(next)
     }
 
-    /// Changing a user as a whole needs `scope` in every account the user belongs to (API.md
-    /// §4); only platform admins change platform admins.
+    /// Changing a user as a whole needs `scope`, and a rank at least the user's, in every
+    /// account the user belongs to (API.md §4); only platform admins change platform admins.
     pub(crate) async fn require_rights_over(
         &self,
         exec: &mut impl roster_store::Exec,
@@ -67,28 +70,26 @@ impl Core {
         target: &User,
         scope: &str,
     ) -> CoreResult<()> {
-        if target.platform_admin && !actor.user.platform_admin {
-            return Err(CoreError::Forbidden("only platform admins can change a platform admin".into()));
-        }
-        let standing = access::standing(exec, &actor.user, target, scope).await?;
-        if !standing.all {
-            return Err(CoreError::Forbidden(format!("{scope} is needed in every account the user belongs to")));
+        if !access::rights_over(exec, &actor.user, target, scope).await? {
+            return Err(CoreError::Forbidden(format!(
+                "{scope} and a role at least the user's are needed in every account the user belongs to"
+            )));
         }
         Ok(())
     }
 }
 
-/// The user's strong validator: it changes whenever `updated_at` does.
+/// The user's strong validator: it changes whenever the representation can (`updated_at`
+/// covers every write through the API; sign-ins move `last_login_at` alone).
 pub fn etag(user: &User) -> String {
-    format!("\"{}-{}\"", user.id.as_uuid().simple(), Ts::new(user.updated_at).micros())
+    let login = user.last_login_at.map_or(0, |at| Ts::new(at).micros());
+    format!("\"{}-{}-{login}\"", user.id.as_uuid().simple(), Ts::new(user.updated_at).micros())
 }
 
 fn etag_matches(header: &str, user: &User) -> bool {
     let current = etag(user);
-    header
-        .split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag == current || tag.strip_prefix("W/") == Some(current.as_str()))
+    // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never matches.
+    header.split(',').map(str::trim).any(|tag| tag == "*" || tag == current)
 }
 
 /// The user after `update`, and `{field: {from, to}}` for each field that really changed.

@@ -45,8 +45,11 @@ fn is_json(headers: &HeaderMap) -> bool {
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| ApiError::new(Code::BadRequest, format!("the body is not UTF-8: {e}")))?;
-    serde_json::from_str::<serde::de::IgnoredAny>(text)
+    let document: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| ApiError::new(Code::BadRequest, format!("the body is not valid JSON: {e}")))?;
+    if let Some(field) = nul_at(&document, String::new()) {
+        return Err(ApiError::validation(vec![FieldError::new(field, "invalid_characters", NUL_MESSAGE)]));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -58,6 +61,22 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })?;
     de.end().map_err(|e| ApiError::new(Code::BadRequest, format!("the body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+pub(crate) const NUL_MESSAGE: &str = "must not contain NUL characters";
+
+/// The dotted path of the first string (key or value) holding a NUL character: no text column
+/// of PostgreSQL can store one, so it is refused at the door on both engines alike.
+fn nul_at(value: &serde_json::Value, path: String) -> Option<String> {
+    let join = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(path),
+        serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| nul_at(v, join(&i.to_string()))),
+        serde_json::Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| if k.contains('\0') { Some(join(&k.replace('\0', ""))) } else { nul_at(v, join(k)) }),
+        _ => None,
+    }
 }
 
 /// Turn a serde message into a field problem. serde's wording is stable: "unknown field `x`,
@@ -74,7 +93,17 @@ pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
         return FieldError::new(field, "required", "is required");
     }
     let field = if path == "." { String::new() } else { path.to_owned() };
-    FieldError::new(field, "invalid_type", message.to_owned())
+    FieldError::new(field, "invalid_type", without_value(message))
+}
+
+/// serde quotes the offending value ("invalid type: integer `12345`, expected a string"); the
+/// value may be a password, so only what was expected is said back.
+fn without_value(message: &str) -> String {
+    match message.split_once(", expected ") {
+        Some((_, expected)) => format!("expected {expected}"),
+        None if message.contains('`') || message.contains('"') => "has an invalid value".to_owned(),
+        None => message.to_owned(),
+    }
 }
 
 /// serde_path_to_error's path may or may not already end with the named field.
@@ -119,6 +148,24 @@ mod tests {
         assert_eq!(err.code, Code::ValidationFailed);
         assert_eq!(err.errors[0].field, "age");
         assert_eq!(err.errors[0].code, "invalid_type");
+    }
+
+    #[test]
+    fn wrong_type_messages_never_repeat_the_value() {
+        let err = parse::<Body>(br#"{"name": 1234567890}"#).unwrap_err();
+        assert!(!err.errors[0].message.contains("1234567890"), "{}", err.errors[0].message);
+        assert!(!err.detail.contains("1234567890"), "{}", err.detail);
+        assert_eq!(err.errors[0].message, "expected a string");
+    }
+
+    #[test]
+    fn nul_characters_are_refused_with_their_path() {
+        let err = parse::<serde_json::Value>(br#"{"a": {"b": ["ok", "x\u0000y"]}}"#).unwrap_err();
+        assert_eq!(err.code, Code::ValidationFailed);
+        assert_eq!(err.errors[0].field, "a.b.1");
+        assert_eq!(err.errors[0].code, "invalid_characters");
+        // An escaped backslash followed by "u0000" is text, not a NUL.
+        assert!(parse::<serde_json::Value>(br#"{"a": "\\u0000"}"#).is_ok());
     }
 
     #[test]

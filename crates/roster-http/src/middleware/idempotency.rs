@@ -20,8 +20,12 @@ const BODY_LIMIT: usize = 1024 * 1024;
 /// `WWW-Authenticate: Bearer`, API.md §1).
 const KEPT_HEADERS: [HeaderName; 4] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG, header::WWW_AUTHENTICATE];
 
+/// POST routes whose responses carry a secret (a bearer token) and so are never stored: a
+/// retried login simply opens another session, which is harmless.
+const NEVER_STORED: [&str; 1] = ["/v1/auth/login"];
+
 pub async fn idempotency(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.method() != Method::POST {
+    if request.method() != Method::POST || NEVER_STORED.contains(&request.uri().path()) {
         return next.run(request).await;
     }
     let Some(key) = request.headers().get(&IDEMPOTENCY_KEY) else {
@@ -58,7 +62,12 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
 /// whose token does not authenticate is not idempotent: it gets its 401 afresh, never a replay.
 async fn caller(state: &AppState, token: Option<String>, ip: Option<std::net::IpAddr>) -> Option<String> {
     match token {
-        Some(token) => state.core.authenticate(&token, None).await.ok().map(|actor| format!("user:{}", actor.user.id)),
+        Some(token) => state
+            .core
+            .authenticate(&token, None)
+            .await
+            .ok()
+            .map(|actor| roster_core::idempotency::user_caller(actor.user.id)),
         None => Some(format!("anon:{}", ip.map(|ip| ip.to_string()).unwrap_or_default())),
     }
 }

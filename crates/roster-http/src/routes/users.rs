@@ -115,6 +115,8 @@ struct ProfileAccountView {
     account_id: Uuid,
     name: String,
     role: String,
+    grant: Vec<String>,
+    deny: Vec<String>,
     effective: Vec<String>,
 }
 
@@ -144,6 +146,8 @@ async fn profile(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<
                 account_id: a.account_id.as_uuid(),
                 name: a.name,
                 role: a.role.as_str().to_owned(),
+                grant: a.grant,
+                deny: a.deny,
                 effective: a.effective,
             })
             .collect(),
@@ -181,7 +185,8 @@ async fn update_user(
     headers: HeaderMap,
     Json(body): Json<UpdateUser>,
 ) -> ApiResult<Response> {
-    let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
+    // An If-Match that is not even ASCII matches nothing (412), rather than being ignored.
+    let if_match = headers.get(header::IF_MATCH).map(|v| v.to_str().unwrap_or(""));
     let user = state.core.update_user(&actor, id, body, if_match, &meta).await?;
     Ok(with_etag(&user))
 }
@@ -258,8 +263,7 @@ async fn user_activity(
     Id(id): Id<UserId>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<ActivityView>>> {
-    let limit = crate::routes::limit(q.limit)?;
-    let page = state.core.user_activity(&actor, id, limit, q.cursor.as_deref()).await?;
+    let page = state.core.user_activity(&actor, id, q.limit, q.cursor.as_deref()).await?;
     Ok(axum::Json(Page {
         data: page
             .entries

@@ -14,12 +14,13 @@ CREATE TABLE server_secrets (
 CREATE TABLE users (
     id UUID PRIMARY KEY NOT NULL,
     email TEXT NOT NULL,
-    email_normalized TEXT NOT NULL,
+    -- Byte order ("C"), as on SQLite: sorting and keyset cursors agree on both engines.
+    email_normalized TEXT COLLATE "C" NOT NULL,
     email_verified BOOLEAN NOT NULL,
     password_hash TEXT,
     name TEXT NOT NULL,
     -- Lowercased in Rust (SQLite's lower() only folds ASCII): sort key and short-needle search.
-    name_normalized TEXT NOT NULL,
+    name_normalized TEXT COLLATE "C" NOT NULL,
     first_name TEXT,
     last_name TEXT,
     image TEXT,

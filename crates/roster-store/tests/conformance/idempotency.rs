@@ -6,14 +6,16 @@ use roster_store::{Db, Ts};
 use crate::support::{T0, engines, start};
 
 const HOUR: i64 = 3_600_000_000;
+const MINUTE: i64 = 60_000_000;
 
-/// Claim `key` for `caller` at `T0 + now`, treating records older than 24 h as expired.
+/// Claim `key` for `caller` at `T0 + now`, treating records older than 24 h as expired and
+/// claims without a response older than a minute as abandoned.
 async fn claim(db: &Db, caller: &str, key: &str, hash: &[u8], now: i64) -> Option<Recorded> {
     let mut tx = db.begin().await.unwrap();
     let at = T0 + now;
-    let recorded = idempotency::claim(&mut tx, caller, key, hash, Ts::from_micros(at), Ts::from_micros(at - 24 * HOUR))
-        .await
-        .unwrap();
+    let (expired, abandoned) = (Ts::from_micros(at - 24 * HOUR), Ts::from_micros(at - MINUTE));
+    let recorded =
+        idempotency::claim(&mut tx, caller, key, hash, Ts::from_micros(at), expired, abandoned).await.unwrap();
     tx.commit().await.unwrap();
     recorded
 }
@@ -104,5 +106,30 @@ async fn records_expire_after_24_hours() {
             claim(db, "c", "k", b"new", 24 * HOUR + 2).await,
             Some(Recorded::InFlight { request_hash: b"new".to_vec() })
         );
+    }
+}
+
+#[tokio::test]
+async fn an_abandoned_claim_is_taken_over_after_a_minute_and_expired_records_are_swept() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        assert_eq!(claim(db, "c", "k", b"h", 0).await, None);
+        // The request died without an answer: a retry within the minute still sees it running...
+        assert_eq!(
+            claim(db, "c", "k", b"h", MINUTE - 1).await,
+            Some(Recorded::InFlight { request_hash: b"h".to_vec() })
+        );
+        // ...and takes it over once the minute has passed.
+        assert_eq!(claim(db, "c", "k", b"h", MINUTE + 1).await, None);
+        complete(db, "c", "k", 201, b"done").await;
+        // A completed record is not abandoned, however old (until it expires).
+        assert!(matches!(claim(db, "c", "k", b"h", 2 * HOUR).await, Some(Recorded::Done { .. })));
+
+        let mut tx = db.begin().await.unwrap();
+        let swept = idempotency::purge_expired(&mut tx, Ts::from_micros(T0 + 25 * HOUR)).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(swept, 1);
+        assert_eq!(claim(db, "c", "k", b"h", 3 * HOUR).await, None, "gone after the sweep");
     }
 }

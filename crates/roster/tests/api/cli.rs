@@ -36,12 +36,15 @@ struct Server {
 
 impl Server {
     fn start(db: &TestDb, env: &[(&str, &str)]) -> Self {
+        Self::start_logging(db, env, Stdio::null())
+    }
+
+    fn start_logging(db: &TestDb, env: &[(&str, &str)], log: Stdio) -> Self {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let mut env = env.to_vec();
         env.push(("ROSTER_LISTEN", &listen));
-        let child =
-            roster(db, &env).arg("serve").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("serve starts");
+        let child = roster(db, &env).arg("serve").stdout(Stdio::null()).stderr(log).spawn().expect("serve starts");
         let server = Server { child, base: format!("http://{listen}") };
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -191,4 +194,32 @@ fn http_post(base: &str, path: &str, body: &Value) -> (u16, Value) {
         let body = response.json::<Value>().await.unwrap_or(Value::Null);
         (status, body)
     })
+}
+
+#[test]
+fn every_request_log_line_is_json_with_the_request_id() {
+    let db = TestDb::new_blocking();
+    let log_path = db.dir().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut server = Server::start_logging(&db, &[("ROSTER_LOG", "info")], Stdio::from(log));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let echoed = runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .get(format!("{}/v1/users/profile", server.base))
+            .header("x-request-id", "trace-me-42")
+            .send()
+            .await
+            .unwrap();
+        response.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_owned())
+    });
+    assert_eq!(echoed.as_deref(), Some("trace-me-42"));
+    assert!(server.terminate().success());
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("every log line is JSON")).collect();
+    let request_lines: Vec<&Value> = lines.iter().filter(|l| l["span"]["request_id"] == "trace-me-42").collect();
+    assert!(!request_lines.is_empty(), "{text}");
+    assert!(
+        request_lines.iter().any(|l| l["fields"]["status"] == 401),
+        "the response is logged with its status: {text}"
+    );
 }

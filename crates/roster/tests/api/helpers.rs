@@ -274,6 +274,30 @@ impl TestApp {
         reply.body["id"].as_str().expect("id").to_owned()
     }
 
+    /// Run raw SQL on the app's database: `sqlite` on SQLite, each of `postgres` on PostgreSQL
+    /// (for fault injection).
+    pub async fn sql(&self, sqlite: &str, postgres: &[&str]) {
+        let mut tx = self.core.db.begin().await.unwrap();
+        match roster_store::Exec::conn(&mut tx) {
+            roster_store::db::ConnRef::Sqlite(c) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sqlite.to_owned())).execute(c).await.unwrap();
+            }
+            roster_store::db::ConnRef::Postgres(c) => {
+                for statement in postgres {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe((*statement).to_owned())).execute(&mut *c).await.unwrap();
+                }
+            }
+        }
+        tx.commit().await.unwrap();
+    }
+
+    /// Rows in `table`.
+    pub async fn count(&self, table: &str) -> i64 {
+        let mut conn = self.core.db.conn().await.unwrap();
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        roster_store::on_conn!(&mut conn, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(c).await).unwrap()
+    }
+
     /// Make an existing user a platform admin (there is no API for it, by design).
     pub async fn make_platform_admin(&self, user_id: &str) {
         let id = roster_domain::UserId::from_uuid(user_id.parse().unwrap());

@@ -73,8 +73,8 @@ async fn the_same_key_with_another_body_or_path_is_422_idempotency_key_reused() 
     assert_eq!(reply.code(), "idempotency_key_reused");
     assert_eq!(user_count(&app).await, 1, "Bob was not created");
 
-    let login = json!({"email": "ada@example.com", "password": PASSWORD});
-    let reply = post_with_key(&app, "/v1/auth/login", None, "k-1", &login).await;
+    let search = json!({"query": "ada"});
+    let reply = post_with_key(&app, "/v1/users/search", None, "k-1", &search).await;
     assert_eq!(reply.code(), "idempotency_key_reused", "{:?}", reply.body);
 
     // The first request can still be replayed.
@@ -239,4 +239,22 @@ async fn keys_belong_to_the_user_not_the_session_and_a_revoked_token_gets_no_rep
     let revoked = post_with_key(&app, "/v1/users", Some(&first_session), "add-new", &body).await;
     assert_eq!(revoked.status, StatusCode::UNAUTHORIZED);
     assert_eq!(revoked.header(REPLAYED), None);
+}
+
+#[tokio::test]
+async fn login_responses_are_never_stored_because_they_carry_a_token() {
+    let app = spawn_app().await;
+    app.signup("ada@example.com", "Ada").await;
+    let login = json!({"email": "ada@example.com", "password": PASSWORD});
+    let first = post_with_key(&app, "/v1/auth/login", None, "login-1", &login).await;
+    let second = post_with_key(&app, "/v1/auth/login", None, "login-1", &login).await;
+    assert_eq!((first.status, second.status), (StatusCode::OK, StatusCode::OK));
+    assert_ne!(first.body["token"], second.body["token"], "a retried login opens another session");
+    assert_eq!(second.header(REPLAYED), None);
+    let mut conn = app.core.db.conn().await.unwrap();
+    let stored: i64 = roster_store::on_conn!(&mut conn, |c| sqlx::query_scalar("SELECT COUNT(*) FROM idempotency")
+        .fetch_one(c)
+        .await)
+    .unwrap();
+    assert_eq!(stored, 0);
 }

@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod http_errors;
 mod idempotency;
+mod integrity;
 mod signup;
 mod users_delete;
 mod users_list;

@@ -22,7 +22,7 @@ async fn profile_is_the_user_with_active_account_accounts_and_default_preference
     assert_eq!(profile.body["active_account_id"], account.as_str());
     assert_eq!(
         profile.body["accounts"],
-        json!([{"account_id": account, "name": "Owner's account", "role": "viewer", "effective": VIEWER_SCOPES}])
+        json!([{"account_id": account, "name": "Owner's account", "role": "viewer", "grant": [], "deny": [], "effective": VIEWER_SCOPES}])
     );
     assert_eq!(
         profile.body["preferences"],
