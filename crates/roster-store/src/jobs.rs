@@ -67,3 +67,17 @@ pub async fn for_user(exec: &mut impl Exec, user_id: Uuid) -> StoreResult<Vec<Jo
     })?;
     Ok(rows)
 }
+
+/// Strip a purged user's personal data (addresses, names) from its jobs, keeping only the
+/// user id: a job still queued then finds nothing to send.
+pub async fn redact_for_user(exec: &mut impl Exec, user_id: Uuid) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE jobs SET payload = $2 WHERE payload ->> 'user_id' = $1")
+            .bind(user_id.to_string())
+            .bind(Json(serde_json::json!({"user_id": user_id, "redacted": true})))
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}

@@ -83,6 +83,7 @@ impl Core {
             preferences::delete(&mut tx, target.id).await?;
             activities::anonymize(&mut tx, target.id).await?;
             sessions::anonymize(&mut tx, target.id).await?;
+            roster_store::jobs::redact_for_user(&mut tx, target.id.as_uuid()).await?;
             roster_store::idempotency::forget_caller(&mut tx, &crate::idempotency::user_caller(target.id)).await?;
         }
         for (membership, _) in &own {

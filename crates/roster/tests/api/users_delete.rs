@@ -201,6 +201,12 @@ async fn a_user_purges_itself_leaving_an_anonymous_tombstone() {
     assert_eq!(stored.name, "");
     assert_eq!((stored.first_name, stored.bio, stored.image), (None, None, None));
     assert_eq!(stored.metadata, json!({}));
+    // Its jobs keep only the user id.
+    let mut conn = app.core.db.conn().await.unwrap();
+    let jobs = roster_store::jobs::for_user(&mut conn, id.parse().unwrap()).await.unwrap();
+    assert!(!jobs.is_empty());
+    assert!(jobs.iter().all(|j| !j.payload.0.to_string().contains("m@x.test")), "{jobs:?}");
+    drop(conn);
     // The audit trail keeps what happened and when, not who the person was.
     let trail = app.stored_activity(id).await;
     assert_eq!(trail[0].0, "user.deleted");
