@@ -4,18 +4,24 @@
 pub mod access;
 pub mod accounts;
 pub mod activity;
+pub mod admin;
+pub mod analytics;
 pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
 pub mod idempotency;
 pub mod jobs;
+pub mod notify;
 pub mod preferences;
 pub mod secrets;
 pub mod users;
 
+use std::sync::Arc;
+
 use roster_domain::cursor::CursorKey;
 use roster_store::{Db, Ts};
+use tokio::sync::Notify;
 
 pub use clock::Clock;
 pub use config::{CoreConfig, SignupMode};
@@ -31,6 +37,8 @@ pub struct Core {
     pub config: CoreConfig,
     pub(crate) hasher: PasswordHasher,
     pub(crate) cursor_key: CursorKey,
+    /// Rung after a commit that recorded jobs, so idle workers of this process start at once.
+    pub(crate) wake: Arc<Notify>,
 }
 
 impl Core {
@@ -42,7 +50,13 @@ impl Core {
         let secret = roster_store::secrets::get_or_create(&mut tx, "cursor", secrets::random_bytes(32), now).await?;
         tx.commit().await?;
         let hasher = PasswordHasher::new(config.hash_threads);
-        Ok(Self { db, clock, config, hasher, cursor_key: CursorKey::new(secret) })
+        Ok(Self { db, clock, config, hasher, cursor_key: CursorKey::new(secret), wake: Arc::new(Notify::new()) })
+    }
+
+    /// Tell this process's idle workers that jobs were committed (other processes learn it from
+    /// PostgreSQL's NOTIFY, or by polling on SQLite).
+    pub fn wake_workers(&self) {
+        self.wake.notify_waiters();
     }
 
     /// Work worth doing once before traffic arrives (run it in the background: start-up does

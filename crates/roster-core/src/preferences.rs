@@ -26,6 +26,14 @@ pub fn stored_defaults() -> Value {
     })
 }
 
+/// The dashboard the onboarding queue gives a new user.
+pub fn default_dashboard() -> Value {
+    json!({
+        "layout": "default",
+        "widgets": ["getting_started", "team", "activity", "notifications"]
+    })
+}
+
 /// `stored` laid over `base`, key by key (objects merge, everything else replaces).
 pub fn overlay(base: &mut Value, stored: &Value) {
     match (base, stored) {

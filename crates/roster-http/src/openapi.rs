@@ -13,7 +13,7 @@ use crate::routes;
 #[openapi(
     info(title = "Roster", description = "Self-hosted user management: users, accounts, roles, sessions.\n\nErrors are `application/problem+json` with a stable `code`. Lists are `{data, next_cursor, total?}` with opaque cursors. Every POST accepts `Idempotency-Key`."),
     modifiers(&BearerAuth),
-    tags((name = "users"), (name = "auth"), (name = "accounts"), (name = "operations"))
+    tags((name = "users"), (name = "auth"), (name = "accounts"), (name = "admin"), (name = "operations"))
 )]
 struct ApiDoc;
 
@@ -36,6 +36,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::users::router())
         .merge(routes::auth::router())
         .merge(routes::accounts::router())
+        .merge(routes::admin::router())
         .merge(routes::health::router())
 }
 

@@ -1,5 +1,5 @@
-//! The jobs outbox. This issue records jobs in the same transaction as the change that causes
-//! them; the queue manager claims and runs them.
+//! The jobs outbox: jobs are recorded in the same transaction as the change that causes them
+//! (see `job_queue` for how workers claim and settle them).
 
 use sqlx::types::Json;
 use time::OffsetDateTime;
@@ -38,7 +38,8 @@ pub async fn enqueue(exec: &mut impl Exec, job: &NewJob) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO jobs (id, queue, kind, payload, status, attempts, max_attempts, run_at, \
              locked_by, locked_until, last_error, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, NULL, NULL, NULL, $7, $7)",
+             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, NULL, NULL, NULL, $7, $7) \
+             ON CONFLICT (id) DO NOTHING",
         )
         .bind(job.id)
         .bind(job.queue)
@@ -51,8 +52,16 @@ pub async fn enqueue(exec: &mut impl Exec, job: &NewJob) -> StoreResult<()> {
         .await
         .map(|r| r.rows_affected())
     })?;
+    // Wake workers in other processes. NOTIFY is delivered at commit, and only then: a job
+    // rolled back with its change wakes nobody. (SQLite workers in other processes poll.)
+    if let crate::db::ConnRef::Postgres(c) = exec.conn() {
+        sqlx::query("SELECT pg_notify($1, $2)").bind(WAKE_CHANNEL).bind(job.queue).execute(c).await?;
+    }
     Ok(())
 }
+
+/// The PostgreSQL channel on which enqueues are announced.
+pub const WAKE_CHANNEL: &str = "roster_jobs";
 
 /// Jobs whose payload names `user_id` (newest first), for tests and the admin view.
 pub async fn for_user(exec: &mut impl Exec, user_id: Uuid) -> StoreResult<Vec<JobRecord>> {

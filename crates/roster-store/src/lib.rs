@@ -7,7 +7,10 @@ pub mod ts;
 
 pub mod accounts;
 pub mod activities;
+pub mod analytics;
+pub mod crm;
 pub mod idempotency;
+pub mod job_queue;
 pub mod jobs;
 pub mod memberships;
 pub mod preferences;

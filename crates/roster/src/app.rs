@@ -3,6 +3,9 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
+use roster_core::jobs::handlers::Handlers;
+use roster_core::jobs::runner::Runner;
+use roster_core::notify::Notifier;
 use roster_core::{Clock, Core};
 use roster_http::AppState;
 use roster_store::Db;
@@ -13,10 +16,16 @@ use crate::config::Settings;
 /// How often expired idempotency records are deleted.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// A ready-to-serve Roster.
+/// How often the jobs-by-queue-and-state gauges are refreshed.
+const JOB_GAUGES_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
+/// Jobs one process runs at once.
+const JOB_CONCURRENCY: usize = 8;
+
+/// A ready-to-serve Roster: the API and the workers of the queues this process works.
 pub struct App {
     pub core: Core,
     pub state: AppState,
+    pub runner: Runner,
 }
 
 /// Open (and migrate) the database named in `settings`.
@@ -39,47 +48,87 @@ impl App {
             let core = core.clone();
             async move { core.warm_up().await }
         });
+        let notifier = Notifier::new(settings.notify_config()).map_err(anyhow::Error::msg)?;
+        let runner =
+            Runner::new(core.clone(), Handlers::new(core.clone(), notifier), settings.queues(), JOB_CONCURRENCY);
         let state = AppState {
             core: core.clone(),
             trusted_proxies: settings.trusted_proxies().map_err(anyhow::Error::msg)?,
             metrics: crate::telemetry::metrics(),
         };
-        Ok(Self { core, state })
+        Ok(Self { core, state, runner })
     }
 
-    /// Serve until `shutdown` resolves, then stop accepting, finish in-flight requests, and
-    /// close the database.
+    /// Serve until `shutdown` resolves, then stop accepting, finish in-flight requests and
+    /// running jobs, and close the database.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let stop = Stop::new(shutdown);
         let router = roster_http::router(self.state.clone());
-        let metrics = self.state.metrics.clone();
-        let upkeep = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(roster_http::METRICS_UPKEEP);
-            loop {
-                tick.tick().await;
-                metrics.run_upkeep();
-            }
-        });
-        let core = self.core.clone();
-        let sweeper = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(SWEEP_EVERY);
-            loop {
-                tick.tick().await;
-                if let Err(e) = core.sweep_idempotency().await {
-                    tracing::warn!(error = %e, "could not delete expired idempotency records");
-                }
-            }
-        });
+        let background = self.background();
+        let workers = tokio::spawn(self.runner.clone().run(stop.signal()));
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(stop.signal())
             .await?;
-        upkeep.abort();
-        sweeper.abort();
+        let _ = workers.await;
+        background.abort();
         self.core.db.close().await;
         Ok(())
+    }
+
+    /// Run only the workers (`roster worker`) until `shutdown` resolves.
+    pub async fn work(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let background = self.background();
+        self.runner.clone().run(shutdown).await;
+        background.abort();
+        self.core.db.close().await;
+        Ok(())
+    }
+
+    /// Periodic upkeep: Prometheus histograms, job gauges, expired idempotency records.
+    fn background(&self) -> tokio::task::JoinHandle<()> {
+        let metrics = self.state.metrics.clone();
+        let core = self.core.clone();
+        tokio::spawn(async move {
+            let mut upkeep = tokio::time::interval(roster_http::METRICS_UPKEEP);
+            let mut gauges = tokio::time::interval(JOB_GAUGES_EVERY);
+            let mut sweep = tokio::time::interval(SWEEP_EVERY);
+            loop {
+                tokio::select! {
+                    _ = upkeep.tick() => metrics.run_upkeep(),
+                    _ = gauges.tick() => crate::telemetry::record_job_gauges(&core).await,
+                    _ = sweep.tick() => {
+                        if let Err(e) = core.sweep_idempotency().await {
+                            tracing::warn!(error = %e, "could not delete expired idempotency records");
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// One shutdown signal, awaited by several parts (HTTP server, workers).
+struct Stop(tokio::sync::watch::Receiver<bool>);
+
+impl Stop {
+    fn new(shutdown: impl Future<Output = ()> + Send + 'static) -> Self {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = tx.send(true);
+        });
+        Self(rx)
+    }
+
+    fn signal(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut rx = self.0.clone();
+        async move {
+            let _ = rx.wait_for(|stopped| *stopped).await;
+        }
     }
 }
 

@@ -20,8 +20,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the API (and, from the queue-manager issue on, the enabled background workers).
+    /// Run the API and the workers of every queue whose QM_* switch is on.
     Serve,
+    /// Run only the background workers (same QM_* switches), e.g. to scale them apart.
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Manage users from the command line.
@@ -78,6 +80,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("cannot bind ROSTER_LISTEN={}: {e}", settings.listen))?;
             tracing::info!(address = %listener.local_addr()?, "roster is listening");
             app.serve(listener, app::shutdown_signal()).await
+        }
+        Command::Worker => {
+            let app = App::build(&settings, Clock::system()).await?;
+            tracing::info!(queues = ?app.runner.queues(), "roster worker started");
+            app.work(app::shutdown_signal()).await
         }
         Command::Migrate => {
             let db = app::open_db(&settings).await?;

@@ -237,6 +237,33 @@ impl Settings {
             .collect()
     }
 
+    /// The queues this process works, by their QM_* switches.
+    pub fn queues(&self) -> Vec<&'static str> {
+        use roster_core::jobs::queue;
+        [
+            (self.qm_user_onboarding, queue::ONBOARDING),
+            (self.qm_user_notifications, queue::NOTIFICATIONS),
+            (self.qm_user_analytics, queue::ANALYTICS),
+            (self.qm_account_sync, queue::SYNC),
+        ]
+        .into_iter()
+        .filter_map(|(on, queue)| on.then_some(queue))
+        .collect()
+    }
+
+    pub fn notify_config(&self) -> roster_core::notify::NotifyConfig {
+        roster_core::notify::NotifyConfig {
+            public_url: self.public_url.trim_end_matches('/').to_owned(),
+            smtp_url: self.smtp_url.as_ref().map(|s| s.0.clone()),
+            mail_dir: self.mail_dir.clone().into(),
+            mail_from: self.mail_from.clone(),
+            sms_webhook_url: self.sms_webhook_url.clone(),
+            push_webhook_url: self.push_webhook_url.clone(),
+            events_webhook_url: self.events_webhook_url.clone(),
+            events_secret: self.events_secret.as_ref().map(|s| s.0.clone()),
+        }
+    }
+
     pub fn core_config(&self) -> CoreConfig {
         CoreConfig {
             public_url: self.public_url.trim_end_matches('/').to_owned(),

@@ -31,3 +31,20 @@ pub fn metrics() -> PrometheusHandle {
         })
         .clone()
 }
+
+/// Set the `roster_jobs{queue,status}` gauges from the database (every process sees the same
+/// numbers: they describe the shared queues).
+pub async fn record_job_gauges(core: &roster_core::Core) {
+    let counts = async {
+        let mut conn = core.db.conn().await?;
+        roster_store::job_queue::counts(&mut conn).await
+    };
+    match counts.await {
+        Ok(rows) => {
+            for (queue, status, n) in rows {
+                metrics::gauge!("roster_jobs", "queue" => queue, "status" => status).set(n as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not count jobs for metrics"),
+    }
+}

@@ -1,6 +1,7 @@
 //! Sign-in: password login, bearer sessions checked in the database on every request, logout.
 
 pub mod hasher;
+pub mod verify;
 
 use roster_domain::email::normalize_email;
 use roster_domain::password::normalize_password;

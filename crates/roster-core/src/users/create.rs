@@ -203,7 +203,9 @@ impl Core {
         .await?;
         jobs::enqueue(&mut tx, kind::ONBOARDING_WELCOME, subject.clone(), now).await?;
         jobs::enqueue(&mut tx, kind::ONBOARDING_DASHBOARD, subject.clone(), now).await?;
+        jobs::enqueue(&mut tx, kind::ONBOARDING_SYNC, subject.clone(), now).await?;
         jobs::enqueue(&mut tx, kind::ANALYTICS_INIT, subject, now).await?;
+        jobs::events::record(&mut tx, "user.created", jobs::events::user_data(&user), now).await?;
         let changes = json!({"email": user.email, "role": role.as_str(), "status": user.status.as_str()});
         activity::record(
             &mut tx,
@@ -217,6 +219,7 @@ impl Core {
         )
         .await?;
         tx.commit().await?;
+        self.wake_workers();
         Ok(user)
     }
 

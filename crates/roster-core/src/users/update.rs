@@ -54,10 +54,14 @@ impl Core {
             actor.account_id,
             "user.updated",
             meta,
-            Value::Object(changes),
+            Value::Object(changes.clone()),
         )
         .await?;
+        let data = json!({"user": crate::jobs::events::user_data(&next), "changes": changes});
+        crate::jobs::events::record(&mut tx, "user.updated", data, now).await?;
+        crate::jobs::sync_memberships(&mut tx, next.id, now).await?;
         tx.commit().await?;
+        self.wake_workers();
         Ok(next)
     }
 

@@ -15,7 +15,7 @@ use crate::extract::{Auth, Json, Meta};
 use crate::views::{UserView, rfc3339};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout))
+    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout)).routes(routes!(verify_email))
 }
 
 /// No `Debug`: it holds a password.
@@ -63,4 +63,25 @@ async fn login(
 async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<StatusCode> {
     state.core.logout(&actor).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct VerifyEmailRequest {
+    /// The token from the `verify-email` link.
+    token: String,
+}
+
+/// Confirm the address a verification email was sent to. A used, expired or unknown token, or
+/// one of another purpose, is 400 `invalid_token`.
+#[utoipa::path(post, path = "/v1/auth/verify-email", tag = "auth", request_body = VerifyEmailRequest,
+    responses((status = 200, body = UserView), (status = 400, description = "invalid_token", body = Problem),
+        (status = 422, body = Problem)))]
+async fn verify_email(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Json(body): Json<VerifyEmailRequest>,
+) -> ApiResult<axum::Json<UserView>> {
+    let user = state.core.verify_email(&body.token, &meta).await?;
+    Ok(axum::Json(UserView::from(&user)))
 }

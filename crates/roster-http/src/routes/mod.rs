@@ -1,6 +1,7 @@
 //! One file per resource.
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod health;
 pub mod users;

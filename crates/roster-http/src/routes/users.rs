@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(profile))
         .routes(routes!(get_user, update_user, delete_user))
         .routes(routes!(user_activity))
+        .routes(routes!(user_analytics))
 }
 
 /// Create a user: open sign-up (a new account, the user its owner), creation by a member with
@@ -281,5 +282,31 @@ async fn user_activity(
             .collect(),
         next_cursor: page.next_cursor,
         total: None,
+    }))
+}
+
+/// Engagement aggregated by the analytics queue (whole UTC days, today included).
+#[derive(Debug, Serialize, ToSchema)]
+struct AnalyticsView {
+    logins_7d: i64,
+    logins_30d: i64,
+    active_days_30d: i64,
+    last_active_at: Option<String>,
+}
+
+/// The user's engagement (self, `users.read` in one of its accounts, or platform admin).
+#[utoipa::path(get, path = "/v1/users/{id}/analytics", tag = "users", params(("id" = Uuid, Path)),
+    responses((status = 200, body = AnalyticsView), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn user_analytics(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Id(id): Id<UserId>,
+) -> ApiResult<axum::Json<AnalyticsView>> {
+    let e = state.core.user_analytics(&actor, id).await?;
+    Ok(axum::Json(AnalyticsView {
+        logins_7d: e.logins_7d,
+        logins_30d: e.logins_30d,
+        active_days_30d: e.active_days_30d,
+        last_active_at: e.last_active_at.map(rfc3339),
     }))
 }

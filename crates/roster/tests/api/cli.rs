@@ -187,6 +187,7 @@ fn sigterm_finishes_in_flight_requests_then_exits() {
 
 /// A minimal blocking JSON POST (the async client would need a runtime in these sync tests).
 fn http_post(base: &str, path: &str, body: &Value) -> (u16, Value) {
+    roster_core::notify::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let response = reqwest::Client::new().post(format!("{base}{path}")).json(body).send().await.expect("request");
@@ -202,6 +203,7 @@ fn every_request_log_line_is_json_with_the_request_id() {
     let log_path = db.dir().join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let mut server = Server::start_logging(&db, &[("ROSTER_LOG", "info")], Stdio::from(log));
+    roster_core::notify::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let echoed = runtime.block_on(async {
         let response = reqwest::Client::new()

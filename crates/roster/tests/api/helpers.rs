@@ -15,6 +15,10 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub address: String,
+    /// Where mail goes when no SMTP server is configured.
+    pub mail_dir: String,
+    /// Works every queue, in this test's task, when the test says so ([`TestApp::drain`]).
+    pub runner: roster_core::jobs::runner::Runner,
     pub client: reqwest::Client,
     pub core: Core,
     pub clock: Clock,
@@ -107,7 +111,19 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Options)) -> TestApp {
     let mut options = Options { clock: Clock::system(), settings };
     configure(&mut options);
     roster::telemetry::init_logging(&options.settings.log);
+    // Background workers are off: tests run the queues explicitly with `drain`.
+    options.settings.qm_user_onboarding = false;
+    options.settings.qm_user_notifications = false;
+    options.settings.qm_user_analytics = false;
+    options.settings.qm_account_sync = false;
     let app = App::build(&options.settings, options.clock.clone()).await.expect("app builds");
+    let notifier = roster_core::notify::Notifier::new(options.settings.notify_config()).expect("notifier");
+    let runner = roster_core::jobs::runner::Runner::new(
+        app.core.clone(),
+        roster_core::jobs::handlers::Handlers::new(app.core.clone(), notifier),
+        vec!["onboarding", "notifications", "analytics", "sync"],
+        4,
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let core = app.core.clone();
@@ -121,6 +137,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Options)) -> TestApp {
     });
     TestApp {
         address,
+        mail_dir: options.settings.mail_dir.clone(),
+        runner,
         client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
         core,
         clock: options.clock,
@@ -272,6 +290,11 @@ impl TestApp {
             self.post("/v1/users", Some(token), json!({"email": email, "password": PASSWORD, "name": name})).await;
         assert_eq!(reply.status, StatusCode::CREATED, "create {email}: {:?}", reply.body);
         reply.body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Run every job that is due now, and the jobs those create, until none is left.
+    pub async fn drain(&self) -> usize {
+        self.runner.drain().await.expect("queues drain")
     }
 
     /// Run raw SQL on the app's database: `sqlite` on SQLite, each of `postgres` on PostgreSQL

@@ -38,10 +38,13 @@ async fn signup_records_every_job_and_the_activity_in_the_same_transaction() {
     let id = user["id"].as_str().unwrap();
     let jobs = app.jobs_for(id).await;
     let expected: Vec<(String, String)> = [
+        ("analytics", "analytics.activity"),
         ("analytics", "analytics.init"),
         ("notifications", "email.verification"),
         ("onboarding", "onboarding.dashboard"),
+        ("onboarding", "onboarding.sync"),
         ("onboarding", "onboarding.welcome"),
+        ("sync", "event.deliver"),
     ]
     .iter()
     .map(|(q, k)| (q.to_string(), k.to_string()))

@@ -1,0 +1,84 @@
+//! Operations for platform admins: the jobs of every queue, and running a failed one again.
+
+use roster_domain::FieldErrors;
+use roster_store::Ts;
+use roster_store::job_queue;
+pub use roster_store::job_queue::JobView;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{CoreError, CoreResult};
+use crate::jobs::queue;
+use crate::{Actor, Core};
+
+pub struct JobPage {
+    pub jobs: Vec<JobView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct JobCursor {
+    before: Uuid,
+}
+
+const STATUSES: [&str; 4] = ["queued", "running", "done", "dead"];
+const QUEUES: [&str; 4] = [queue::ONBOARDING, queue::NOTIFICATIONS, queue::ANALYTICS, queue::SYNC];
+
+fn require_platform_admin(actor: &Actor) -> CoreResult<()> {
+    if actor.user.platform_admin { Ok(()) } else { Err(CoreError::Forbidden("platform admins only".into())) }
+}
+
+impl Core {
+    /// `GET /v1/admin/jobs?status=&queue=`: newest first, paginated.
+    pub async fn list_jobs(
+        &self,
+        actor: &Actor,
+        status: Option<&str>,
+        queue: Option<&str>,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> CoreResult<JobPage> {
+        require_platform_admin(actor)?;
+        let mut errors = FieldErrors::new();
+        if status.is_some_and(|s| !STATUSES.contains(&s)) {
+            errors.add("status", "invalid_status", "must be queued, running, done or dead");
+        }
+        if queue.is_some_and(|q| !QUEUES.contains(&q)) {
+            errors.add("queue", "invalid_queue", "must be onboarding, notifications, analytics or sync");
+        }
+        let limit = crate::users::list::page_limit(&mut errors, limit);
+        errors.into_result().map_err(CoreError::Validation)?;
+        let context = format!("jobs:{}:{}", status.unwrap_or(""), queue.unwrap_or(""));
+        let before = cursor
+            .map(|c| self.cursor_key.open::<JobCursor>(&context, c))
+            .transpose()
+            .map_err(|_| CoreError::BadRequest("the cursor is invalid or belongs to another list".into()))?
+            .map(|c| c.before);
+        let mut conn = self.db.conn().await?;
+        let mut jobs = job_queue::list(&mut conn, status, queue, before, limit).await?;
+        let next_cursor = if jobs.len() > limit as usize {
+            jobs.truncate(limit as usize);
+            jobs.last().map(|last| self.cursor_key.seal(&context, &JobCursor { before: last.id }))
+        } else {
+            None
+        };
+        Ok(JobPage { jobs, next_cursor })
+    }
+
+    /// `POST /v1/admin/jobs/:id/retry`: a dead job, or a failed one waiting for its next try,
+    /// runs again now with a fresh set of attempts. Anything else → 409.
+    pub async fn retry_job(&self, actor: &Actor, id: Uuid) -> CoreResult<JobView> {
+        require_platform_admin(actor)?;
+        let mut tx = self.db.begin().await?;
+        if job_queue::find(&mut tx, id).await?.is_none() {
+            return Err(CoreError::NotFound);
+        }
+        if !job_queue::retry(&mut tx, id, Ts::new(self.now())).await? {
+            return Err(CoreError::Conflict("only a dead or failed job can be retried".into()));
+        }
+        let job = job_queue::find(&mut tx, id).await?.ok_or(CoreError::NotFound)?;
+        tx.commit().await?;
+        self.wake_workers();
+        Ok(job)
+    }
+}

@@ -1,0 +1,36 @@
+//! `GET /v1/users/:id/analytics`: engagement aggregated by the analytics queue.
+
+use roster_domain::UserId;
+use roster_store::analytics;
+use time::{Duration, OffsetDateTime};
+
+use crate::error::CoreResult;
+use crate::jobs::handlers::day_of;
+use crate::{Actor, Core, access};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Engagement {
+    pub logins_7d: i64,
+    pub logins_30d: i64,
+    pub active_days_30d: i64,
+    pub last_active_at: Option<OffsetDateTime>,
+}
+
+impl Core {
+    /// The user itself, or `users.read` in one of its accounts (like reading the user).
+    pub async fn user_analytics(&self, actor: &Actor, id: UserId) -> CoreResult<Engagement> {
+        let mut conn = self.db.conn().await?;
+        let target = access::visible_user(&mut conn, &actor.user, id).await?;
+        let today = self.now();
+        // Windows of whole UTC days, today included.
+        let since_7 = day_of(today - Duration::days(6));
+        let since_30 = day_of(today - Duration::days(29));
+        let summary = analytics::summary(&mut conn, target.id, &since_7, &since_30).await?;
+        Ok(Engagement {
+            logins_7d: summary.logins_7d,
+            logins_30d: summary.logins_30d,
+            active_days_30d: summary.active_days_30d,
+            last_active_at: summary.last_active_at.map(|t| t.get()),
+        })
+    }
+}

@@ -1,0 +1,150 @@
+//! Delivery of what Roster tells the outside world: email (SMTP or `.eml` files), SMS and push
+//! through provider webhooks, and signed domain events (API.md §2, §8, §9).
+//!
+//! This module only delivers: it decides nothing and retries nothing. The job engine calls one
+//! `send_*` method per attempt and reads the [`DeliveryError`] to record a failure and retry.
+
+mod client;
+mod events;
+mod mail;
+mod smtp;
+mod templates;
+mod webhook;
+
+#[cfg(test)]
+mod tests;
+
+pub use client::install_crypto_provider;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+pub use events::{Event, signature};
+pub use mail::Mail;
+pub use templates::Template;
+
+/// Where and how to deliver; built from `ROSTER_*` settings (API.md §2).
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    /// `ROSTER_PUBLIC_URL`: the base of every link in a message.
+    pub public_url: String,
+    /// `ROSTER_SMTP_URL`: `smtp://host:port`, `smtp://user:pass@host:port?tls=required|starttls`,
+    /// `smtps://user:pass@host:port`; unset: mail goes to `.eml` files in `mail_dir`.
+    pub smtp_url: Option<String>,
+    /// `ROSTER_MAIL_DIR`: where `.eml` files go when there is no SMTP server.
+    pub mail_dir: PathBuf,
+    /// `ROSTER_MAIL_FROM`: the sender, e.g. `Roster <no-reply@localhost>`.
+    pub mail_from: String,
+    /// `ROSTER_SMS_WEBHOOK_URL`
+    pub sms_webhook_url: Option<String>,
+    /// `ROSTER_PUSH_WEBHOOK_URL`
+    pub push_webhook_url: Option<String>,
+    /// `ROSTER_EVENTS_WEBHOOK_URL`
+    pub events_webhook_url: Option<String>,
+    /// `ROSTER_EVENTS_SECRET`: the HMAC key of `Roster-Signature`.
+    pub events_secret: Option<String>,
+}
+
+/// Why one delivery attempt failed. `Rejected` and `Transport` are worth retrying (a provider
+/// that is down or refuses now may accept later); `NotConfigured` is not, until an operator sets
+/// the variable it names.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// The channel has no destination configured (names the variable to set).
+    #[error("{0} is not set")]
+    NotConfigured(&'static str),
+    /// The receiver answered, and not with success: HTTP status and the start of the body, or
+    /// a message the mail system cannot take.
+    #[error("rejected: {0}")]
+    Rejected(String),
+    /// The receiver could not be reached or did not answer in time, or the SMTP dialogue failed.
+    #[error("transport failure: {0}")]
+    Transport(String),
+}
+
+/// The delivery side of notifications: cheap to clone, one per process.
+#[derive(Clone)]
+pub struct Notifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// `public_url` without a trailing slash.
+    public_url: String,
+    from: Mailbox,
+    smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    mail_dir: PathBuf,
+    http: reqwest::Client,
+    sms_url: Option<reqwest::Url>,
+    push_url: Option<reqwest::Url>,
+    events_url: Option<reqwest::Url>,
+    events_secret: Option<String>,
+}
+
+/// What a token may carry in a query string unescaped (RFC 3986 unreserved characters).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+impl Notifier {
+    /// Check the settings and build the transports. Every error names the variable at fault
+    /// and never echoes a credential.
+    pub fn new(config: NotifyConfig) -> Result<Self, String> {
+        let public_url = config.public_url.trim().trim_end_matches('/').to_owned();
+        match reqwest::Url::parse(&public_url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            _ => return Err(format!("ROSTER_PUBLIC_URL is not an http(s) URL: {public_url:?}")),
+        }
+        let from: Mailbox = config
+            .mail_from
+            .parse()
+            .map_err(|e| format!("ROSTER_MAIL_FROM is not a mail address ({e}): {:?}", config.mail_from))?;
+        let smtp = match set(&config.smtp_url) {
+            Some(url) => Some(smtp::transport(url).map_err(|e| format!("ROSTER_SMTP_URL: {e}"))?),
+            None => None,
+        };
+        let sms_url = webhook_url("ROSTER_SMS_WEBHOOK_URL", &config.sms_webhook_url)?;
+        let push_url = webhook_url("ROSTER_PUSH_WEBHOOK_URL", &config.push_webhook_url)?;
+        let events_url = webhook_url("ROSTER_EVENTS_WEBHOOK_URL", &config.events_webhook_url)?;
+        let events_secret = set(&config.events_secret).map(str::to_owned);
+        if events_url.is_some() && events_secret.is_none() {
+            return Err(
+                "ROSTER_EVENTS_WEBHOOK_URL is set but ROSTER_EVENTS_SECRET is not: events must be signed".into()
+            );
+        }
+        let http = client::build()?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                public_url,
+                from,
+                smtp,
+                mail_dir: config.mail_dir,
+                http,
+                sms_url,
+                push_url,
+                events_url,
+                events_secret,
+            }),
+        })
+    }
+
+    /// The link a message carries for `token` (API.md §8): `{public_url}/{path}?token=...`,
+    /// with `path` one of `verify-email`, `reset-password`, `accept-invite`, `confirm-email`.
+    pub fn link(&self, path: &str, token: &str) -> String {
+        format!("{}/{}?token={}", self.inner.public_url, path, utf8_percent_encode(token, QUERY_VALUE))
+    }
+}
+
+/// A setting that is present and not blank.
+fn set(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn webhook_url(var: &str, value: &Option<String>) -> Result<Option<reqwest::Url>, String> {
+    let Some(value) = set(value) else { return Ok(None) };
+    match reqwest::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(Some(url)),
+        _ => Err(format!("{var} is not an http(s) URL")),
+    }
+}

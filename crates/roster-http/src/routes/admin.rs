@@ -1,0 +1,92 @@
+//! `/v1/admin`: operations for platform admins.
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, Id, Query};
+use crate::views::{Page, rfc3339};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_jobs)).routes(routes!(retry_job))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct JobsQuery {
+    /// `queued`, `running`, `done` or `dead`.
+    status: Option<String>,
+    /// `onboarding`, `notifications`, `analytics` or `sync`.
+    queue: Option<String>,
+    /// 1–100, default 20.
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// A background job as operators see it (its payload is not shown: it may hold personal data).
+#[derive(Debug, Serialize, ToSchema)]
+struct JobView {
+    id: Uuid,
+    queue: String,
+    kind: String,
+    status: String,
+    attempts: i32,
+    max_attempts: i32,
+    last_error: Option<String>,
+    run_at: String,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<roster_core::admin::JobView> for JobView {
+    fn from(j: roster_core::admin::JobView) -> Self {
+        Self {
+            id: j.id,
+            queue: j.queue,
+            kind: j.kind,
+            status: j.status,
+            attempts: j.attempts,
+            max_attempts: j.max_attempts,
+            last_error: j.last_error,
+            run_at: rfc3339(j.run_at.get()),
+            created_at: rfc3339(j.created_at.get()),
+            updated_at: rfc3339(j.updated_at.get()),
+        }
+    }
+}
+
+/// Jobs of every queue, newest first (platform admins).
+#[utoipa::path(get, path = "/v1/admin/jobs", tag = "admin", params(JobsQuery),
+    responses((status = 200, body = Page<JobView>), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+async fn list_jobs(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Query(q): Query<JobsQuery>,
+) -> ApiResult<axum::Json<Page<JobView>>> {
+    let page =
+        state.core.list_jobs(&actor, q.status.as_deref(), q.queue.as_deref(), q.limit, q.cursor.as_deref()).await?;
+    Ok(axum::Json(Page {
+        data: page.jobs.into_iter().map(JobView::from).collect(),
+        next_cursor: page.next_cursor,
+        total: None,
+    }))
+}
+
+/// Run a dead or failed job again now, with a fresh set of attempts (platform admins).
+#[utoipa::path(post, path = "/v1/admin/jobs/{id}/retry", tag = "admin", params(("id" = Uuid, Path)),
+    responses((status = 200, body = JobView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn retry_job(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Id(id): Id<Uuid>,
+) -> ApiResult<axum::Json<JobView>> {
+    Ok(axum::Json(JobView::from(state.core.retry_job(&actor, id).await?)))
+}

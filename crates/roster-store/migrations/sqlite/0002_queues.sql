@@ -1,0 +1,31 @@
+-- Tables the queue manager's handlers keep: per-user daily activity (analytics queue) and the
+-- CRM contact of each member of an account (sync queue).
+
+CREATE TABLE user_analytics (
+    user_id BLOB PRIMARY KEY NOT NULL REFERENCES users (id),
+    initialized_at INTEGER NOT NULL
+);
+
+-- One row per user and UTC day with activity, recomputed from the audit trail (idempotent).
+CREATE TABLE user_activity_daily (
+    user_id BLOB NOT NULL REFERENCES users (id),
+    day TEXT NOT NULL,
+    logins INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    last_active_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, day)
+);
+
+CREATE TABLE crm_contacts (
+    id BLOB PRIMARY KEY NOT NULL,
+    account_id BLOB NOT NULL REFERENCES accounts (id),
+    user_id BLOB NOT NULL REFERENCES users (id),
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    phone TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX crm_contacts_member ON crm_contacts (account_id, user_id);
+
+CREATE INDEX activities_user_at ON activities (user_id, at);

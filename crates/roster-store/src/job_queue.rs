@@ -1,0 +1,304 @@
+//! How workers claim, settle and inspect jobs. Claiming is safe across processes: PostgreSQL
+//! skips rows another worker has locked (`FOR UPDATE SKIP LOCKED`); SQLite runs the claim inside
+//! `BEGIN IMMEDIATE`, which admits one writer at a time.
+
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::db::{ConnRef, Exec};
+use crate::error::StoreResult;
+use crate::on_conn;
+use crate::ts::Ts;
+
+/// A job a worker now holds, until `locked_until`.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub queue: String,
+    pub kind: String,
+    pub payload: Json<serde_json::Value>,
+    /// Including this run.
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub created_at: Ts,
+}
+
+/// A job as operators see it (no payload: it may hold personal data).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct JobView {
+    pub id: Uuid,
+    pub queue: String,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub last_error: Option<String>,
+    pub run_at: Ts,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Claim up to `limit` due jobs of `queues` for `worker`, counting the attempt.
+pub async fn claim(
+    exec: &mut impl Exec,
+    queues: &[&str],
+    worker: &str,
+    now: Ts,
+    lease_until: Ts,
+    limit: u32,
+) -> StoreResult<Vec<Claimed>> {
+    if queues.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let skip_locked = if matches!(exec.conn(), ConnRef::Postgres(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let sql = format!(
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, locked_until = $2, \
+         updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $3 \
+         AND queue IN ({}) ORDER BY run_at, id LIMIT $4{skip_locked}) \
+         RETURNING id, queue, kind, payload, attempts, max_attempts, created_at",
+        placeholders(5, queues.len())
+    );
+    let claimed: Vec<Claimed> = on_conn!(exec, |c| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(worker)
+            .bind(lease_until)
+            .bind(now)
+            .bind(i64::from(limit));
+        for queue in queues {
+            q = q.bind(*queue);
+        }
+        q.fetch_all(c).await
+    })?;
+    Ok(claimed)
+}
+
+/// The job ran to completion.
+pub async fn complete(exec: &mut impl Exec, id: Uuid, worker: &str, now: Ts) -> StoreResult<bool> {
+    settle(
+        exec,
+        "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, last_error = NULL, updated_at = $3 \
+         WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+        id,
+        worker,
+        now,
+        None,
+        None,
+    )
+    .await
+}
+
+/// The job failed: run it again at `retry_at`, or with `None` declare it dead. The error is kept.
+pub async fn fail(
+    exec: &mut impl Exec,
+    id: Uuid,
+    worker: &str,
+    now: Ts,
+    error: &str,
+    retry_at: Option<Ts>,
+) -> StoreResult<bool> {
+    match retry_at {
+        Some(at) => {
+            settle(
+                exec,
+                "UPDATE jobs SET status = 'queued', locked_by = NULL, locked_until = NULL, last_error = $4, \
+             run_at = $5, updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+                id,
+                worker,
+                now,
+                Some(error),
+                Some(at),
+            )
+            .await
+        }
+        None => {
+            settle(
+                exec,
+                "UPDATE jobs SET status = 'dead', locked_by = NULL, locked_until = NULL, last_error = $4, \
+             updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+                id,
+                worker,
+                now,
+                Some(error),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+/// Hand a job back untouched (a worker shutting down before it could run it): the attempt is
+/// not counted.
+pub async fn release(exec: &mut impl Exec, id: Uuid, worker: &str, now: Ts) -> StoreResult<bool> {
+    settle(
+        exec,
+        "UPDATE jobs SET status = 'queued', locked_by = NULL, locked_until = NULL, attempts = attempts - 1, \
+         updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+        id,
+        worker,
+        now,
+        None,
+        None,
+    )
+    .await
+}
+
+/// Hand back every job `worker` still holds (a worker stopping), not counting the attempt.
+pub async fn release_worker(exec: &mut impl Exec, worker: &str, now: Ts) -> StoreResult<u64> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query(
+            "UPDATE jobs SET status = 'queued', locked_by = NULL, locked_until = NULL, attempts = attempts - 1, \
+             updated_at = $2 WHERE locked_by = $1 AND status = 'running'",
+        )
+        .bind(worker)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n)
+}
+
+/// One conditional update: only the worker holding the lease settles the job, so a job whose
+/// lease expired and was taken over is not settled twice.
+async fn settle(
+    exec: &mut impl Exec,
+    sql: &'static str,
+    id: Uuid,
+    worker: &str,
+    now: Ts,
+    error: Option<&str>,
+    at: Option<Ts>,
+) -> StoreResult<bool> {
+    let n = on_conn!(exec, |c| {
+        let mut q = sqlx::query(sql).bind(id).bind(worker).bind(now);
+        if let Some(error) = error {
+            q = q.bind(error);
+        }
+        if let Some(at) = at {
+            q = q.bind(at);
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Return jobs whose lease ran out (their worker died) to the queue. The attempt stays counted,
+/// so a job that kills its worker every time ends dead. Returns how many.
+pub async fn sweep_expired(exec: &mut impl Exec, now: Ts) -> StoreResult<u64> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query(
+            "UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
+             last_error = COALESCE(last_error, 'the worker stopped before finishing (lease expired)'), \
+             locked_by = NULL, locked_until = NULL, run_at = $1, updated_at = $1 \
+             WHERE status = 'running' AND locked_until < $1",
+        )
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n)
+}
+
+/// When the next queued job of `queues` is due, if any.
+pub async fn next_due(exec: &mut impl Exec, queues: &[&str]) -> StoreResult<Option<Ts>> {
+    if queues.is_empty() {
+        return Ok(None);
+    }
+    let sql = format!(
+        "SELECT MIN(run_at) FROM jobs WHERE status = 'queued' AND queue IN ({})",
+        placeholders(1, queues.len())
+    );
+    let at: Option<Ts> = on_conn!(exec, |c| {
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
+        for queue in queues {
+            q = q.bind(*queue);
+        }
+        q.fetch_one(c).await
+    })?;
+    Ok(at)
+}
+
+const VIEW_COLUMNS: &str =
+    "id, queue, kind, status, attempts, max_attempts, last_error, run_at, created_at, updated_at";
+
+/// Jobs for operators, newest first, optionally by status and queue, after the cursor id.
+pub async fn list(
+    exec: &mut impl Exec,
+    status: Option<&str>,
+    queue: Option<&str>,
+    before: Option<Uuid>,
+    limit: u32,
+) -> StoreResult<Vec<JobView>> {
+    let sql = format!(
+        "SELECT {VIEW_COLUMNS} FROM jobs WHERE ($1 = '' OR status = $1) AND ($2 = '' OR queue = $2) \
+         AND id < $3 ORDER BY id DESC LIMIT $4"
+    );
+    let rows: Vec<JobView> = on_conn!(exec, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(status.unwrap_or(""))
+            .bind(queue.unwrap_or(""))
+            .bind(before.unwrap_or(Uuid::max()))
+            .bind(i64::from(limit) + 1)
+            .fetch_all(c)
+            .await
+    })?;
+    Ok(rows)
+}
+
+pub async fn find(exec: &mut impl Exec, id: Uuid) -> StoreResult<Option<JobView>> {
+    let sql = format!("SELECT {VIEW_COLUMNS} FROM jobs WHERE id = $1");
+    let row: Option<JobView> =
+        on_conn!(exec, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(c).await)?;
+    Ok(row)
+}
+
+/// Run a dead (or failed and waiting) job again now, with a fresh set of attempts.
+pub async fn retry(exec: &mut impl Exec, id: Uuid, now: Ts) -> StoreResult<bool> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query(
+            "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $2, updated_at = $2, locked_by = NULL, \
+             locked_until = NULL WHERE id = $1 AND (status = 'dead' OR (status = 'queued' AND last_error IS NOT NULL))",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Jobs by queue and status (for metrics).
+pub async fn counts(exec: &mut impl Exec) -> StoreResult<Vec<(String, String, i64)>> {
+    let rows: Vec<(String, String, i64)> = on_conn!(exec, |c| {
+        sqlx::query_as("SELECT queue, status, COUNT(*) FROM jobs GROUP BY queue, status").fetch_all(c).await
+    })?;
+    Ok(rows)
+}
+
+/// Announcements of new jobs from other processes (PostgreSQL LISTEN); SQLite has none and
+/// its workers poll.
+pub struct EnqueueListener(sqlx::postgres::PgListener);
+
+impl EnqueueListener {
+    pub async fn connect(db: &crate::Db) -> StoreResult<Option<Self>> {
+        let crate::Db::Postgres(pool) = db else {
+            return Ok(None);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(crate::jobs::WAKE_CHANNEL).await?;
+        Ok(Some(Self(listener)))
+    }
+
+    /// The next announcement (the listener reconnects by itself after a lost connection).
+    pub async fn recv(&mut self) -> StoreResult<()> {
+        self.0.recv().await?;
+        Ok(())
+    }
+}

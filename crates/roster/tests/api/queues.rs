@@ -1,0 +1,289 @@
+//! The queue manager in-process: what each queue does once drained, delivery over real SMTP
+//! and HTTP sinks, retries on a pinned clock, dead jobs and the admin API.
+
+use std::time::Duration;
+
+use hmac::{KeyInit, Mac};
+use reqwest::StatusCode;
+use roster_core::Clock;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::sinks::{HttpSink, SmtpSink};
+
+const SECRET: &str = "test-events-secret";
+
+async fn app_with_smtp() -> (TestApp, SmtpSink) {
+    let smtp = SmtpSink::start().await;
+    let url = smtp.url();
+    let app = spawn_app_with(|o| o.settings.smtp_url = Some(roster::config::Secret(url))).await;
+    (app, smtp)
+}
+
+fn subjects(smtp: &SmtpSink) -> Vec<String> {
+    let mut subjects: Vec<String> = smtp.messages().iter().filter_map(|m| m.header("Subject")).collect();
+    subjects.sort();
+    subjects
+}
+
+#[tokio::test]
+async fn signup_mails_a_verification_link_that_verifies_the_address_once() {
+    let (app, smtp) = app_with_smtp().await;
+    let user = app.signup("ada@example.com", "Ada").await;
+    app.drain().await;
+    let mails = smtp.messages();
+    let verification = mails.iter().find(|m| m.token("verify-email").is_some()).expect("a verification mail");
+    assert_eq!(verification.to, ["ada@example.com"]);
+    let link = verification.link("verify-email").unwrap();
+    assert!(link.starts_with("http://localhost:8080/verify-email?token="), "{link}");
+    let token = verification.token("verify-email").unwrap();
+
+    let reply = app.post("/v1/auth/verify-email", None, json!({"token": token})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(reply.body["id"], user["id"]);
+    assert_eq!(reply.body["email_verified"], true);
+    assert_eq!(reply.body["emails"][0]["verified"], true);
+
+    let again = app.post("/v1/auth/verify-email", None, json!({"token": token})).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(again.code(), "invalid_token");
+    let session = app.login("ada@example.com").await;
+    assert_eq!(app.get("/v1/users/profile", &session).await.body["email_verified"], true);
+}
+
+#[tokio::test]
+async fn unknown_malformed_and_foreign_purpose_tokens_are_invalid() {
+    let (app, smtp) = app_with_smtp().await;
+    let (_, owner, account) = app.member("owner@example.com", "Owner").await;
+    app.post("/v1/users", Some(&owner), json!({"email": "guest@example.com", "name": "Guest", "account_id": account}))
+        .await;
+    app.drain().await;
+    let invitation = smtp.messages().into_iter().find(|m| m.to == ["guest@example.com"]).expect("an invitation");
+    let invite_token = invitation.token("accept-invite").expect("an accept-invite link");
+    for token in [invite_token.as_str(), "nope", "", &"A".repeat(43)] {
+        let reply = app.post("/v1/auth/verify-email", None, json!({"token": token})).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{token}");
+        assert_eq!(reply.code(), "invalid_token");
+    }
+    let reply = app.post("/v1/auth/verify-email", None, json!({"token": 5})).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn without_smtp_mail_is_written_as_eml_files_with_text_and_html() {
+    let app = spawn_app().await;
+    app.signup("ada@example.com", "Ada <Lovelace>").await;
+    app.drain().await;
+    let dir = std::path::PathBuf::from(&app.mail_dir);
+    let files: Vec<_> = std::fs::read_dir(&dir).expect("mail dir").filter_map(Result::ok).collect();
+    assert_eq!(files.len(), 2, "verification and welcome");
+    for file in files {
+        assert!(file.file_name().to_string_lossy().ends_with(".eml"));
+        let raw = std::fs::read_to_string(file.path()).unwrap();
+        assert!(raw.contains("multipart/alternative"));
+        assert!(raw.contains("text/plain") && raw.contains("text/html"));
+        assert!(raw.contains("To: ada@example.com"));
+        assert!(!raw.contains("<Lovelace>") || raw.contains("&lt;Lovelace&gt;"), "HTML parts escape names");
+    }
+}
+
+#[tokio::test]
+async fn onboarding_sends_welcome_writes_the_dashboard_and_syncs_the_account() {
+    let (app, smtp) = app_with_smtp().await;
+    let (user, token, account) = app.member("ada@example.com", "Ada").await;
+    app.drain().await;
+    assert_eq!(subjects(&smtp).len(), 2, "verification and welcome: {:?}", subjects(&smtp));
+    assert!(subjects(&smtp).iter().any(|s| s.to_lowercase().contains("welcome")), "{:?}", subjects(&smtp));
+    let profile = app.get("/v1/users/profile", &token).await;
+    assert_eq!(profile.body["preferences"]["dashboard"]["layout"], "default");
+
+    let mut conn = app.core.db.conn().await.unwrap();
+    let account_id = roster_domain::AccountId::from_uuid(account.parse().unwrap());
+    let contacts = roster_store::crm::of_account(&mut conn, account_id).await.unwrap();
+    drop(conn);
+    assert_eq!(contacts.len(), 1);
+    assert_eq!((contacts[0].name.as_str(), contacts[0].email.as_str()), ("Ada", "ada@example.com"));
+
+    // The contact follows the user: a rename, then a new member, then a deletion.
+    let id = user["id"].as_str().unwrap();
+    app.put(&format!("/v1/users/{id}"), &token, json!({"name": "Ada King"})).await;
+    let (member, _) = app.add_member(&token, &account, "m@example.com", "member").await;
+    app.drain().await;
+    let mut conn = app.core.db.conn().await.unwrap();
+    let contacts = roster_store::crm::of_account(&mut conn, account_id).await.unwrap();
+    drop(conn);
+    let names: Vec<&str> = contacts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Ada King", "m@example.com"]);
+    assert_eq!(app.get(&format!("/v1/accounts/{account}"), &token).await.body["seats_used"], 2);
+
+    let member_id = member["id"].as_str().unwrap();
+    app.delete(&format!("/v1/users/{member_id}"), &token).await;
+    app.drain().await;
+    let mut conn = app.core.db.conn().await.unwrap();
+    assert_eq!(roster_store::crm::of_account(&mut conn, account_id).await.unwrap().len(), 1);
+    drop(conn);
+    assert_eq!(app.get(&format!("/v1/accounts/{account}"), &token).await.body["seats_used"], 1);
+}
+
+#[tokio::test]
+async fn analytics_counts_logins_and_active_days_for_those_who_may_see_them() {
+    let app = spawn_app().await;
+    let (user, token, _) = app.member("ada@example.com", "Ada").await;
+    app.login("ada@example.com").await;
+    let id = user["id"].as_str().unwrap();
+    let before = app.get(&format!("/v1/users/{id}/analytics"), &token).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert_eq!(before.body["logins_7d"], 0, "nothing is counted until the analytics queue ran");
+    app.drain().await;
+    let after = app.get(&format!("/v1/users/{id}/analytics"), &token).await;
+    assert_eq!(after.body["logins_7d"], 2);
+    assert_eq!(after.body["logins_30d"], 2);
+    assert_eq!(after.body["active_days_30d"], 1);
+    assert!(after.body["last_active_at"].as_str().unwrap().ends_with('Z'));
+    // Running the queue again changes nothing (recomputed, not incremented).
+    app.drain().await;
+    assert_eq!(app.get(&format!("/v1/users/{id}/analytics"), &token).await.body, after.body);
+
+    let (_, stranger, _) = app.member("eve@example.com", "Eve").await;
+    assert_eq!(app.get(&format!("/v1/users/{id}/analytics"), &stranger).await.status, StatusCode::NOT_FOUND);
+}
+
+fn verify_signature(header: &str, body: &str) {
+    let mut parts = header.split(',');
+    let t = parts.next().and_then(|p| p.strip_prefix("t=")).expect("t=");
+    let v1 = parts.next().and_then(|p| p.strip_prefix("v1=")).expect("v1=");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(v1, expected, "signature over \"t.body\"");
+}
+
+#[tokio::test]
+async fn events_are_signed_and_retried_with_the_same_id_until_delivered() {
+    let hooks = HttpSink::start().await;
+    let url = hooks.url("/events");
+    let app = spawn_app_with(|o| {
+        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
+        o.settings.events_webhook_url = Some(url);
+        o.settings.events_secret = Some(roster::config::Secret(SECRET.into()));
+    })
+    .await;
+    hooks.fail_next(3, 503);
+    app.signup("ada@example.com", "Ada").await;
+    app.drain().await;
+    for _ in 0..3 {
+        // Each failure schedules the next try about 1 s, 2 s, 4 s later.
+        app.clock.advance(time::Duration::seconds(10));
+        app.drain().await;
+    }
+    let requests = hooks.requests();
+    assert_eq!(requests.len(), 4, "three 503s, then delivered");
+    assert_eq!(requests.iter().map(|r| r.status).collect::<Vec<_>>(), [503, 503, 503, 200]);
+    let ids: Vec<&Value> = requests.iter().map(|r| &r.body["id"]).collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "the same event id every time");
+    let delivered = &requests[3];
+    assert_eq!(delivered.body["type"], "user.created");
+    assert_eq!(delivered.body["data"]["email"], "ada@example.com");
+    assert!(delivered.body["occurred_at"].as_str().unwrap().ends_with('Z'));
+    verify_signature(delivered.header("roster-signature").expect("signed"), &delivered.raw);
+
+    let (_, token, _) = (0, app.login("ada@example.com").await, 0);
+    let id = delivered.body["data"]["id"].as_str().unwrap().to_owned();
+    app.put(&format!("/v1/users/{id}"), &token, json!({"title": "Countess"})).await;
+    app.drain().await;
+    let last = hooks.requests().pop().unwrap();
+    assert_eq!(last.body["type"], "user.updated");
+    assert_eq!(last.body["data"]["changes"]["title"]["to"], "Countess");
+    assert_ne!(last.body["id"], delivered.body["id"]);
+}
+
+#[tokio::test]
+async fn a_job_that_always_fails_ends_dead_is_listed_and_runs_again_after_a_retry() {
+    let hooks = HttpSink::start().await;
+    let url = hooks.url("/events");
+    let app = spawn_app_with(|o| {
+        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
+        o.settings.events_webhook_url = Some(url);
+        o.settings.events_secret = Some(roster::config::Secret(SECRET.into()));
+    })
+    .await;
+    let (admin, admin_token, _) = app.member("root@example.com", "Root").await;
+    app.make_platform_admin(admin["id"].as_str().unwrap()).await;
+    hooks.fail_next(1000, 500);
+    app.drain().await;
+    for _ in 0..12 {
+        app.clock.advance(time::Duration::minutes(11));
+        app.drain().await;
+    }
+    let dead = app.get("/v1/admin/jobs?status=dead&queue=sync", &admin_token).await;
+    assert_eq!(dead.status, StatusCode::OK);
+    let jobs = dead.body["data"].as_array().unwrap();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0]["kind"], "event.deliver");
+    assert_eq!(jobs[0]["attempts"], 10);
+    assert!(jobs[0]["last_error"].as_str().unwrap().contains("500"), "{:?}", jobs[0]);
+    assert!(jobs[0].get("payload").is_none());
+    let attempts_before = hooks.requests().len();
+    assert_eq!(attempts_before, 10);
+
+    hooks.fail_next(0, 500);
+    let id = jobs[0]["id"].as_str().unwrap();
+    let retried = app.post(&format!("/v1/admin/jobs/{id}/retry"), Some(&admin_token), json!({})).await;
+    assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.body);
+    assert_eq!(retried.body["status"], "queued");
+    app.drain().await;
+    assert_eq!(hooks.requests().len(), 11);
+    assert_eq!(hooks.requests().last().unwrap().status, 200);
+    let done = app.get("/v1/admin/jobs?status=done&queue=sync", &admin_token).await;
+    assert!(done.body["data"].as_array().unwrap().iter().any(|j| j["id"] == id));
+    let again = app.post(&format!("/v1/admin/jobs/{id}/retry"), Some(&admin_token), json!({})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "a done job is not retried");
+}
+
+#[tokio::test]
+async fn the_jobs_api_is_for_platform_admins_and_validates_its_filters() {
+    let app = spawn_app().await;
+    let (_, owner, _) = app.member("owner@example.com", "Owner").await;
+    assert_eq!(app.get("/v1/admin/jobs", &owner).await.status, StatusCode::FORBIDDEN);
+    let unknown = uuid::Uuid::now_v7();
+    assert_eq!(
+        app.post(&format!("/v1/admin/jobs/{unknown}/retry"), Some(&owner), json!({})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let (root, root_token, _) = app.member("root@example.com", "Root").await;
+    app.make_platform_admin(root["id"].as_str().unwrap()).await;
+    let reply = app.get("/v1/admin/jobs?status=sleeping&queue=mail", &root_token).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.fields(), ["status", "queue"]);
+    assert_eq!(
+        app.post(&format!("/v1/admin/jobs/{unknown}/retry"), Some(&root_token), json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let page = app.get("/v1/admin/jobs?limit=3", &root_token).await;
+    assert_eq!(page.body["data"].as_array().unwrap().len(), 3);
+    let cursor = page.body["next_cursor"].as_str().unwrap();
+    let next = app.get(&format!("/v1/admin/jobs?limit=3&cursor={}", crate::helpers::enc(cursor)), &root_token).await;
+    assert_eq!(next.status, StatusCode::OK);
+    assert_ne!(next.body["data"][0]["id"], page.body["data"][0]["id"]);
+}
+
+#[tokio::test]
+async fn smtp_failures_are_retried_until_the_mail_goes_out() {
+    let smtp = SmtpSink::start().await;
+    let url = smtp.url();
+    let app = spawn_app_with(|o| {
+        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
+        o.settings.smtp_url = Some(roster::config::Secret(url));
+    })
+    .await;
+    smtp.fail_next(2);
+    app.signup("ada@example.com", "Ada").await;
+    app.drain().await;
+    for _ in 0..3 {
+        app.clock.advance(time::Duration::seconds(10));
+        app.drain().await;
+    }
+    let mails = smtp.wait_for(2, Duration::from_secs(5)).await;
+    assert!(mails.iter().any(|m| m.token("verify-email").is_some()));
+    let _ = PASSWORD;
+}
