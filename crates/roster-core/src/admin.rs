@@ -21,9 +21,6 @@ struct JobCursor {
     before: Uuid,
 }
 
-const STATUSES: [&str; 4] = ["queued", "running", "done", "dead"];
-const QUEUES: [&str; 4] = [queue::ONBOARDING, queue::NOTIFICATIONS, queue::ANALYTICS, queue::SYNC];
-
 fn require_platform_admin(actor: &Actor) -> CoreResult<()> {
     if actor.user.platform_admin { Ok(()) } else { Err(CoreError::Forbidden("platform admins only".into())) }
 }
@@ -40,10 +37,10 @@ impl Core {
     ) -> CoreResult<JobPage> {
         require_platform_admin(actor)?;
         let mut errors = FieldErrors::new();
-        if status.is_some_and(|s| !STATUSES.contains(&s)) {
+        if status.is_some_and(|s| !crate::jobs::STATUSES.contains(&s)) {
             errors.add("status", "invalid_status", "must be queued, running, done or dead");
         }
-        if queue.is_some_and(|q| !QUEUES.contains(&q)) {
+        if queue.is_some_and(|q| !queue::ALL.contains(&q)) {
             errors.add("queue", "invalid_queue", "must be onboarding, notifications, analytics or sync");
         }
         let limit = crate::users::list::page_limit(&mut errors, limit);

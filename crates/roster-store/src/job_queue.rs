@@ -205,25 +205,6 @@ pub async fn sweep_expired(exec: &mut impl Exec, now: Ts) -> StoreResult<u64> {
     Ok(n)
 }
 
-/// When the next queued job of `queues` is due, if any.
-pub async fn next_due(exec: &mut impl Exec, queues: &[&str]) -> StoreResult<Option<Ts>> {
-    if queues.is_empty() {
-        return Ok(None);
-    }
-    let sql = format!(
-        "SELECT MIN(run_at) FROM jobs WHERE status = 'queued' AND queue IN ({})",
-        placeholders(1, queues.len())
-    );
-    let at: Option<Ts> = on_conn!(exec, |c| {
-        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
-        for queue in queues {
-            q = q.bind(*queue);
-        }
-        q.fetch_one(c).await
-    })?;
-    Ok(at)
-}
-
 const VIEW_COLUMNS: &str =
     "id, queue, kind, status, attempts, max_attempts, last_error, run_at, created_at, updated_at";
 

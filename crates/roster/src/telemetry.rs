@@ -41,8 +41,12 @@ pub async fn record_job_gauges(core: &roster_core::Core) {
     };
     match counts.await {
         Ok(rows) => {
-            for (queue, status, n) in rows {
-                metrics::gauge!("roster_jobs", "queue" => queue, "status" => status).set(n as f64);
+            // Every queue and state, zero included, so a series never just disappears.
+            for queue in roster_core::jobs::queue::ALL {
+                for status in roster_core::jobs::STATUSES {
+                    let n = rows.iter().find(|(q, s, _)| q == queue && s == status).map_or(0, |(_, _, n)| *n);
+                    metrics::gauge!("roster_jobs", "queue" => queue, "status" => status).set(n as f64);
+                }
             }
         }
         Err(e) => tracing::warn!(error = %e, "could not count jobs for metrics"),

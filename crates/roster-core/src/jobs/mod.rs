@@ -19,7 +19,11 @@ pub mod queue {
     pub const NOTIFICATIONS: &str = "notifications";
     pub const ANALYTICS: &str = "analytics";
     pub const SYNC: &str = "sync";
+    pub const ALL: [&str; 4] = [ONBOARDING, NOTIFICATIONS, ANALYTICS, SYNC];
 }
+
+/// The states of a job (API.md §9).
+pub const STATUSES: [&str; 4] = ["queued", "running", "done", "dead"];
 
 /// One kind of job: the queue it runs on and its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

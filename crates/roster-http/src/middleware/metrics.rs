@@ -14,8 +14,12 @@ const REQUESTS: &str = "http_requests_total";
 /// handle that renders it. Histogram buckets span 0.5 ms to 10 s.
 pub fn install_recorder() -> Result<PrometheusHandle, String> {
     let buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+    // Jobs wait for retries: their delivery latency spans seconds to hours.
+    let job_buckets = [0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0];
     PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Full(LATENCY.to_owned()), &buckets)
+        .and_then(|b| b.set_buckets_for_metric(Matcher::Full("roster_job_run_seconds".to_owned()), &buckets))
+        .and_then(|b| b.set_buckets_for_metric(Matcher::Full("roster_job_delivery_seconds".to_owned()), &job_buckets))
         .map_err(|e| e.to_string())?
         .install_recorder()
         .map_err(|e| e.to_string())

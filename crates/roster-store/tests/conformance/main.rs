@@ -5,6 +5,7 @@
 mod support;
 
 mod idempotency;
+mod job_queue;
 mod jobs_secrets;
 mod memberships;
 mod schema;

@@ -121,7 +121,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Options)) -> TestApp {
     let runner = roster_core::jobs::runner::Runner::new(
         app.core.clone(),
         roster_core::jobs::handlers::Handlers::new(app.core.clone(), notifier),
-        vec!["onboarding", "notifications", "analytics", "sync"],
+        roster_core::jobs::queue::ALL.to_vec(),
         4,
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -287,3 +287,20 @@ async fn smtp_failures_are_retried_until_the_mail_goes_out() {
     assert!(mails.iter().any(|m| m.token("verify-email").is_some()));
     let _ = PASSWORD;
 }
+
+#[tokio::test]
+async fn job_runs_are_measured_by_queue_and_kind() {
+    let app = spawn_app().await;
+    app.signup("ada@example.com", "Ada").await;
+    app.drain().await;
+    let metrics = app.send(app.client.get(app.url("/metrics"))).await;
+    let text = metrics.body.as_str().unwrap_or_default().to_owned();
+    for needle in [
+        "roster_jobs_total{queue=\"notifications\",outcome=\"done\"}",
+        "roster_job_run_seconds_bucket{queue=\"onboarding\",kind=\"onboarding.welcome\"",
+        "roster_job_delivery_seconds_bucket{queue=\"notifications\",kind=\"email.verification\"",
+        "roster_jobs{queue=",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from /metrics");
+    }
+}
