@@ -304,3 +304,33 @@ async fn job_runs_are_measured_by_queue_and_kind() {
         assert!(text.contains(needle), "{needle} missing from /metrics");
     }
 }
+
+#[tokio::test]
+async fn sms_and_push_jobs_post_to_their_providers_and_non_2xx_is_retried() {
+    let provider = HttpSink::start().await;
+    let (sms_url, push_url) = (provider.url("/sms"), provider.url("/push"));
+    let app = spawn_app_with(|o| {
+        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
+        o.settings.sms_webhook_url = Some(sms_url);
+        o.settings.push_webhook_url = Some(push_url);
+    })
+    .await;
+    let now = app.clock.now();
+    let mut tx = app.core.db.begin().await.unwrap();
+    use roster_core::jobs::{enqueue, kind};
+    enqueue(&mut tx, kind::SMS, json!({"to": "+14155550100", "body": "Your code is 123456"}), now).await.unwrap();
+    let push = json!({"tokens": ["device-1"], "title": "Hello", "body": "World", "data": {"k": 1}});
+    enqueue(&mut tx, kind::PUSH, push, now).await.unwrap();
+    tx.commit().await.unwrap();
+    provider.fail_next(1, 502);
+    app.drain().await;
+    app.clock.advance(time::Duration::seconds(10));
+    app.drain().await;
+    let delivered: Vec<_> = provider.requests().into_iter().filter(|r| r.status == 200).collect();
+    assert_eq!(delivered.len(), 2, "both delivered, one after a retry");
+    let sms = delivered.iter().find(|r| r.path == "/sms").expect("sms");
+    assert_eq!(sms.body, json!({"to": "+14155550100", "body": "Your code is 123456"}));
+    let push = delivered.iter().find(|r| r.path == "/push").expect("push");
+    assert_eq!(push.body, json!({"tokens": ["device-1"], "title": "Hello", "body": "World", "data": {"k": 1}}));
+    assert_eq!(provider.requests().len(), 3);
+}
