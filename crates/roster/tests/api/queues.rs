@@ -20,6 +20,19 @@ async fn app_with_smtp() -> (TestApp, SmtpSink) {
     (app, smtp)
 }
 
+/// An app on a pinned clock whose events go to a sink of the test's.
+async fn app_with_events() -> (TestApp, HttpSink) {
+    let hooks = HttpSink::start().await;
+    let url = hooks.url("/events");
+    let app = spawn_app_with(|o| {
+        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
+        o.settings.events_webhook_url = Some(url);
+        o.settings.events_secret = Some(roster::config::Secret(SECRET.into()));
+    })
+    .await;
+    (app, hooks)
+}
+
 fn subjects(smtp: &SmtpSink) -> Vec<String> {
     let mut subjects: Vec<String> = smtp.messages().iter().filter_map(|m| m.header("Subject")).collect();
     subjects.sort();
@@ -160,14 +173,7 @@ fn verify_signature(header: &str, body: &str) {
 
 #[tokio::test]
 async fn events_are_signed_and_retried_with_the_same_id_until_delivered() {
-    let hooks = HttpSink::start().await;
-    let url = hooks.url("/events");
-    let app = spawn_app_with(|o| {
-        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
-        o.settings.events_webhook_url = Some(url);
-        o.settings.events_secret = Some(roster::config::Secret(SECRET.into()));
-    })
-    .await;
+    let (app, hooks) = app_with_events().await;
     hooks.fail_next(3, 503);
     app.signup("ada@example.com", "Ada").await;
     app.drain().await;
@@ -199,14 +205,7 @@ async fn events_are_signed_and_retried_with_the_same_id_until_delivered() {
 
 #[tokio::test]
 async fn a_job_that_always_fails_ends_dead_is_listed_and_runs_again_after_a_retry() {
-    let hooks = HttpSink::start().await;
-    let url = hooks.url("/events");
-    let app = spawn_app_with(|o| {
-        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
-        o.settings.events_webhook_url = Some(url);
-        o.settings.events_secret = Some(roster::config::Secret(SECRET.into()));
-    })
-    .await;
+    let (app, hooks) = app_with_events().await;
     let (admin, admin_token, _) = app.member("root@example.com", "Root").await;
     app.make_platform_admin(admin["id"].as_str().unwrap()).await;
     hooks.fail_next(1000, 500);
