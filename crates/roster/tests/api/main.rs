@@ -15,6 +15,7 @@ mod signup;
 mod sinks;
 mod users_delete;
 mod users_list;
+mod users_paging;
 mod users_read;
 mod users_search;
 mod users_update;
