@@ -66,6 +66,11 @@ impl Runner {
                 self.sweep().await;
             }
             while running.try_join_next().is_some() {}
+            // Registered before claiming, so an enqueue between the claim and the wait still
+            // wakes this loop.
+            let wake = self.core.wake.notified();
+            tokio::pin!(wake);
+            wake.as_mut().enable();
             let free = permits.available_permits() as u32;
             let claimed = if free == 0 { Ok(Vec::new()) } else { self.claim(free).await };
             match claimed {
@@ -83,7 +88,6 @@ impl Runner {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not claim jobs"),
             }
-            let wake = self.core.wake.notified();
             tokio::select! {
                 () = wake => {}
                 () = tokio::time::sleep(POLL) => {}

@@ -1,72 +1,16 @@
 //! The real binary: configuration errors, `config example`, `migrate`, `user create`, the admin
 //! bootstrap and graceful shutdown on SIGTERM.
 
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, TestDb};
-
-const BIN: &str = env!("CARGO_BIN_EXE_roster");
-
-/// The binary with a clean environment (only what is given), run in the test's folder so no
-/// stray roster.toml is read.
-fn roster(db: &TestDb, env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(BIN);
-    command.env_clear().current_dir(db.dir()).env("ROSTER_DATABASE_URL", &db.url).env("ROSTER_LOG", "warn");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command
-}
+use crate::process::{Server, roster};
 
 fn run(command: &mut Command) -> Output {
     command.output().expect("roster runs")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(db: &TestDb, env: &[(&str, &str)]) -> Self {
-        Self::start_logging(db, env, Stdio::null())
-    }
-
-    fn start_logging(db: &TestDb, env: &[(&str, &str)], log: Stdio) -> Self {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
-        let mut env = env.to_vec();
-        env.push(("ROSTER_LISTEN", &listen));
-        let child = roster(db, &env).arg("serve").stdout(Stdio::null()).stderr(log).spawn().expect("serve starts");
-        let server = Server { child, base: format!("http://{listen}") };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if std::net::TcpStream::connect(&listen).is_ok() {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("roster serve did not start listening");
-    }
-
-    fn terminate(&mut self) -> std::process::ExitStatus {
-        Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
-        self.child.wait().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
@@ -166,7 +110,7 @@ fn sigterm_finishes_in_flight_requests_then_exits() {
 
     let db = TestDb::new_blocking();
     let mut server = Server::start(&db, &[]);
-    let address = server.base.trim_start_matches("http://").to_owned();
+    let address = server.address().to_owned();
     // Send the headers and half the body, so the request is in flight when the signal arrives.
     let body = json!({"email": "late@example.com", "password": PASSWORD, "name": "Late"}).to_string();
     let (first, rest) = body.split_at(body.len() / 2);
@@ -174,13 +118,13 @@ fn sigterm_finishes_in_flight_requests_then_exits() {
     write!(stream, "POST /v1/users HTTP/1.1\r\nHost: roster\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}", body.len()).unwrap();
     stream.flush().unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    Command::new("kill").arg("-TERM").arg(server.child.id().to_string()).status().unwrap();
+    server.process.sigterm();
     std::thread::sleep(Duration::from_millis(200));
     stream.write_all(rest.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 201"), "the in-flight request completed: {response}");
-    let status = server.child.wait().unwrap();
+    let status = server.process.child.wait().unwrap();
     assert!(status.success(), "clean exit: {status:?}");
     assert!(std::net::TcpStream::connect(&address).is_err(), "no longer accepting");
 }
