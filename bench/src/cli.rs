@@ -8,7 +8,8 @@ use clap::Parser;
 
 use crate::scenarios;
 
-/// Benchmark harness for Roster: start-up, idle RSS, argon2 ceiling, login and profile throughput.
+/// Benchmark harness for Roster: start-up, idle RSS, argon2 ceiling, login and profile
+/// throughput, queue drain.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Args {
@@ -32,9 +33,14 @@ pub struct Args {
     #[arg(long, default_value_t = 16)]
     pub connections: usize,
 
+    /// Jobs per batch of the queue_drain scenario (it drains two batches)
+    #[arg(long, default_value_t = 10_000)]
+    pub drain_jobs: usize,
+
     /// Scenarios to run after start-up, comma-separated, in this order
-    /// [default: idle_rss,seed,argon2,login,profile]; login and profile need seed, login's
-    /// share of the argon2 ceiling needs argon2, and idle_rss is only "idle" if it comes first
+    /// [default: idle_rss,seed,argon2,login,profile,queue_drain]; login and profile need seed,
+    /// login's share of the argon2 ceiling needs argon2, idle_rss is only "idle" if it comes
+    /// first, and queue_drain runs a server of its own
     #[arg(
         long,
         value_delimiter = ',',
@@ -74,6 +80,10 @@ impl Args {
         ensure!(
             (1..=256).contains(&self.connections),
             "--connections must be 1..=256"
+        );
+        ensure!(
+            (1..=1_000_000).contains(&self.drain_jobs),
+            "--drain-jobs must be 1..=1000000"
         );
         ensure!(
             self.seconds > 0.0 && self.seconds <= 600.0,

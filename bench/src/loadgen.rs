@@ -3,11 +3,12 @@
 //! One [`Conn`] is one TCP connection; each load worker owns one and sends requests on it back to
 //! back (no pipelining), reconnecting only after a transport error. Two drivers:
 //! [`run_each`] sends a fixed list of requests over N connections (seeding, log-ins), and
-//! [`run_timed`] loops requests over N connections for a fixed duration, recording latencies.
+//! [`run_timed`] loops requests over N connections for a fixed duration, recording latencies
+//! ([`run_timed_while`]: or until told to stop).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -247,6 +248,20 @@ pub async fn run_timed<F>(target: &Target, plan: TimedPlan, make: F) -> LoadRepo
 where
     F: Fn(usize, u64) -> Request<Body> + Send + Sync + 'static,
 {
+    run_timed_while(target, plan, Arc::new(AtomicBool::new(false)), make).await
+}
+
+/// [`run_timed`] that also ends, early, once `stop` is set: each worker finishes the request it
+/// has in flight and sends no more.
+pub async fn run_timed_while<F>(
+    target: &Target,
+    plan: TimedPlan,
+    stop: Arc<AtomicBool>,
+    make: F,
+) -> LoadReport
+where
+    F: Fn(usize, u64) -> Request<Body> + Send + Sync + 'static,
+{
     let make = Arc::new(make);
     let connections = plan.limits.connections.max(1);
     let per_worker_cap = (plan.max_requests / connections as u64).max(1);
@@ -254,12 +269,13 @@ where
     let deadline = start + plan.duration;
     let mut workers = Vec::new();
     for worker in 0..connections {
-        let (make, addr) = (make.clone(), target.addr);
+        let (make, addr, stop) = (make.clone(), target.addr, stop.clone());
         workers.push(tokio::spawn(async move {
             let mut r = LoadReport::default();
             let mut conn: Option<Conn> = None;
             let mut seq = 0u64;
-            while seq < per_worker_cap && Instant::now() < deadline {
+            while seq < per_worker_cap && Instant::now() < deadline && !stop.load(Ordering::Relaxed)
+            {
                 if conn.is_none() {
                     match tokio::time::timeout(plan.limits.request_timeout, Conn::connect(addr))
                         .await

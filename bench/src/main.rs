@@ -1,18 +1,21 @@
 //! Roster benchmark harness.
 //!
 //! One run: start the release binary on a fresh SQLite file, measure start-up time and idle RSS,
-//! seed users, measure this machine's argon2id ceiling, then drive login and profile traffic and
-//! print a summary table plus one line of JSON. All traffic goes to 127.0.0.1, every loop is
+//! seed users, measure this machine's argon2id ceiling, drive login and profile traffic, then
+//! drain the mail queue of a second server into an SMTP sink of the harness's own, and print a
+//! summary table plus one line of JSON. All traffic goes to 127.0.0.1, every loop is
 //! bounded in time and count, and the server is stopped and its temp dir removed at the end.
 //!
 //! Layout: `server` starts/stops the service, `loadgen` is the HTTP/1.1 keep-alive load
-//! generator, `report` collects figures, and `scenarios/` holds one module per scenario.
+//! generator, `smtp_sink` receives mail, `report` collects figures, and `scenarios/` holds one
+//! module per scenario.
 
 mod cli;
 mod loadgen;
 mod report;
 mod scenarios;
 mod server;
+mod smtp_sink;
 
 use std::process::ExitCode;
 

@@ -116,6 +116,11 @@ impl Server {
         )
     }
 
+    /// The server's temp dir: working directory, `roster.db`, `mail/`, `server.log`.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
     }

@@ -7,6 +7,7 @@ pub mod argon2;
 pub mod idle_rss;
 pub mod login;
 pub mod profile;
+pub mod queue_drain;
 pub mod seed;
 pub mod startup;
 
@@ -18,7 +19,14 @@ use crate::report::Report;
 use crate::server::Server;
 
 /// Scenarios after start-up, in their default order.
-pub const DEFAULT_ORDER: [&str; 5] = ["idle_rss", "seed", "argon2", "login", "profile"];
+pub const DEFAULT_ORDER: [&str; 6] = [
+    "idle_rss",
+    "seed",
+    "argon2",
+    "login",
+    "profile",
+    "queue_drain",
+];
 
 /// A user created by `seed`, usable to log in.
 #[derive(Clone, Debug)]
@@ -86,6 +94,7 @@ async fn run_one(name: &str, ctx: &mut Ctx) -> anyhow::Result<()> {
         "argon2" => argon2::run(ctx).await,
         "login" => login::run(ctx).await,
         "profile" => profile::run(ctx).await,
+        "queue_drain" => queue_drain::run(ctx).await,
         other => anyhow::bail!("unknown scenario {other:?}"),
     }
 }

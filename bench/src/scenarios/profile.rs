@@ -5,9 +5,9 @@ use anyhow::{Context, anyhow, ensure};
 use hyper::StatusCode;
 use serde_json::json;
 
-use crate::loadgen::{run_each, run_timed};
+use crate::loadgen::{Limits, Target, run_each, run_timed};
 use crate::report::Goal;
-use crate::scenarios::Ctx;
+use crate::scenarios::{Ctx, SeededUser};
 
 pub const TARGET_RPS: f64 = 5000.0;
 
@@ -43,14 +43,25 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
 
 /// One login per connection (users 0, 1, … wrapping), returning each connection's token.
 async fn log_in(ctx: &Ctx, connections: usize) -> anyhow::Result<Vec<String>> {
+    log_in_as(&ctx.target(), ctx.limits(), &ctx.users, connections).await
+}
+
+/// One login per connection as `users` 0, 1, … (wrapping), returning each connection's token.
+pub async fn log_in_as(
+    target: &Target,
+    limits: Limits,
+    users: &[SeededUser],
+    connections: usize,
+) -> anyhow::Result<Vec<String>> {
+    ensure!(!users.is_empty(), "no users to log in as");
     let bodies: Vec<serde_json::Value> = (0..connections)
         .map(|w| {
-            let u = &ctx.users[w % ctx.users.len()];
+            let u = &users[w % users.len()];
             json!({"email": u.email, "password": u.password})
         })
         .collect();
-    let t = ctx.target();
-    let replies = run_each(&ctx.target(), ctx.limits(), connections, move |i| {
+    let t = target.clone();
+    let replies = run_each(target, limits, connections, move |i| {
         t.post_json("/v1/auth/login", &bodies[i])
     })
     .await;

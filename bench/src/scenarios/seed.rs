@@ -2,18 +2,71 @@
 //! time. Each gets a unique 20+ character password that is neither common nor like its email or
 //! name. Records sign-ups per second (informational: each one hashes a password) and failures.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::bail;
 use hyper::StatusCode;
 use serde_json::json;
 
-use crate::loadgen::run_each;
+use crate::loadgen::{Limits, Target, run_each};
 use crate::report::Metric;
 use crate::scenarios::{Ctx, SeededUser};
 
 pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     let n = ctx.args.users;
+    let SignUps {
+        users,
+        failures,
+        first_failure,
+        took,
+    } = sign_up(&ctx.target(), ctx.limits(), n).await;
+    eprintln!(
+        "   {} of {n} users created in {:.2} s",
+        users.len(),
+        took.as_secs_f64()
+    );
+    if let Some(f) = &first_failure {
+        eprintln!("   first failure: {f}");
+    }
+
+    ctx.report.add(Metric::new(
+        "seed_users",
+        "users seeded",
+        users.len() as f64,
+        "",
+        0,
+    ));
+    ctx.report.add(Metric::new(
+        "seed_per_s",
+        "sign-up throughput",
+        users.len() as f64 / took.as_secs_f64().max(1e-9),
+        "users/s",
+        1,
+    ));
+    ctx.report
+        .add(Metric::new("seed_failures", "sign-up failures", failures as f64, "", 0).at_most(0.0));
+
+    ctx.users = users;
+    if ctx.users.is_empty() {
+        bail!(
+            "no user could be created; first failure: {}",
+            first_failure.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// What [`sign_up`] did.
+pub struct SignUps {
+    /// The users created, in order.
+    pub users: Vec<SeededUser>,
+    pub failures: u64,
+    pub first_failure: Option<String>,
+    pub took: Duration,
+}
+
+/// `n` sign-ups through `POST /v1/users`, `limits.connections` at a time.
+pub async fn sign_up(target: &Target, limits: Limits, n: usize) -> SignUps {
     let salt = run_salt();
     let users: Vec<SeededUser> = (0..n)
         .map(|i| SeededUser {
@@ -22,7 +75,6 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
         })
         .collect();
 
-    let target = ctx.target();
     let bodies: Vec<serde_json::Value> = users
         .iter()
         .enumerate()
@@ -36,7 +88,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
         .collect();
     let t = target.clone();
     let t0 = Instant::now();
-    let results = run_each(&target, ctx.limits(), n, move |i| {
+    let results = run_each(target, limits, n, move |i| {
         t.post_json("/v1/users", &bodies[i])
     })
     .await;
@@ -60,40 +112,12 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
             }
         }
     }
-    eprintln!(
-        "   {} of {n} users created in {:.2} s",
-        ok.len(),
-        took.as_secs_f64()
-    );
-    if let Some(f) = &first_failure {
-        eprintln!("   first failure: {f}");
+    SignUps {
+        users: ok,
+        failures,
+        first_failure,
+        took,
     }
-
-    ctx.report.add(Metric::new(
-        "seed_users",
-        "users seeded",
-        ok.len() as f64,
-        "",
-        0,
-    ));
-    ctx.report.add(Metric::new(
-        "seed_per_s",
-        "sign-up throughput",
-        ok.len() as f64 / took.as_secs_f64().max(1e-9),
-        "users/s",
-        1,
-    ));
-    ctx.report
-        .add(Metric::new("seed_failures", "sign-up failures", failures as f64, "", 0).at_most(0.0));
-
-    ctx.users = ok;
-    if ctx.users.is_empty() {
-        bail!(
-            "no user could be created; first failure: {}",
-            first_failure.unwrap_or_default()
-        );
-    }
-    Ok(())
 }
 
 /// A short per-run string so passwords differ between runs (the database is fresh anyway, but

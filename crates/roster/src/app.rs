@@ -19,7 +19,7 @@ const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 /// How often the jobs-by-queue-and-state gauges are refreshed.
 const JOB_GAUGES_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
 /// Jobs one process runs at once.
-const JOB_CONCURRENCY: usize = 8;
+const JOB_CONCURRENCY: usize = 32;
 
 /// A ready-to-serve Roster: the API and the workers of the queues this process works.
 pub struct App {

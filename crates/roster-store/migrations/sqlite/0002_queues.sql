@@ -29,3 +29,7 @@ CREATE TABLE crm_contacts (
 CREATE UNIQUE INDEX crm_contacts_member ON crm_contacts (account_id, user_id);
 
 CREATE INDEX activities_user_at ON activities (user_id, at);
+
+-- Claims pick the earliest due queued jobs: a partial index keeps that cheap however long the
+-- backlog (and however many done jobs are kept).
+CREATE INDEX jobs_due ON jobs (run_at, id) WHERE status = 'queued';

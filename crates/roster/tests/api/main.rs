@@ -10,6 +10,8 @@ mod cli;
 mod http_errors;
 mod idempotency;
 mod integrity;
+mod process;
+mod queue_faults;
 mod queues;
 mod signup;
 mod sinks;

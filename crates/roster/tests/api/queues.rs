@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
 use crate::sinks::{HttpSink, SmtpSink};
 
-const SECRET: &str = "test-events-secret";
+pub(crate) const SECRET: &str = "test-events-secret";
 
 async fn app_with_smtp() -> (TestApp, SmtpSink) {
     let smtp = SmtpSink::start().await;
@@ -161,7 +161,8 @@ async fn analytics_counts_logins_and_active_days_for_those_who_may_see_them() {
     assert_eq!(app.get(&format!("/v1/users/{id}/analytics"), &stranger).await.status, StatusCode::NOT_FOUND);
 }
 
-fn verify_signature(header: &str, body: &str) {
+/// Checks `Roster-Signature: t=…,v1=…` over `"{t}.{body}"` with [`SECRET`].
+pub(crate) fn verify_signature(header: &str, body: &str) {
     let mut parts = header.split(',');
     let t = parts.next().and_then(|p| p.strip_prefix("t=")).expect("t=");
     let v1 = parts.next().and_then(|p| p.strip_prefix("v1=")).expect("v1=");

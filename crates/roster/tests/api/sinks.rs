@@ -303,6 +303,8 @@ pub struct ReceivedRequest {
     pub body: serde_json::Value,
     /// The status the sink answered.
     pub status: u16,
+    /// When it arrived.
+    pub received_at: std::time::Instant,
 }
 
 impl ReceivedRequest {
@@ -398,6 +400,7 @@ async fn record(
         body: serde_json::from_str(&raw).unwrap_or(serde_json::Value::Null),
         raw,
         status: status.as_u16(),
+        received_at: std::time::Instant::now(),
     };
     let count = {
         let mut requests = shared.requests.lock().unwrap();
