@@ -191,7 +191,7 @@ async fn role_filter_matches_the_role_in_the_listed_account() {
 }
 
 /// Names and emails for the `q` tests; `sort=email` gives ada, GRACE, kurt, owner.
-async fn searchable() -> (TestApp, String) {
+pub(crate) async fn searchable() -> (TestApp, String) {
     let app = spawn_app().await;
     let (_, owner, _) = app.member("owner@zed.test", "Owner").await;
     app.create(&owner, "ada@one.test", "Ada Lovelace").await;

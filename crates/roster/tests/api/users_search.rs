@@ -4,21 +4,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
+use crate::users_list::searchable;
 
 async fn search(app: &TestApp, token: &str, body: Value) -> Vec<String> {
     let reply = app.post("/v1/users/search", Some(token), body.clone()).await;
     assert_eq!(reply.status, StatusCode::OK, "{body}: {:?}", reply.body);
     reply.emails()
-}
-
-/// Owner <owner@zed.test>, Ada Lovelace, Grace Hopper <GRACE@two.test>, Kurt Gödel.
-async fn searchable() -> (TestApp, String) {
-    let app = spawn_app().await;
-    let (_, owner, _) = app.member("owner@zed.test", "Owner").await;
-    app.create(&owner, "ada@one.test", "Ada Lovelace").await;
-    app.create(&owner, "GRACE@two.test", "Grace Hopper").await;
-    app.create(&owner, "kurt@three.test", "Kurt Gödel").await;
-    (app, owner)
 }
 
 #[tokio::test]
