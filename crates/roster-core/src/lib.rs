@@ -18,6 +18,7 @@ pub mod secrets;
 pub mod users;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use roster_domain::cursor::CursorKey;
 use roster_store::{Db, Ts};
@@ -39,6 +40,8 @@ pub struct Core {
     pub(crate) cursor_key: CursorKey,
     /// Rung after a commit that recorded jobs, so idle workers of this process start at once.
     pub(crate) wake: Arc<Notify>,
+    /// HTTP requests this process is serving right now; background work yields while any are.
+    pub(crate) in_flight: Arc<AtomicUsize>,
 }
 
 impl Core {
@@ -50,13 +53,32 @@ impl Core {
         let secret = roster_store::secrets::get_or_create(&mut tx, "cursor", secrets::random_bytes(32), now).await?;
         tx.commit().await?;
         let hasher = PasswordHasher::new(config.hash_threads);
-        Ok(Self { db, clock, config, hasher, cursor_key: CursorKey::new(secret), wake: Arc::new(Notify::new()) })
+        Ok(Self {
+            db,
+            clock,
+            config,
+            hasher,
+            cursor_key: CursorKey::new(secret),
+            wake: Arc::new(Notify::new()),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+        })
     }
 
     /// Tell this process's idle workers that jobs were committed (other processes learn it from
     /// PostgreSQL's NOTIFY, or by polling on SQLite).
     pub fn wake_workers(&self) {
         self.wake.notify_waiters();
+    }
+
+    /// Count a request in for as long as the returned guard lives (the HTTP layer holds one per
+    /// request), so this process's workers know the API is busy.
+    pub fn request_started(&self) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(Arc::clone(&self.in_flight))
+    }
+
+    pub(crate) fn api_busy(&self) -> bool {
+        self.in_flight.load(Ordering::Relaxed) > 0
     }
 
     /// Work worth doing once before traffic arrives (run it in the background: start-up does
@@ -86,4 +108,13 @@ pub struct Actor {
 pub struct RequestMeta {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+}
+
+/// One request being served (see [`Core::request_started`]).
+pub struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }

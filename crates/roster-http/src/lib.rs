@@ -41,7 +41,7 @@ pub fn router(state: AppState) -> Router {
     let (api, spec) = openapi::api_router().split_for_parts();
     let api = api
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency::idempotency))
-        .layer(axum::middleware::from_fn(middleware::metrics::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::metrics::track))
         .fallback(|| async { ApiError::new(Code::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(Code::MethodNotAllowed, "this route does not take that method")

@@ -22,6 +22,11 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Idle workers look again this often even without a wake-up (SQLite across processes).
 const POLL: Duration = Duration::from_millis(250);
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// While this process's API is serving requests, workers run one job at a time with this pause
+/// between claims, so requests keep their latency on a busy machine; they go back to full speed
+/// as soon as the API is idle. (`roster worker` processes have no API and always run at full
+/// speed: they are how background work scales apart from requests.)
+const YIELD_PAUSE: Duration = Duration::from_millis(100);
 /// At shutdown, running jobs get this long to finish before they are handed back.
 const GRACE: Duration = Duration::from_secs(10);
 
@@ -71,7 +76,9 @@ impl Runner {
             let wake = self.core.wake.notified();
             tokio::pin!(wake);
             wake.as_mut().enable();
-            let free = permits.available_permits() as u32;
+            let yielding = self.core.api_busy();
+            let free = if yielding && !running.is_empty() { 0 } else { permits.available_permits() as u32 };
+            let free = if yielding { free.min(1) } else { free };
             let claimed = if free == 0 { Ok(Vec::new()) } else { self.claim(free).await };
             match claimed {
                 Ok(jobs) if !jobs.is_empty() => {
@@ -82,6 +89,12 @@ impl Runner {
                             runner.execute(job).await;
                             drop(permit);
                         });
+                    }
+                    if yielding {
+                        tokio::select! {
+                            () = tokio::time::sleep(YIELD_PAUSE) => {}
+                            _ = stop.changed() => {}
+                        }
                     }
                     continue;
                 }
