@@ -58,7 +58,7 @@ impl Notifier {
             serde_json::to_vec(event).map_err(|e| DeliveryError::Rejected(format!("unserializable event: {e}")))?;
         let t = OffsetDateTime::now_utc().unix_timestamp();
         let value = HeaderValue::from_str(&signature(secret, t, &body)).expect("the signature is ASCII");
-        client::post_json(&self.inner.http, url, body, Some((HeaderName::from_static(SIGNATURE_HEADER), value))).await
+        client::post_json(self.http()?, url, body, Some((HeaderName::from_static(SIGNATURE_HEADER), value))).await
     }
 }
 

@@ -77,7 +77,9 @@ struct Inner {
     from: Mailbox,
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
     mail_dir: PathBuf,
-    http: reqwest::Client,
+    /// Built on first use: loading the platform's root certificates costs ~0.2 s and a few MB,
+    /// which a process that never calls a webhook should not pay at start-up.
+    http: std::sync::OnceLock<Result<reqwest::Client, String>>,
     sms_url: Option<reqwest::Url>,
     push_url: Option<reqwest::Url>,
     events_url: Option<reqwest::Url>,
@@ -108,19 +110,21 @@ impl Notifier {
         let push_url = webhook_url("ROSTER_PUSH_WEBHOOK_URL", &config.push_webhook_url)?;
         let events_url = webhook_url("ROSTER_EVENTS_WEBHOOK_URL", &config.events_webhook_url)?;
         let events_secret = set(&config.events_secret).map(str::to_owned);
+        // Cheap, unlike building the client: every TLS user in the process (webhooks, SMTP,
+        // the tests' clients) finds the provider in place.
+        client::install_crypto_provider();
         if events_url.is_some() && events_secret.is_none() {
             return Err(
                 "ROSTER_EVENTS_WEBHOOK_URL is set but ROSTER_EVENTS_SECRET is not: events must be signed".into()
             );
         }
-        let http = client::build()?;
         Ok(Self {
             inner: Arc::new(Inner {
                 public_url,
                 from,
                 smtp,
                 mail_dir: config.mail_dir,
-                http,
+                http: std::sync::OnceLock::new(),
                 sms_url,
                 push_url,
                 events_url,
@@ -146,5 +150,12 @@ fn webhook_url(var: &str, value: &Option<String>) -> Result<Option<reqwest::Url>
     match reqwest::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(Some(url)),
         _ => Err(format!("{var} is not an http(s) URL")),
+    }
+}
+
+impl Notifier {
+    /// The HTTP client for webhooks, built the first time one is called.
+    fn http(&self) -> Result<&reqwest::Client, DeliveryError> {
+        self.inner.http.get_or_init(client::build).as_ref().map_err(|e| DeliveryError::Transport(e.clone()))
     }
 }

@@ -9,7 +9,7 @@ impl Notifier {
     pub async fn send_sms(&self, to: &str, body: &str) -> Result<(), DeliveryError> {
         let url = self.inner.sms_url.as_ref().ok_or(DeliveryError::NotConfigured("ROSTER_SMS_WEBHOOK_URL"))?;
         let payload = json!({ "to": to, "body": body });
-        client::post_json(&self.inner.http, url, payload.to_string().into_bytes(), None).await
+        client::post_json(self.http()?, url, payload.to_string().into_bytes(), None).await
     }
 
     /// POST `{"tokens","title","body","data"}` to `ROSTER_PUSH_WEBHOOK_URL`.
@@ -22,6 +22,6 @@ impl Notifier {
     ) -> Result<(), DeliveryError> {
         let url = self.inner.push_url.as_ref().ok_or(DeliveryError::NotConfigured("ROSTER_PUSH_WEBHOOK_URL"))?;
         let payload = json!({ "tokens": tokens, "title": title, "body": body, "data": data });
-        client::post_json(&self.inner.http, url, payload.to_string().into_bytes(), None).await
+        client::post_json(self.http()?, url, payload.to_string().into_bytes(), None).await
     }
 }
