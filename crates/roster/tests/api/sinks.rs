@@ -139,8 +139,7 @@ impl SmtpSink {
     /// Wait until at least `n` messages have arrived, and return all of them; panics after
     /// `timeout`.
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<ReceivedMail> {
-        let mut count = self.shared.count.subscribe();
-        if tokio::time::timeout(timeout, count.wait_for(|c| *c >= n)).await.is_err() {
+        if !reached(&self.shared.count, n, timeout).await {
             panic!("SMTP sink: {} of {n} messages after {timeout:?}", self.messages().len());
         }
         self.messages()
@@ -359,8 +358,7 @@ impl HttpSink {
     /// Wait until at least `n` requests have arrived (failed ones count), and return all of
     /// them; panics after `timeout`.
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<ReceivedRequest> {
-        let mut count = self.shared.count.subscribe();
-        if tokio::time::timeout(timeout, count.wait_for(|c| *c >= n)).await.is_err() {
+        if !reached(&self.shared.count, n, timeout).await {
             panic!("HTTP sink: {} of {n} requests after {timeout:?}", self.requests().len());
         }
         self.requests()
@@ -409,4 +407,10 @@ async fn record(
     };
     shared.count.send_replace(count);
     (status, if status.is_success() { "ok" } else { HTTP_SINK_FAILURE_BODY })
+}
+
+/// Whether a sink's counter reaches `n` within `timeout`.
+async fn reached(count: &tokio::sync::watch::Sender<usize>, n: usize, timeout: Duration) -> bool {
+    let mut count = count.subscribe();
+    tokio::time::timeout(timeout, count.wait_for(|c| *c >= n)).await.is_ok()
 }
