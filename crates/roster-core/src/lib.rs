@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod activity;
 pub mod admin;
 pub mod analytics;
+mod api_load;
 pub mod auth;
 pub mod clock;
 pub mod config;
@@ -18,16 +19,17 @@ pub mod secrets;
 pub mod users;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use roster_domain::cursor::CursorKey;
 use roster_store::{Db, Ts};
 use tokio::sync::Notify;
 
+pub use api_load::InFlight;
 pub use clock::Clock;
 pub use config::{CoreConfig, SignupMode};
 pub use error::{CoreError, CoreResult};
 
+use crate::api_load::ApiLoad;
 use crate::auth::hasher::PasswordHasher;
 
 /// Everything a request needs, built once at start-up and passed down explicitly (no globals).
@@ -40,8 +42,8 @@ pub struct Core {
     pub(crate) cursor_key: CursorKey,
     /// Rung after a commit that recorded jobs, so idle workers of this process start at once.
     pub(crate) wake: Arc<Notify>,
-    /// HTTP requests this process is serving right now; background work yields while any are.
-    pub(crate) in_flight: Arc<AtomicUsize>,
+    /// Whether this process's API is serving traffic; its workers yield while it is.
+    pub(crate) api_load: ApiLoad,
 }
 
 impl Core {
@@ -60,7 +62,7 @@ impl Core {
             hasher,
             cursor_key: CursorKey::new(secret),
             wake: Arc::new(Notify::new()),
-            in_flight: Arc::new(AtomicUsize::new(0)),
+            api_load: ApiLoad::new(),
         })
     }
 
@@ -73,12 +75,11 @@ impl Core {
     /// Count a request in for as long as the returned guard lives (the HTTP layer holds one per
     /// request), so this process's workers know the API is busy.
     pub fn request_started(&self) -> InFlight {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
-        InFlight(Arc::clone(&self.in_flight))
+        self.api_load.request_started()
     }
 
     pub(crate) fn api_busy(&self) -> bool {
-        self.in_flight.load(Ordering::Relaxed) > 0
+        self.api_load.busy()
     }
 
     /// Work worth doing once before traffic arrives (run it in the background: start-up does
@@ -108,13 +109,4 @@ pub struct Actor {
 pub struct RequestMeta {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
-}
-
-/// One request being served (see [`Core::request_started`]).
-pub struct InFlight(Arc<AtomicUsize>);
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
 }

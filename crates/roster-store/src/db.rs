@@ -170,6 +170,17 @@ impl Db {
         })
     }
 
+    /// A connection for a write that is a single statement, which commits on its own: two round
+    /// trips fewer than a transaction (no `BEGIN`, no `COMMIT`), which matters to the hot paths of
+    /// the job queue. On SQLite it is the one writer connection, so it waits its turn like a
+    /// transaction does.
+    pub async fn write_conn(&self) -> Result<Conn, StoreError> {
+        Ok(match self {
+            Db::Sqlite { write, .. } => Conn::Sqlite(write.acquire().await?),
+            Db::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+        })
+    }
+
     /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, which takes the write
     /// lock up front: a deferred transaction that upgrades later fails with SQLITE_BUSY
     /// instead of waiting.

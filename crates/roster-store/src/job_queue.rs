@@ -55,10 +55,17 @@ pub async fn claim(
     if queues.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
-    let skip_locked = if matches!(exec.conn(), ConnRef::Postgres(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
+    // Both engines walk `jobs_due` in (run_at, id) order and stop at the limit, whatever the
+    // queue's depth. SQLite must be told: left alone it prefers `jobs_ready` for `queue IN`, then
+    // sorts every due job to return a few (1.3 ms per claim at 10 000 queued, growing with the
+    // queue). PostgreSQL picks `jobs_due` itself and skips rows other workers hold.
+    let (index, skip_locked) = match exec.conn() {
+        ConnRef::Sqlite(_) => (" INDEXED BY jobs_due", ""),
+        ConnRef::Postgres(_) => ("", " FOR UPDATE SKIP LOCKED"),
+    };
     let sql = format!(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, locked_until = $2, \
-         updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $3 \
+         updated_at = $3 WHERE id IN (SELECT id FROM jobs{index} WHERE status = 'queued' AND run_at <= $3 \
          AND queue IN ({}) ORDER BY run_at, id LIMIT $4{skip_locked}) \
          RETURNING id, queue, kind, payload, attempts, max_attempts, created_at",
         placeholders(5, queues.len())

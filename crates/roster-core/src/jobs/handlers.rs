@@ -92,9 +92,10 @@ impl Handlers {
         let Some(user) = self.live_user(payload).await? else { return Ok(()) };
         let token_id = field_uuid(payload, "token_id")?;
         let (token, hash) = crate::secrets::new_token();
-        let mut tx = self.core.db.begin().await?;
-        let live = tokens::rotate(&mut tx, token_id, &hash, Ts::new(self.core.now())).await?;
-        tx.commit().await?;
+        // One statement, so no transaction around it: it commits on its own.
+        let mut conn = self.core.db.write_conn().await?;
+        let live = tokens::rotate(&mut conn, token_id, &hash, Ts::new(self.core.now())).await?;
+        drop(conn);
         if live.is_none() {
             // Used, expired or replaced by a newer one: the message would carry a dead link.
             return Ok(());

@@ -22,10 +22,10 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Idle workers look again this often even without a wake-up (SQLite across processes).
 const POLL: Duration = Duration::from_millis(250);
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
-/// While this process's API is serving requests, workers run one job at a time with this pause
-/// between claims, so requests keep their latency on a busy machine; they go back to full speed
-/// as soon as the API is idle. (`roster worker` processes have no API and always run at full
-/// speed: they are how background work scales apart from requests.)
+/// While this process's API is busy (see `api_load`), workers run one job at a time with this
+/// pause between claims, so requests keep their latency on a busy machine; they go back to full
+/// speed once the API has been quiet for a moment. (`roster worker` processes have no API and
+/// always run at full speed: they are how background work scales apart from requests.)
 const YIELD_PAUSE: Duration = Duration::from_millis(100);
 /// At shutdown, running jobs get this long to finish before they are handed back.
 const GRACE: Duration = Duration::from_secs(10);
@@ -135,12 +135,12 @@ impl Runner {
         }
     }
 
+    // Claims and settlements are single statements, run outside a transaction: each commits on
+    // its own, two round trips to the database fewer per job.
     async fn claim(&self, limit: u32) -> CoreResult<Vec<Claimed>> {
         let now = self.core.now();
-        let mut tx = self.core.db.begin().await?;
-        let jobs = job_queue::claim(&mut tx, &self.queues, &self.id, Ts::new(now), Ts::new(now + LEASE), limit).await?;
-        tx.commit().await?;
-        Ok(jobs)
+        let mut conn = self.core.db.write_conn().await?;
+        Ok(job_queue::claim(&mut conn, &self.queues, &self.id, Ts::new(now), Ts::new(now + LEASE), limit).await?)
     }
 
     async fn execute(&self, job: Claimed) {
@@ -153,22 +153,21 @@ impl Runner {
         let labels = [("queue", job.queue.clone()), ("kind", job.kind.clone())];
         metrics::histogram!("roster_job_run_seconds", &labels).record(started.elapsed().as_secs_f64());
         let settled = async {
-            let mut tx = self.core.db.begin().await?;
+            let mut conn = self.core.db.write_conn().await?;
             let result = match &outcome {
                 Ok(()) => {
                     let latency = (now - job.created_at.get()).as_seconds_f64().max(0.0);
                     metrics::histogram!("roster_job_delivery_seconds", &labels).record(latency);
-                    job_queue::complete(&mut tx, job.id, &self.id, Ts::new(now)).await?
+                    job_queue::complete(&mut conn, job.id, &self.id, Ts::new(now)).await?
                 }
                 Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
                     let at = now + super::backoff::delay(job.attempts);
-                    job_queue::fail(&mut tx, job.id, &self.id, Ts::new(now), error, Some(Ts::new(at))).await?
+                    job_queue::fail(&mut conn, job.id, &self.id, Ts::new(now), error, Some(Ts::new(at))).await?
                 }
                 Err(JobError::Retry(error) | JobError::Dead(error)) => {
-                    job_queue::fail(&mut tx, job.id, &self.id, Ts::new(now), error, None).await?
+                    job_queue::fail(&mut conn, job.id, &self.id, Ts::new(now), error, None).await?
                 }
             };
-            tx.commit().await?;
             CoreResult::Ok(result)
         };
         let outcome_label = match &outcome {

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use lettre::Message;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::{AsyncTransport, Message};
 
 use super::{DeliveryError, Notifier};
 
@@ -51,10 +51,10 @@ impl Notifier {
     pub async fn send_mail(&self, mail: &Mail) -> Result<(), DeliveryError> {
         let message = mail.to_message(&self.inner.from)?;
         match &self.inner.smtp {
-            Some(smtp) => match smtp.send(message).await {
-                Ok(_) => Ok(()),
-                Err(e) => Err(DeliveryError::Transport(format!("SMTP: {e}"))),
-            },
+            Some(smtp) => smtp
+                .send(message.envelope(), &message.formatted())
+                .await
+                .map_err(|e| DeliveryError::Transport(format!("SMTP: {e}"))),
             None => write_eml(&self.inner.mail_dir, &message.formatted()).await.map(|_| ()),
         }
     }

@@ -19,7 +19,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use lettre::message::Mailbox;
-use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 pub use events::{Event, signature};
@@ -75,7 +74,7 @@ struct Inner {
     /// `public_url` without a trailing slash.
     public_url: String,
     from: Mailbox,
-    smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    smtp: Option<smtp::Smtp>,
     mail_dir: PathBuf,
     /// Built on first use: loading the platform's root certificates costs ~0.2 s and a few MB,
     /// which a process that never calls a webhook should not pay at start-up.
@@ -103,7 +102,7 @@ impl Notifier {
             .parse()
             .map_err(|e| format!("ROSTER_MAIL_FROM is not a mail address ({e}): {:?}", config.mail_from))?;
         let smtp = match set(&config.smtp_url) {
-            Some(url) => Some(smtp::transport(url).map_err(|e| format!("ROSTER_SMTP_URL: {e}"))?),
+            Some(url) => Some(smtp::Smtp::new(url).map_err(|e| format!("ROSTER_SMTP_URL: {e}"))?),
             None => None,
         };
         let sms_url = webhook_url("ROSTER_SMS_WEBHOOK_URL", &config.sms_webhook_url)?;

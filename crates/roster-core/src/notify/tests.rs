@@ -39,6 +39,11 @@ async fn closed_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
+/// A notifier that mails through `url`.
+fn smtp_notifier(url: String) -> Notifier {
+    Notifier::new(NotifyConfig { smtp_url: Some(url), ..config() }).unwrap()
+}
+
 fn verification(to: &str, notifier: &Notifier, token: &str) -> Mail {
     Template::EmailVerification { name: "Ada".into(), link: notifier.link("verify-email", token) }.render(to)
 }
@@ -114,7 +119,7 @@ async fn without_smtp_each_mail_is_an_eml_file() {
 #[tokio::test]
 async fn with_smtp_mail_reaches_the_server() {
     let sink = SmtpSink::start().await;
-    let notifier = Notifier::new(NotifyConfig { smtp_url: Some(sink.url()), ..config() }).unwrap();
+    let notifier = smtp_notifier(sink.url());
     let token = "x".repeat(43);
     notifier.send_mail(&verification("ada@example.com", &notifier, &token)).await.unwrap();
     notifier.send_mail(&Template::Welcome { name: "Ada".into() }.render("ada@example.com")).await.unwrap();
@@ -130,12 +135,53 @@ async fn with_smtp_mail_reaches_the_server() {
         "the link survives quoted-printable line wrapping"
     );
     assert_eq!(messages[1].header("Subject").as_deref(), Some("Welcome to Roster"));
+    assert_eq!(sink.sessions(), 1, "the second message reuses the first one's connection");
+}
+
+#[tokio::test]
+async fn smtp_replaces_connections_the_server_has_closed() {
+    let sink = SmtpSink::start().await;
+    let notifier = smtp_notifier(sink.url());
+    let mail = verification("ada@example.com", &notifier, "t");
+    notifier.send_mail(&mail).await.unwrap();
+    sink.hang_up();
+    notifier.send_mail(&mail).await.unwrap();
+    notifier.send_mail(&mail).await.unwrap();
+    assert_eq!(sink.wait_for(3, WAIT).await.len(), 3);
+    assert_eq!(sink.sessions(), 2, "one connection hung up on, one that replaced it and was reused");
+}
+
+#[tokio::test]
+async fn smtp_connections_are_kept_only_while_they_deliver() {
+    let sink = SmtpSink::start().await;
+    let notifier = smtp_notifier(sink.url());
+    let mail = verification("ada@example.com", &notifier, "t");
+    // A refused message closes its connection: the next one starts afresh.
+    sink.fail_next(1);
+    notifier.send_mail(&mail).await.unwrap_err();
+    notifier.send_mail(&mail).await.unwrap();
+    assert_eq!(sink.sessions(), 2);
+    // Messages sent at once each get a connection; afterwards at most 8 stay open for reuse.
+    let mut sending = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let (notifier, mail) = (notifier.clone(), mail.clone());
+        sending.spawn(async move { notifier.send_mail(&mail).await });
+    }
+    while let Some(sent) = sending.join_next().await {
+        sent.unwrap().unwrap();
+    }
+    assert_eq!(sink.wait_for(13, WAIT).await.len(), 13);
+    let opened = sink.sessions();
+    for _ in 0..8 {
+        notifier.send_mail(&mail).await.unwrap();
+    }
+    assert_eq!(sink.sessions(), opened, "sequential messages reuse kept connections");
 }
 
 #[tokio::test]
 async fn smtp_refusals_and_outages_are_failures() {
     let sink = SmtpSink::start().await;
-    let notifier = Notifier::new(NotifyConfig { smtp_url: Some(sink.url()), ..config() }).unwrap();
+    let notifier = smtp_notifier(sink.url());
     sink.fail_next(1);
     let mail = verification("ada@example.com", &notifier, "t");
     let err = notifier.send_mail(&mail).await.unwrap_err();
@@ -144,12 +190,45 @@ async fn smtp_refusals_and_outages_are_failures() {
     assert_eq!(sink.wait_for(1, WAIT).await.len(), 1);
 
     let url = format!("smtp://127.0.0.1:{}", closed_port().await);
-    let notifier = Notifier::new(NotifyConfig { smtp_url: Some(url), ..config() }).unwrap();
+    let notifier = smtp_notifier(url);
     let err = notifier.send_mail(&mail).await.unwrap_err();
     assert!(matches!(err, DeliveryError::Transport(_)), "{err:?}");
 
     let err = notifier.send_mail(&Mail { to: "not an address".into(), ..mail }).await.unwrap_err();
     assert!(matches!(err, DeliveryError::Rejected(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn smtp_credentials_are_taken_from_the_url_decoded() {
+    let sink = SmtpSink::start().await;
+    let url = format!("smtp://us%40er:p%40ss%3Aw%C3%B6rd@127.0.0.1:{}", sink.port());
+    let notifier = smtp_notifier(url);
+    notifier.send_mail(&verification("ada@example.com", &notifier, "t")).await.unwrap();
+    assert_eq!(sink.wait_for(1, WAIT).await.len(), 1);
+    assert_eq!(sink.logins(), vec![("us@er".to_owned(), "p@ss:wörd".to_owned())]);
+}
+
+#[tokio::test]
+async fn smtp_never_falls_back_to_plain_text_when_tls_is_required() {
+    let sink = SmtpSink::start().await;
+    let mail = |notifier: &Notifier| verification("ada@example.com", notifier, "t");
+    let port = sink.port();
+
+    // The sink offers no STARTTLS.
+    let notifier = smtp_notifier(format!("smtp://127.0.0.1:{port}?tls=required"));
+    let err = notifier.send_mail(&mail(&notifier)).await.unwrap_err();
+    assert!(matches!(&err, DeliveryError::Transport(m) if m.contains("STARTTLS")), "{err:?}");
+
+    // It does not speak TLS first either.
+    let notifier = smtp_notifier(format!("smtps://127.0.0.1:{port}"));
+    let err = notifier.send_mail(&mail(&notifier)).await.unwrap_err();
+    assert!(matches!(&err, DeliveryError::Transport(m) if m.contains("TLS handshake")), "{err:?}");
+    assert!(sink.messages().is_empty());
+
+    // Opportunistic TLS is the one form that sends in the clear when TLS is not offered.
+    let notifier = smtp_notifier(format!("smtp://127.0.0.1:{port}?tls=opportunistic"));
+    notifier.send_mail(&mail(&notifier)).await.unwrap();
+    assert_eq!(sink.wait_for(1, WAIT).await.len(), 1);
 }
 
 #[tokio::test]

@@ -1,13 +1,14 @@
 //! Sinks that a test starts to receive what Roster delivers: [`SmtpSink`], a minimal SMTP server
-//! (no TLS, no AUTH) for `ROSTER_SMTP_URL`, and [`HttpSink`], which records every request, for the
-//! SMS, push and events webhooks. Both listen on 127.0.0.1 with a port of the system's choosing
+//! (no TLS; AUTH PLAIN accepted and recorded) for `ROSTER_SMTP_URL`, and [`HttpSink`], which
+//! records every request, for the SMS, push and events webhooks. Both listen on 127.0.0.1 with a port of the system's choosing
 //! and stop when dropped.
 //!
 //! roster-core's notify unit tests compile this same file (by `#[path]`), so it may use only
-//! tokio, axum and serde_json, and nothing else of this test crate.
+//! tokio, axum, base64 and serde_json, and nothing else of this test crate.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -81,9 +82,9 @@ impl ReceivedMail {
     }
 }
 
-/// A minimal SMTP server: greets, accepts `EHLO`/`HELO`, `MAIL`, `RCPT`, `DATA`, `RSET`, `NOOP` and
-/// `QUIT`, and keeps every message. It offers neither STARTTLS nor AUTH, so point Roster at it with
-/// a plain `smtp://` URL ([`SmtpSink::url`]).
+/// A minimal SMTP server: greets, accepts `EHLO`/`HELO`, `AUTH PLAIN` (any credentials, which it
+/// records), `MAIL`, `RCPT`, `DATA`, `RSET`, `NOOP` and `QUIT`, and keeps every message. It does
+/// not offer STARTTLS, so point Roster at it with a plain `smtp://` URL ([`SmtpSink::url`]).
 pub struct SmtpSink {
     addr: SocketAddr,
     shared: Arc<SmtpShared>,
@@ -95,6 +96,12 @@ struct SmtpShared {
     messages: Mutex<Vec<ReceivedMail>>,
     count: watch::Sender<usize>,
     fail_next: Mutex<usize>,
+    logins: Mutex<Vec<(String, String)>>,
+    /// Connections accepted so far.
+    sessions: AtomicUsize,
+    /// Bumped by [`SmtpSink::hang_up`]: sessions opened before the bump close at their next
+    /// command.
+    hang_ups: AtomicUsize,
 }
 
 impl SmtpSink {
@@ -130,6 +137,22 @@ impl SmtpSink {
         self.shared.messages.lock().unwrap().clone()
     }
 
+    /// How many connections clients have opened.
+    pub fn sessions(&self) -> usize {
+        self.shared.sessions.load(Ordering::SeqCst)
+    }
+
+    /// Close every open connection at its next command, without an answer (as a server that
+    /// timed out an idle client does).
+    pub fn hang_up(&self) {
+        self.shared.hang_ups.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The user and password of every `AUTH PLAIN`, oldest first.
+    pub fn logins(&self) -> Vec<(String, String)> {
+        self.shared.logins.lock().unwrap().clone()
+    }
+
     /// Answer the next `n` messages with `451` (a temporary failure) after their data, and keep
     /// none of them.
     pub fn fail_next(&self, n: usize) {
@@ -153,6 +176,8 @@ impl Drop for SmtpSink {
 }
 
 async fn smtp_session(stream: TcpStream, shared: &SmtpShared) -> std::io::Result<()> {
+    shared.sessions.fetch_add(1, Ordering::SeqCst);
+    let hang_ups = shared.hang_ups.load(Ordering::SeqCst);
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
     write.write_all(b"220 roster-sink ESMTP ready\r\n").await?;
@@ -160,13 +185,21 @@ async fn smtp_session(stream: TcpStream, shared: &SmtpShared) -> std::io::Result
     let mut line = Vec::new();
     loop {
         line.clear();
-        if read.read_until(b'\n', &mut line).await? == 0 {
+        if read.read_until(b'\n', &mut line).await? == 0 || shared.hang_ups.load(Ordering::SeqCst) != hang_ups {
             return Ok(());
         }
         let command = String::from_utf8_lossy(&line).trim_end().to_owned();
         let verb = command.split(' ').next().unwrap_or_default().to_ascii_uppercase();
         let reply: &[u8] = match verb.as_str() {
-            "EHLO" | "HELO" => b"250 roster-sink\r\n",
+            "EHLO" => b"250-roster-sink\r\n250 AUTH PLAIN\r\n",
+            "HELO" => b"250 roster-sink\r\n",
+            "AUTH" => match plain_credentials(&command) {
+                Some(login) => {
+                    shared.logins.lock().unwrap().push(login);
+                    b"235 2.7.0 Authentication successful\r\n"
+                }
+                None => b"504 5.5.4 Only AUTH PLAIN with an initial response\r\n",
+            },
             "MAIL" => {
                 from = angle_address(&command);
                 to.clear();
@@ -229,6 +262,18 @@ async fn read_data(read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> std:
         }
         data.extend_from_slice(line.strip_prefix(b".").unwrap_or(&line));
     }
+}
+
+/// User and password from `AUTH PLAIN base64("authzid\0user\0password")`.
+fn plain_credentials(command: &str) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let mut words = command.split(' ').skip(1);
+    if !words.next()?.eq_ignore_ascii_case("PLAIN") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(words.next()?).ok()?;
+    let mut parts = decoded.split(|&b| b == 0).skip(1).map(|part| String::from_utf8_lossy(part).into_owned());
+    Some((parts.next()?, parts.next()?))
 }
 
 /// `a@b` from `MAIL FROM:<a@b> BODY=8BITMIME`.
