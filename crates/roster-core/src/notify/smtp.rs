@@ -42,7 +42,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one whole delivery may take, from connecting to the server's answer to the data;
 /// below the job runner's own limit so that the job's error says what was slow.
 const SEND_TIMEOUT: Duration = Duration::from_secs(20);
-/// Connections kept open between messages, at most: as many as workers usually send at once.
+/// Connections kept open between messages, at most; more may be open while many messages go out
+/// at once, and those close after their message.
 const MAX_IDLE: usize = 8;
 /// A connection unused this long is closed rather than reused: servers drop idle clients after
 /// a while (RFC 5321 suggests 5 minutes), and an idle one holds a slot on the server.
