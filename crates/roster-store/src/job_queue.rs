@@ -1,6 +1,6 @@
 //! How workers claim, settle and inspect jobs. Claiming is safe across processes: PostgreSQL
-//! skips rows another worker has locked (`FOR UPDATE SKIP LOCKED`); SQLite runs the claim inside
-//! `BEGIN IMMEDIATE`, which admits one writer at a time.
+//! skips rows another worker has locked (`FOR UPDATE SKIP LOCKED`); on SQLite the claim is one
+//! UPDATE, which holds the database's single write lock from its read to its write.
 
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -86,17 +86,7 @@ pub async fn claim(
 
 /// The job ran to completion.
 pub async fn complete(exec: &mut impl Exec, id: Uuid, worker: &str, now: Ts) -> StoreResult<bool> {
-    settle(
-        exec,
-        "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, last_error = NULL, updated_at = $3 \
-         WHERE id = $1 AND locked_by = $2 AND status = 'running'",
-        id,
-        worker,
-        now,
-        None,
-        None,
-    )
-    .await
+    settle(exec, id, worker, now, "done", None, None).await
 }
 
 /// The job failed: run it again at `retry_at`, or with `None` declare it dead. The error is kept.
@@ -108,50 +98,8 @@ pub async fn fail(
     error: &str,
     retry_at: Option<Ts>,
 ) -> StoreResult<bool> {
-    match retry_at {
-        Some(at) => {
-            settle(
-                exec,
-                "UPDATE jobs SET status = 'queued', locked_by = NULL, locked_until = NULL, last_error = $4, \
-             run_at = $5, updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
-                id,
-                worker,
-                now,
-                Some(error),
-                Some(at),
-            )
-            .await
-        }
-        None => {
-            settle(
-                exec,
-                "UPDATE jobs SET status = 'dead', locked_by = NULL, locked_until = NULL, last_error = $4, \
-             updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
-                id,
-                worker,
-                now,
-                Some(error),
-                None,
-            )
-            .await
-        }
-    }
-}
-
-/// Hand a job back untouched (a worker shutting down before it could run it): the attempt is
-/// not counted.
-pub async fn release(exec: &mut impl Exec, id: Uuid, worker: &str, now: Ts) -> StoreResult<bool> {
-    settle(
-        exec,
-        "UPDATE jobs SET status = 'queued', locked_by = NULL, locked_until = NULL, attempts = attempts - 1, \
-         updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
-        id,
-        worker,
-        now,
-        None,
-        None,
-    )
-    .await
+    let status = if retry_at.is_some() { "queued" } else { "dead" };
+    settle(exec, id, worker, now, status, Some(error), retry_at).await
 }
 
 /// Hand back every job `worker` still holds (a worker stopping), not counting the attempt.
@@ -171,25 +119,31 @@ pub async fn release_worker(exec: &mut impl Exec, worker: &str, now: Ts) -> Stor
 }
 
 /// One conditional update: only the worker holding the lease settles the job, so a job whose
-/// lease expired and was taken over is not settled twice.
+/// lease expired and was taken over is not settled twice. `run_at` changes only for a retry;
+/// `last_error` is the error of this run, if it failed.
 async fn settle(
     exec: &mut impl Exec,
-    sql: &'static str,
     id: Uuid,
     worker: &str,
     now: Ts,
+    status: &str,
     error: Option<&str>,
-    at: Option<Ts>,
+    retry_at: Option<Ts>,
 ) -> StoreResult<bool> {
     let n = on_conn!(exec, |c| {
-        let mut q = sqlx::query(sql).bind(id).bind(worker).bind(now);
-        if let Some(error) = error {
-            q = q.bind(error);
-        }
-        if let Some(at) = at {
-            q = q.bind(at);
-        }
-        q.execute(c).await.map(|r| r.rows_affected())
+        sqlx::query(
+            "UPDATE jobs SET status = $4, last_error = $5, run_at = COALESCE($6, run_at), locked_by = NULL, \
+             locked_until = NULL, updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+        )
+        .bind(id)
+        .bind(worker)
+        .bind(now)
+        .bind(status)
+        .bind(error)
+        .bind(retry_at)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
     })?;
     Ok(n == 1)
 }

@@ -44,10 +44,6 @@ impl App {
         if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
             bootstrap_admin(&core, email, &password.0).await?;
         }
-        tokio::spawn({
-            let core = core.clone();
-            async move { core.warm_up().await }
-        });
         let notifier = Notifier::new(settings.notify_config()).map_err(anyhow::Error::msg)?;
         let runner =
             Runner::new(core.clone(), Handlers::new(core.clone(), notifier), settings.queues(), JOB_CONCURRENCY);
@@ -66,6 +62,11 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        // Only the API hashes passwords: `roster worker` never pays for the warm-up.
+        tokio::spawn({
+            let core = self.core.clone();
+            async move { core.warm_up().await }
+        });
         let stop = Stop::new(shutdown);
         let router = roster_http::router(self.state.clone());
         let background = self.background();

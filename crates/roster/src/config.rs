@@ -10,9 +10,9 @@ use roster_core::{CoreConfig, SignupMode};
 use roster_domain::password::PasswordPolicy;
 use serde::{Deserialize, Serialize};
 
-/// A secret setting: usable, but never printed by `Debug`. Environment values are typed by
-/// figment, so a digits-only password arrives as a number: any scalar is taken as its text, and
-/// the value never appears in an error message.
+/// A secret setting: usable, but never printed by `Debug`. Environment values reach it as their
+/// exact text (see [`Settings::load`]); from `roster.toml` any scalar is taken as its text (an
+/// unquoted number is still a password). The value never appears in an error message.
 #[derive(Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Secret(pub String);
@@ -166,9 +166,16 @@ impl Settings {
         if file.exists() {
             figment = figment.merge(Toml::file_exact(file));
         }
-        let figment = figment
+        let mut figment = figment
             .merge(Env::prefixed("ROSTER_").only(&ROSTER_KEYS))
             .merge(Env::raw().only(&QM_KEYS).map(|k| k.as_str().to_lowercase().into()));
+        // Secrets keep their exact text: figment types environment values, which would turn
+        // `007007` into 7007, `1.10` into 1.1, and strip the quotes of `"pw"`.
+        for key in SECRET_KEYS {
+            if let Ok(value) = std::env::var(variable(key)) {
+                figment = figment.merge(Serialized::default(key, value));
+            }
+        }
         let settings: Settings = figment.extract().map_err(|err| {
             let key = err.path.last().cloned().unwrap_or_default();
             let from_file = err.metadata.as_ref().is_some_and(|m| m.name.contains("TOML"));

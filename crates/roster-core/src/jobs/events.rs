@@ -1,6 +1,7 @@
 //! Outbound domain events (API.md §9): recorded as `event.deliver` jobs in the change's
 //! transaction, each with its own id so receivers can drop duplicates.
 
+use roster_domain::UserId;
 use roster_domain::user::User;
 use roster_store::Exec;
 use serde_json::{Value, json};
@@ -9,6 +10,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{enqueue, kind};
 use crate::error::CoreResult;
+use crate::notify::Event;
 
 fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
@@ -30,13 +32,15 @@ pub fn user_data(user: &User) -> Value {
     })
 }
 
-/// Record the event `kind` (e.g. `user.created`) with `data`, to be delivered after commit.
-pub async fn record(exec: &mut impl Exec, kind_name: &str, data: Value, now: OffsetDateTime) -> CoreResult<()> {
-    let event = json!({
-        "id": uuid::Uuid::now_v7(),
-        "type": kind_name,
-        "occurred_at": rfc3339(now),
-        "data": data,
-    });
-    enqueue(exec, kind::EVENT, json!({"event": event, "user_id": event["data"]["id"]}), now).await
+/// Record the event `kind` (e.g. `user.created`) about `user`, to be delivered after commit.
+/// The job names the user, so purging the user redacts the events still waiting.
+pub async fn record(
+    exec: &mut impl Exec,
+    kind_name: &str,
+    user: UserId,
+    data: Value,
+    now: OffsetDateTime,
+) -> CoreResult<()> {
+    let event = Event::new(kind_name, now, data);
+    enqueue(exec, kind::EVENT, json!({"event": event, "user_id": user}), now).await
 }

@@ -62,6 +62,11 @@ impl Handlers {
 
     pub async fn run(&self, job: &Claimed) -> Outcome {
         let payload = &job.payload.0;
+        if payload.get("redacted").and_then(Value::as_bool) == Some(true) {
+            // A purge emptied this job (`jobs::redact_for_user`): there is nothing left to send,
+            // and the purge recorded the jobs that still had to run.
+            return Ok(());
+        }
         match job.kind.as_str() {
             "email.verification" => self.token_mail(payload, false).await,
             "email.invitation" => self.token_mail(payload, true).await,
@@ -200,13 +205,15 @@ impl Handlers {
         let account = AccountId::from_uuid(field_uuid(payload, "account_id")?);
         let now = Ts::new(self.core.now());
         let mut tx = self.core.db.begin().await?;
+        // Locked before reading the user: two runs for one member (after two quick profile
+        // changes) then write in turn, each what it read, so the later one's values stay.
+        roster_store::accounts::lock(&mut tx, account).await?;
         let user = users::find(&mut tx, user_id).await?.filter(|u| u.status != UserStatus::Deleted);
         let member = memberships::of_user(&mut tx, user_id).await?.into_iter().any(|(m, _)| m.account_id == account);
         match user {
             Some(user) if member => crm::upsert(&mut tx, account, user_id, &user.name, &user.email, None, now).await?,
             _ => crm::remove(&mut tx, account, user_id).await?,
         }
-        roster_store::accounts::lock(&mut tx, account).await?;
         roster_store::accounts::refresh_seats(&mut tx, account, now).await?;
         tx.commit().await?;
         Ok(())

@@ -64,10 +64,10 @@ impl Runner {
         let listener = self.spawn_listener();
         let permits = Arc::new(Semaphore::new(self.concurrency));
         let mut running = JoinSet::new();
-        let mut last_sweep = tokio::time::Instant::now() - SWEEP_EVERY;
+        let mut last_sweep: Option<tokio::time::Instant> = None;
         while !*stop.borrow() {
-            if last_sweep.elapsed() >= SWEEP_EVERY {
-                last_sweep = tokio::time::Instant::now();
+            if last_sweep.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
+                last_sweep = Some(tokio::time::Instant::now());
                 self.sweep().await;
             }
             while running.try_join_next().is_some() {}

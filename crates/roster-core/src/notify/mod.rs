@@ -26,7 +26,9 @@ pub use mail::Mail;
 pub use templates::Template;
 
 /// Where and how to deliver; built from `ROSTER_*` settings (API.md §2).
-#[derive(Debug, Clone)]
+/// No `Debug`: the SMTP URL may hold a password and the events secret is one; neither may reach
+/// a log line by way of `{:?}`.
+#[derive(Clone)]
 pub struct NotifyConfig {
     /// `ROSTER_PUBLIC_URL`: the base of every link in a message.
     pub public_url: String,

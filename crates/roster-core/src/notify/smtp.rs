@@ -7,7 +7,8 @@
 //! | `smtp://...?tls=opportunistic` | STARTTLS when the server offers it |
 //! | `smtps://user:pass@host:port` | implicit TLS; port 465 |
 //!
-//! User and password are percent-decoded; a path (`smtp://host/ehlo.name`) names this host in
+//! User and password are percent-decoded and only ever sent over TLS, or to a relay on this
+//! machine (`localhost`, a loopback address); a path (`smtp://host/ehlo.name`) names this host in
 //! `EHLO`. Certificates are checked against the platform's roots.
 //!
 //! lettre speaks SMTP; this module opens the connections itself and keeps a few open between
@@ -45,6 +46,8 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 /// Connections kept open between messages, at most; more may be open while many messages go out
 /// at once, and those close after their message.
 const MAX_IDLE: usize = 8;
+/// How long a kept connection may take to answer `NOOP` before a fresh one is opened instead.
+const NOOP_TIMEOUT: Duration = Duration::from_secs(2);
 /// A connection unused this long is closed rather than reused: servers drop idle clients after
 /// a while (RFC 5321 suggests 5 minutes), and an idle one holds a slot on the server.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -57,6 +60,8 @@ pub(super) struct Smtp {
     hello: ClientId,
     credentials: Option<Credentials>,
     server_name: ServerName<'static>,
+    /// A relay on this machine: the one place credentials may travel without TLS.
+    loopback: bool,
     /// The TLS client of the configured form, built on first use: loading the platform's roots
     /// costs time and memory that a process which never sends mail should not pay at start-up.
     starttls: OnceLock<Result<TlsParameters, String>>,
@@ -114,6 +119,7 @@ impl Smtp {
             security,
             hello,
             credentials,
+            loopback: host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()),
             server_name,
             starttls: OnceLock::new(),
             implicit_tls: OnceLock::new(),
@@ -125,14 +131,21 @@ impl Smtp {
     pub(super) async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), String> {
         let deliver = async {
             if let Some(mut connection) = self.reuse().await {
-                if connection.send(envelope, message).await.is_ok() {
-                    self.keep(connection).await;
-                    return Ok(());
+                match connection.send(envelope, message).await {
+                    Ok(_) => {
+                        self.keep(connection).await;
+                        return Ok(());
+                    }
+                    // Refused for good (5xx): a fresh connection would hear the same.
+                    Err(e) if e.is_permanent() => {
+                        connection.abort().await;
+                        return Err(e.to_string());
+                    }
+                    // The server may have hung up or refused this session (say, after its limit
+                    // of messages per connection): one more try on a fresh connection. If it had
+                    // in fact taken the message, this sends it twice, as a retried job would.
+                    Err(_) => connection.abort().await,
                 }
-                // The server may have hung up or refused this session (say, after its limit of
-                // messages per connection): one more try on a fresh connection. If it had in
-                // fact taken the message, this sends it twice, as a retried job would.
-                connection.abort().await;
             }
             let mut connection = self.connect().await?;
             match connection.send(envelope, message).await {
@@ -151,23 +164,19 @@ impl Smtp {
             .unwrap_or_else(|_| Err(format!("no answer within {} s", SEND_TIMEOUT.as_secs())))
     }
 
-    /// A kept connection that still answers, if there is one; stale ones are closed.
+    /// A kept connection that still answers, if there is one. Stale and silent ones are
+    /// dropped without a `QUIT`: waiting on a server that may be gone would delay this message.
     async fn reuse(&self) -> Option<AsyncSmtpConnection> {
         loop {
             let Idle { mut connection, since } = self.idle_list().pop()?;
             if since.elapsed() >= IDLE_TIMEOUT {
                 // The list is in order of use: every other one is older still.
-                let stale = std::mem::take(&mut *self.idle_list());
-                connection.abort().await;
-                for Idle { mut connection, .. } in stale {
-                    connection.abort().await;
-                }
+                self.idle_list().clear();
                 return None;
             }
-            if connection.test_connected().await {
+            if tokio::time::timeout(NOOP_TIMEOUT, connection.test_connected()).await == Ok(true) {
                 return Some(connection);
             }
-            connection.abort().await;
         }
     }
 
@@ -214,6 +223,12 @@ impl Smtp {
             connection.starttls(parameters, &self.hello).await.map_err(|e| e.to_string())?;
         }
         if let Some(credentials) = &self.credentials {
+            if !connection.is_encrypted() && !self.loopback {
+                connection.abort().await;
+                return Err("refusing to send credentials over an unencrypted connection \
+                            (use ?tls=required or smtps://)"
+                    .into());
+            }
             connection.auth(DEFAULT_MECHANISMS, credentials).await.map_err(|e| e.to_string())?;
         }
         Ok(connection)
@@ -293,6 +308,15 @@ mod tests {
         assert_eq!(smtp.host, "::1");
         assert_eq!(smtp.credentials, Some(Credentials::new("us@er".into(), "p@ss".into())));
         assert_eq!(smtp.hello, ClientId::Domain("roster.example.com".into()));
+        for (url, loopback) in [
+            ("smtp://u:p@localhost", true),
+            ("smtp://u:p@127.0.0.1:2525", true),
+            ("smtp://u:p@[::1]:2525", true),
+            ("smtp://u:p@mail.example.com", false),
+            ("smtp://u:p@10.0.0.1", false),
+        ] {
+            assert_eq!(Smtp::new(url).unwrap().loopback, loopback, "{url}");
+        }
     }
 
     #[test]

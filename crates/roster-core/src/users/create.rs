@@ -205,7 +205,7 @@ impl Core {
         jobs::enqueue(&mut tx, kind::ONBOARDING_DASHBOARD, subject.clone(), now).await?;
         jobs::enqueue(&mut tx, kind::ONBOARDING_SYNC, subject.clone(), now).await?;
         jobs::enqueue(&mut tx, kind::ANALYTICS_INIT, subject, now).await?;
-        jobs::events::record(&mut tx, "user.created", jobs::events::user_data(&user), now).await?;
+        jobs::events::record(&mut tx, "user.created", user.id, jobs::events::user_data(&user), now).await?;
         let changes = json!({"email": user.email, "role": role.as_str(), "status": user.status.as_str()});
         activity::record(
             &mut tx,

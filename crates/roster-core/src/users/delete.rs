@@ -93,7 +93,7 @@ impl Core {
         let changes = json!({"purged": purge, "transferred_to": transferred_to});
         activity::record(&mut tx, now, target.id, Some(actor.user.id), actor.account_id, "user.deleted", meta, changes)
             .await?;
-        crate::jobs::events::record(&mut tx, "user.deleted", json!({"id": target.id}), now).await?;
+        crate::jobs::events::record(&mut tx, "user.deleted", target.id, json!({"id": target.id}), now).await?;
         crate::jobs::sync_memberships(&mut tx, target.id, now).await?;
         tx.commit().await?;
         self.wake_workers();

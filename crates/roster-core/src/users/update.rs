@@ -58,7 +58,7 @@ impl Core {
         )
         .await?;
         let data = json!({"user": crate::jobs::events::user_data(&next), "changes": changes});
-        crate::jobs::events::record(&mut tx, "user.updated", data, now).await?;
+        crate::jobs::events::record(&mut tx, "user.updated", next.id, data, now).await?;
         crate::jobs::sync_memberships(&mut tx, next.id, now).await?;
         tx.commit().await?;
         self.wake_workers();

@@ -105,6 +105,18 @@ fn start_up_creates_the_configured_admin_on_an_empty_database_only() {
 }
 
 #[test]
+fn secrets_from_the_environment_keep_their_exact_text() {
+    // Digits with a leading zero: typed as a number on the way in, it would lose the zero.
+    let password = "0071942586304715";
+    let db = TestDb::new_blocking();
+    let mut server =
+        Server::start(&db, &[("ROSTER_ADMIN_EMAIL", "admin@example.com"), ("ROSTER_ADMIN_PASSWORD", password)]);
+    let login = http_post(&server.base, "/v1/auth/login", &json!({"email": "admin@example.com", "password": password}));
+    assert_eq!(login.0, 200, "{:?}", login.1);
+    assert!(server.terminate().success());
+}
+
+#[test]
 fn sigterm_finishes_in_flight_requests_then_exits() {
     use std::io::{Read, Write};
 

@@ -198,11 +198,23 @@ async fn with_notifications_off_the_mail_waits_for_a_worker_process() {
     let user = signup(&server, "ada@example.com").await;
 
     // The other queues of this process work: onboarding records the welcome mail (on the
-    // notifications queue), so the workers are up; then two seconds more for any mail to go.
+    // notifications queue), so the workers are up.
     eventually(Duration::from_secs(60), || async { job_of_kind(&store, "email.welcome").await })
         .await
         .unwrap_or_else(|| panic!("onboarding did not run; log:\n{}", server.log()));
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // A barrier rather than a pause: a login now records an analytics job, due after both
+    // mails. Claims go in due order, so once that job is done a worker of the notifications
+    // queue would have taken the mails.
+    let before = jobs_of_kind(&store, "analytics.activity").await.len();
+    let (status, _) =
+        post(&server.base, "/v1/auth/login", &json!({"email": "ada@example.com", "password": PASSWORD})).await;
+    assert_eq!(status, 200);
+    eventually(Duration::from_secs(60), || async {
+        let jobs = jobs_of_kind(&store, "analytics.activity").await;
+        (jobs.len() > before && jobs.iter().all(|j| j.status == "done")).then_some(())
+    })
+    .await
+    .unwrap_or_else(|| panic!("the login's analytics job did not run; log:\n{}", server.log()));
     assert!(smtp.messages().is_empty(), "nothing is sent: {:?}", smtp.messages());
     for kind in ["email.verification", "email.welcome"] {
         let job = job_of_kind(&store, kind).await.expect("recorded");

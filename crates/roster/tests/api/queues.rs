@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use roster_core::Clock;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::sinks::{HttpSink, SmtpSink};
 
 pub(crate) const SECRET: &str = "test-events-secret";
@@ -194,7 +194,7 @@ async fn events_are_signed_and_retried_with_the_same_id_until_delivered() {
     assert!(delivered.body["occurred_at"].as_str().unwrap().ends_with('Z'));
     verify_signature(delivered.header("roster-signature").expect("signed"), &delivered.raw);
 
-    let (_, token, _) = (0, app.login("ada@example.com").await, 0);
+    let token = app.login("ada@example.com").await;
     let id = delivered.body["data"]["id"].as_str().unwrap().to_owned();
     app.put(&format!("/v1/users/{id}"), &token, json!({"title": "Countess"})).await;
     app.drain().await;
@@ -223,6 +223,8 @@ async fn a_job_that_always_fails_ends_dead_is_listed_and_runs_again_after_a_retr
     assert_eq!(jobs[0]["attempts"], 10);
     assert!(jobs[0]["last_error"].as_str().unwrap().contains("500"), "{:?}", jobs[0]);
     assert!(jobs[0].get("payload").is_none());
+    let elsewhere = app.get("/v1/admin/jobs?status=dead&queue=notifications", &admin_token).await;
+    assert_eq!(elsewhere.body["data"], json!([]), "the queue filter keeps other queues out");
     let attempts_before = hooks.requests().len();
     assert_eq!(attempts_before, 10);
 
@@ -259,12 +261,17 @@ async fn the_jobs_api_is_for_platform_admins_and_validates_its_filters() {
         app.post(&format!("/v1/admin/jobs/{unknown}/retry"), Some(&root_token), json!({})).await.status,
         StatusCode::NOT_FOUND
     );
+    let ids = |reply: &crate::helpers::Reply| -> Vec<String> {
+        reply.body["data"].as_array().unwrap().iter().map(|j| j["id"].as_str().unwrap().to_owned()).collect()
+    };
     let page = app.get("/v1/admin/jobs?limit=3", &root_token).await;
-    assert_eq!(page.body["data"].as_array().unwrap().len(), 3);
     let cursor = page.body["next_cursor"].as_str().unwrap();
     let next = app.get(&format!("/v1/admin/jobs?limit=3&cursor={}", crate::helpers::enc(cursor)), &root_token).await;
     assert_eq!(next.status, StatusCode::OK);
-    assert_ne!(next.body["data"][0]["id"], page.body["data"][0]["id"]);
+    let all = app.get("/v1/admin/jobs?limit=100", &root_token).await;
+    let paged = [ids(&page), ids(&next)].concat();
+    assert_eq!(paged.len(), 6);
+    assert_eq!(paged, ids(&all)[..6], "two pages continue each other, without gaps or repeats");
 }
 
 #[tokio::test]
@@ -285,7 +292,6 @@ async fn smtp_failures_are_retried_until_the_mail_goes_out() {
     }
     let mails = smtp.wait_for(2, Duration::from_secs(5)).await;
     assert!(mails.iter().any(|m| m.token("verify-email").is_some()));
-    let _ = PASSWORD;
 }
 
 #[tokio::test]

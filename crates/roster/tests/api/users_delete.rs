@@ -205,7 +205,12 @@ async fn a_user_purges_itself_leaving_an_anonymous_tombstone() {
     let mut conn = app.core.db.conn().await.unwrap();
     let jobs = roster_store::jobs::for_user(&mut conn, id.parse().unwrap()).await.unwrap();
     assert!(!jobs.is_empty());
+    assert!(jobs.iter().any(|j| j.kind == "event.deliver"), "its events are named after it too: {jobs:?}");
     assert!(jobs.iter().all(|j| !j.payload.0.to_string().contains("m@x.test")), "{jobs:?}");
+    // What was queued for it runs out quietly: emptied jobs end done, not dead.
+    app.drain().await;
+    let states = roster_store::job_queue::counts(&mut conn).await.unwrap();
+    assert!(states.iter().all(|(_, status, _)| status == "done"), "{states:?}");
     drop(conn);
     // The audit trail keeps what happened and when, not who the person was.
     let trail = app.stored_activity(id).await;
