@@ -245,12 +245,48 @@ async fn with_notifications_off_the_mail_waits_for_a_worker_process() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_server_sends_the_verification_mail_well_within_a_second() {
+    let db = TestDb::new().await;
+    let store = store(&db).await;
+    let smtp = SmtpSink::start().await;
+    let smtp_url = smtp.url();
+    let server = Server::serve(&db, &[("ROSTER_SMTP_URL", &smtp_url)]).await;
+    // Woken by the commit, not found by a poll: the best of three is far below a second (the
+    // best, so that a busy test machine does not decide it).
+    let mut best = Duration::MAX;
+    for i in 1..=3 {
+        signup(&server, &format!("user{i}@example.com")).await;
+        let signed_up = Instant::now();
+        let mails = eventually(Duration::from_secs(30), || async {
+            let mails = smtp.messages();
+            mails
+                .iter()
+                .any(|m| m.to == [format!("user{i}@example.com")] && m.token("verify-email").is_some())
+                .then_some(())
+        })
+        .await;
+        mails.unwrap_or_else(|| panic!("no verification mail for user{i}; log:\n{}", server.log()));
+        best = best.min(signed_up.elapsed());
+        // Let the sign-up's other jobs finish, so the next one starts from an idle server.
+        let settled = eventually(Duration::from_secs(30), || async {
+            (count_status(&store, "queued").await + count_status(&store, "running").await == 0).then_some(())
+        })
+        .await;
+        assert!(settled.is_some(), "the sign-up's jobs did not finish; log:\n{}", server.log());
+    }
+    eprintln!("verification mail {best:?} after the sign-up's 201 (best of three)");
+    assert!(best < Duration::from_millis(600), "{best:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_worker_processes_send_a_thousand_jobs_once_each() {
     const JOBS: usize = 1000;
     let db = TestDb::new().await;
     let store = store(&db).await;
     store.migrate().await.unwrap();
     let sms = HttpSink::start().await;
+    // A provider that takes a moment, so that jobs are held long enough to see who holds them.
+    sms.answer_after(Duration::from_millis(20));
     let now = time::OffsetDateTime::now_utc();
     let mut tx = store.begin().await.unwrap();
     for i in 0..JOBS {
@@ -286,6 +322,7 @@ async fn two_worker_processes_send_a_thousand_jobs_once_each() {
         store.engine()
     );
 
+    assert_eq!(seen.len(), 2, "both processes worked: {seen:?}");
     for status in ["queued", "running", "dead"] {
         assert_eq!(count_status(&store, status).await, 0, "{status} jobs left");
     }

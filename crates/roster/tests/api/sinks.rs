@@ -371,6 +371,8 @@ struct HttpShared {
     count: watch::Sender<usize>,
     /// How many of the next requests fail, and with which status.
     failures: Mutex<(usize, u16)>,
+    /// How long each answer takes (a slow provider).
+    delay: Mutex<Duration>,
 }
 
 impl HttpSink {
@@ -398,6 +400,11 @@ impl HttpSink {
     /// Answer the next `n` requests with `status` (e.g. 503), then 200 again.
     pub fn fail_next(&self, n: usize, status: u16) {
         *self.shared.failures.lock().unwrap() = (n, status);
+    }
+
+    /// Take `delay` over every answer from now on, as a slow provider does.
+    pub fn answer_after(&self, delay: Duration) {
+        *self.shared.delay.lock().unwrap() = delay;
     }
 
     /// Wait until at least `n` requests have arrived (failed ones count), and return all of
@@ -451,6 +458,8 @@ async fn record(
         requests.len()
     };
     shared.count.send_replace(count);
+    let delay = *shared.delay.lock().unwrap();
+    tokio::time::sleep(delay).await;
     (status, if status.is_success() { "ok" } else { HTTP_SINK_FAILURE_BODY })
 }
 
