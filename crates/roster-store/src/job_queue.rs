@@ -166,6 +166,23 @@ pub async fn sweep_expired(exec: &mut impl Exec, now: Ts) -> StoreResult<u64> {
     Ok(n)
 }
 
+/// Delete up to `limit` jobs that ended `done` before `before`; returns how many. Dead jobs stay
+/// until an operator retries them. In batches, so that SQLite's one writer is never held long.
+pub async fn purge_done(exec: &mut impl Exec, before: Ts, limit: u32) -> StoreResult<u64> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query(
+            "DELETE FROM jobs WHERE id IN \
+             (SELECT id FROM jobs WHERE status = 'done' AND updated_at < $1 LIMIT $2)",
+        )
+        .bind(before)
+        .bind(i64::from(limit))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n)
+}
+
 const VIEW_COLUMNS: &str =
     "id, queue, kind, status, attempts, max_attempts, last_error, run_at, created_at, updated_at";
 

@@ -105,6 +105,9 @@ impl App {
                         if let Err(e) = core.sweep_idempotency().await {
                             tracing::warn!(error = %e, "could not delete expired idempotency records");
                         }
+                        if let Err(e) = core.sweep_done_jobs().await {
+                            tracing::warn!(error = %e, "could not delete jobs past their retention");
+                        }
                     }
                 }
             }

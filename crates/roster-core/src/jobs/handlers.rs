@@ -153,7 +153,7 @@ impl Handlers {
         if !wanted {
             return Ok(());
         }
-        self.child(parent, kind::EMAIL_WELCOME, json!({"user_id": user.id, "to": user.email})).await
+        self.child(parent, kind::EMAIL_WELCOME, json!({"user_id": user.id})).await
     }
 
     async fn child(&self, parent: uuid::Uuid, kind: super::JobKind, payload: Value) -> Outcome {

@@ -63,6 +63,10 @@ pub mod kind {
 
 /// Attempts before a job is declared dead.
 const MAX_ATTEMPTS: i32 = 10;
+/// How long a job that ended `done` stays listed (`GET /v1/admin/jobs`) before it is deleted.
+pub const DONE_RETENTION: time::Duration = time::Duration::days(7);
+/// Jobs deleted per statement by [`crate::Core::sweep_done_jobs`].
+const PURGE_BATCH: u32 = 1000;
 
 pub async fn enqueue(
     exec: &mut impl Exec,
@@ -126,4 +130,21 @@ pub async fn sync_memberships(
         enqueue(exec, kind::SYNC_MEMBER, payload, now).await?;
     }
     Ok(())
+}
+
+impl crate::Core {
+    /// Delete jobs done more than [`DONE_RETENTION`] ago (run periodically by every process).
+    /// Batch by batch, each its own statement, so requests' writes interleave on SQLite.
+    pub async fn sweep_done_jobs(&self) -> CoreResult<u64> {
+        let before = roster_store::Ts::new(self.now() - DONE_RETENTION);
+        let mut deleted = 0;
+        loop {
+            let mut conn = self.db.write_conn().await?;
+            let n = roster_store::job_queue::purge_done(&mut conn, before, PURGE_BATCH).await?;
+            deleted += n;
+            if n < u64::from(PURGE_BATCH) {
+                return Ok(deleted);
+            }
+        }
+    }
 }

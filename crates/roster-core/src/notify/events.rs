@@ -52,8 +52,7 @@ impl Notifier {
     /// POST `event` to `ROSTER_EVENTS_WEBHOOK_URL`, signed with `ROSTER_EVENTS_SECRET`. Events are
     /// optional: without a URL this succeeds and sends nothing.
     pub async fn send_event(&self, event: &Event) -> Result<(), DeliveryError> {
-        let Some(url) = &self.inner.events_url else { return Ok(()) };
-        let secret = self.inner.events_secret.as_deref().ok_or(DeliveryError::NotConfigured("ROSTER_EVENTS_SECRET"))?;
+        let Some((url, secret)) = &self.inner.events else { return Ok(()) };
         let body =
             serde_json::to_vec(event).map_err(|e| DeliveryError::Rejected(format!("unserializable event: {e}")))?;
         let t = OffsetDateTime::now_utc().unix_timestamp();

@@ -83,8 +83,9 @@ struct Inner {
     http: std::sync::OnceLock<Result<reqwest::Client, String>>,
     sms_url: Option<reqwest::Url>,
     push_url: Option<reqwest::Url>,
-    events_url: Option<reqwest::Url>,
-    events_secret: Option<String>,
+    /// `ROSTER_EVENTS_WEBHOOK_URL` and the secret that signs what goes there (one is never set
+    /// without the other).
+    events: Option<(reqwest::Url, String)>,
 }
 
 /// What a token may carry in a query string unescaped (RFC 3986 unreserved characters).
@@ -109,16 +110,20 @@ impl Notifier {
         };
         let sms_url = webhook_url("ROSTER_SMS_WEBHOOK_URL", &config.sms_webhook_url)?;
         let push_url = webhook_url("ROSTER_PUSH_WEBHOOK_URL", &config.push_webhook_url)?;
-        let events_url = webhook_url("ROSTER_EVENTS_WEBHOOK_URL", &config.events_webhook_url)?;
-        let events_secret = set(&config.events_secret).map(str::to_owned);
+        let events = match webhook_url("ROSTER_EVENTS_WEBHOOK_URL", &config.events_webhook_url)? {
+            Some(url) => match set(&config.events_secret) {
+                Some(secret) => Some((url, secret.to_owned())),
+                None => {
+                    return Err("ROSTER_EVENTS_WEBHOOK_URL is set but ROSTER_EVENTS_SECRET is not: events must be \
+                                signed"
+                        .into());
+                }
+            },
+            None => None,
+        };
         // Cheap, unlike building the client: every TLS user in the process (webhooks, SMTP,
         // the tests' clients) finds the provider in place.
         client::install_crypto_provider();
-        if events_url.is_some() && events_secret.is_none() {
-            return Err(
-                "ROSTER_EVENTS_WEBHOOK_URL is set but ROSTER_EVENTS_SECRET is not: events must be signed".into()
-            );
-        }
         Ok(Self {
             inner: Arc::new(Inner {
                 public_url,
@@ -128,8 +133,7 @@ impl Notifier {
                 http: std::sync::OnceLock::new(),
                 sms_url,
                 push_url,
-                events_url,
-                events_secret,
+                events,
             }),
         })
     }

@@ -61,7 +61,8 @@ impl From<roster_core::admin::JobView> for JobView {
     }
 }
 
-/// Jobs of every queue, newest first (platform admins).
+/// Jobs of every queue, newest first (platform admins). Done jobs are kept 7 days; dead ones
+/// until retried.
 #[utoipa::path(get, path = "/v1/admin/jobs", tag = "admin", params(JobsQuery),
     responses((status = 200, body = Page<JobView>), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 422, body = Problem)))]

@@ -128,3 +128,36 @@ async fn expired_leases_come_back_and_a_stopping_worker_hands_its_jobs_back() {
         assert_eq!(status(db, 3).await.1, 0, "a handed-back job has not used an attempt");
     }
 }
+
+#[tokio::test]
+async fn done_jobs_are_purged_after_their_retention_and_nothing_else_is() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        enqueue(db, &[job(1, "sync", 5), job(2, "sync", 5), job(3, "sync", 1), job(4, "sync", 5), job(5, "sync", 5)])
+            .await;
+        let claimed = claim(db, &["sync"], "w", T0, 4).await;
+        assert_eq!(claimed.len(), 4);
+        let mut conn = db.write_conn().await.unwrap();
+        for n in [1, 2] {
+            assert!(
+                job_queue::complete(&mut conn, nth_id(n), "w", Ts::from_micros(T0 + n as i64 * SECOND)).await.unwrap()
+            );
+        }
+        assert!(job_queue::fail(&mut conn, nth_id(3), "w", Ts::from_micros(T0), "boom", None).await.unwrap());
+        // Job 4 is still running, job 5 still queued.
+        let before = Ts::from_micros(T0 + 3 * SECOND);
+        assert_eq!(job_queue::purge_done(&mut conn, before, 1).await.unwrap(), 1, "one batch of one");
+        assert_eq!(job_queue::purge_done(&mut conn, before, 100).await.unwrap(), 1);
+        let later = Ts::from_micros(T0 + 100 * SECOND);
+        assert_eq!(job_queue::purge_done(&mut conn, later, 100).await.unwrap(), 0, "dead, running and queued stay");
+        drop(conn);
+        let mut conn = db.conn().await.unwrap();
+        for n in [1, 2] {
+            assert!(job_queue::find(&mut conn, nth_id(n)).await.unwrap().is_none());
+        }
+        for n in [3, 4, 5] {
+            assert!(job_queue::find(&mut conn, nth_id(n)).await.unwrap().is_some());
+        }
+    }
+}

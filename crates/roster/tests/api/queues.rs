@@ -161,6 +161,31 @@ async fn analytics_counts_logins_and_active_days_for_those_who_may_see_them() {
     assert_eq!(app.get(&format!("/v1/users/{id}/analytics"), &stranger).await.status, StatusCode::NOT_FOUND);
 }
 
+#[tokio::test]
+async fn analytics_windows_are_seven_and_thirty_days_and_members_readers_see_them() {
+    let app = spawn_app_with(|o| o.clock = Clock::pinned(time::OffsetDateTime::now_utc())).await;
+    let (_, owner, account) = app.member("owner@example.com", "Owner").await;
+    let (user, _) = app.add_member(&owner, &account, "ada@example.com", "member").await;
+    let id = user["id"].as_str().unwrap();
+    app.login("ada@example.com").await;
+    app.clock.advance(time::Duration::days(10));
+    app.login("ada@example.com").await;
+    app.login("ada@example.com").await;
+    app.drain().await;
+    // Sessions idle for 7 days end: the owner signs in again to look.
+    let owner = app.login("owner@example.com").await;
+    let seen_by_owner = app.get(&format!("/v1/users/{id}/analytics"), &owner).await;
+    assert_eq!(seen_by_owner.status, StatusCode::OK, "users.read in a shared account");
+    assert_eq!(seen_by_owner.body["logins_7d"], 2, "{:?}", seen_by_owner.body);
+    assert_eq!(seen_by_owner.body["logins_30d"], 4, "add_member signs the new member in once more");
+    assert_eq!(seen_by_owner.body["active_days_30d"], 2);
+    app.clock.advance(time::Duration::days(25));
+    let owner = app.login("owner@example.com").await;
+    let later = app.get(&format!("/v1/users/{id}/analytics"), &owner).await;
+    assert_eq!((later.body["logins_7d"].as_i64(), later.body["logins_30d"].as_i64()), (Some(0), Some(2)));
+    assert_eq!(later.body["active_days_30d"], 1);
+}
+
 /// Checks `Roster-Signature: t=…,v1=…` over `"{t}.{body}"` with [`SECRET`].
 pub(crate) fn verify_signature(header: &str, body: &str) {
     let mut parts = header.split(',');
@@ -202,6 +227,42 @@ async fn events_are_signed_and_retried_with_the_same_id_until_delivered() {
     assert_eq!(last.body["type"], "user.updated");
     assert_eq!(last.body["data"]["changes"]["title"]["to"], "Countess");
     assert_ne!(last.body["id"], delivered.body["id"]);
+
+    let account = app.get("/v1/users/profile", &token).await.body["active_account_id"].as_str().unwrap().to_owned();
+    let (bob, _) = app.add_member(&token, &account, "bob@example.com", "member").await;
+    let bob = bob["id"].as_str().unwrap();
+    let deleted = app.delete(&format!("/v1/users/{bob}"), &token).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.body);
+    app.drain().await;
+    let last = hooks.requests().pop().unwrap();
+    assert_eq!(last.body["type"], "user.deleted");
+    assert_eq!(last.body["data"]["id"], bob);
+    verify_signature(last.header("roster-signature").expect("signed"), &last.raw);
+}
+
+#[tokio::test]
+async fn a_verification_link_expires_after_24_hours() {
+    let smtp = SmtpSink::start().await;
+    let url = smtp.url();
+    let app = spawn_app_with(|o| {
+        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
+        o.settings.smtp_url = Some(roster::config::Secret(url));
+    })
+    .await;
+    app.signup("early@example.com", "Early").await;
+    app.signup("late@example.com", "Late").await;
+    app.drain().await;
+    let token_of = |to: &str| {
+        let mails = smtp.messages();
+        mails.iter().find(|m| m.to == [to.to_owned()]).and_then(|m| m.token("verify-email")).expect("a link")
+    };
+    app.clock.advance(time::Duration::hours(23) + time::Duration::minutes(59));
+    let early = app.post("/v1/auth/verify-email", None, json!({"token": token_of("early@example.com")})).await;
+    assert_eq!(early.status, StatusCode::OK, "{:?}", early.body);
+    app.clock.advance(time::Duration::minutes(2));
+    let late = app.post("/v1/auth/verify-email", None, json!({"token": token_of("late@example.com")})).await;
+    assert_eq!(late.status, StatusCode::BAD_REQUEST);
+    assert_eq!(late.code(), "invalid_token");
 }
 
 #[tokio::test]
