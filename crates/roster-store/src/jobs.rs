@@ -5,7 +5,7 @@ use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::db::Exec;
+use crate::db::{ConnRef, Exec};
 use crate::error::StoreResult;
 use crate::on_conn;
 use crate::ts::Ts;
@@ -34,28 +34,34 @@ pub struct JobRecord {
 }
 
 pub async fn enqueue(exec: &mut impl Exec, job: &NewJob) -> StoreResult<()> {
-    on_conn!(exec, |c| {
-        sqlx::query(
-            "INSERT INTO jobs (id, queue, kind, payload, status, attempts, max_attempts, run_at, \
-             locked_by, locked_until, last_error, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, NULL, NULL, NULL, $7, $7) \
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(job.id)
-        .bind(job.queue)
-        .bind(job.kind)
-        .bind(Json(&job.payload))
-        .bind(job.max_attempts)
-        .bind(Ts::new(job.run_at))
-        .bind(Ts::new(job.created_at))
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
-    // Wake workers in other processes. NOTIFY is delivered at commit, and only then: a job
-    // rolled back with its change wakes nobody. (SQLite workers in other processes poll.)
-    if let crate::db::ConnRef::Postgres(c) = exec.conn() {
-        sqlx::query("SELECT pg_notify($1, $2)").bind(WAKE_CHANNEL).bind(job.queue).execute(c).await?;
+    const INSERT: &str = "INSERT INTO jobs (id, queue, kind, payload, status, attempts, max_attempts, run_at, \
+         locked_by, locked_until, last_error, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, NULL, NULL, NULL, $7, $7) \
+         ON CONFLICT (id) DO NOTHING";
+    // On PostgreSQL the same statement wakes workers in other processes, in the same round
+    // trip: NOTIFY is delivered at commit, and only then (a job rolled back with its change
+    // wakes nobody), and only for a row actually inserted. SQLite workers in other processes
+    // poll.
+    const INSERT_AND_NOTIFY: &str = "WITH inserted AS (INSERT INTO jobs (id, queue, kind, payload, status, \
+         attempts, max_attempts, run_at, locked_by, locked_until, last_error, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, NULL, NULL, NULL, $7, $7) \
+         ON CONFLICT (id) DO NOTHING RETURNING queue) \
+         SELECT pg_notify($8, queue) FROM inserted";
+    macro_rules! bound {
+        ($sql:expr) => {
+            sqlx::query($sql)
+                .bind(job.id)
+                .bind(job.queue)
+                .bind(job.kind)
+                .bind(Json(&job.payload))
+                .bind(job.max_attempts)
+                .bind(Ts::new(job.run_at))
+                .bind(Ts::new(job.created_at))
+        };
+    }
+    match exec.conn() {
+        ConnRef::Sqlite(c) => bound!(INSERT).execute(c).await.map(drop)?,
+        ConnRef::Postgres(c) => bound!(INSERT_AND_NOTIFY).bind(WAKE_CHANNEL).execute(c).await.map(drop)?,
     }
     Ok(())
 }
