@@ -5,12 +5,14 @@ pub mod cursor;
 pub mod email;
 pub mod field_error;
 pub mod ids;
+pub mod json;
 pub mod locale;
 pub mod password;
 pub mod permissions;
 pub mod role;
 pub mod scope;
 pub mod user;
+pub mod web_url;
 
 pub use field_error::{FieldError, FieldErrors};
 pub use ids::{AccountId, SessionId, UserId};

@@ -25,7 +25,9 @@ pub enum Code {
     LastOwner,
     PrimaryEmail,
     PreconditionFailed,
+    RequestTimeout,
     PayloadTooLarge,
+    HeadersTooLarge,
     UnsupportedMediaType,
     ValidationFailed,
     UnknownField,
@@ -56,7 +58,11 @@ impl Code {
             Code::LastOwner => (S::CONFLICT, "last_owner", "An account must keep at least one owner"),
             Code::PrimaryEmail => (S::CONFLICT, "primary_email", "The primary email cannot be removed"),
             Code::PreconditionFailed => (S::PRECONDITION_FAILED, "precondition_failed", "The resource has changed"),
+            Code::RequestTimeout => (S::REQUEST_TIMEOUT, "request_timeout", "The request did not arrive in time"),
             Code::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large"),
+            Code::HeadersTooLarge => {
+                (S::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", "The request headers are too large")
+            }
             Code::UnsupportedMediaType => {
                 (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
             }
@@ -79,7 +85,12 @@ pub struct ApiError {
     pub code: Code,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// Seconds for `Retry-After`; every 503 carries one (5 s unless said otherwise).
+    pub retry_after: Option<u64>,
 }
+
+/// `Retry-After` of a 503 that names no other.
+const UNAVAILABLE_RETRY_AFTER: u64 = 5;
 
 /// The problem+json body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -108,17 +119,23 @@ pub struct FieldProblem {
 
 impl ApiError {
     pub fn new(code: Code, detail: impl Into<String>) -> Self {
-        Self { code, detail: detail.into(), errors: Vec::new() }
+        Self { code, detail: detail.into(), errors: Vec::new(), retry_after: None }
+    }
+
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let unknown = !errors.is_empty() && errors.iter().all(|e| e.code == "unknown_field");
         let code = if unknown { Code::UnknownField } else { Code::ValidationFailed };
         let detail = match errors.as_slice() {
+            [one] if one.field.is_empty() => one.message.clone(),
             [one] => format!("{}: {}", one.field, one.message),
             many => format!("{} fields are invalid", many.len()),
         };
-        Self { code, detail, errors }
+        Self { code, detail, errors, retry_after: None }
     }
 
     pub fn not_found() -> Self {
@@ -181,6 +198,10 @@ impl IntoResponse for ApiError {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if self.code == Code::Unauthenticated {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        let retry_after = self.retry_after.or((self.code == Code::Unavailable).then_some(UNAVAILABLE_RETRY_AFTER));
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;
+pub mod server;
 pub mod views;
 
 use std::net::IpAddr;
@@ -33,8 +34,7 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
 }
 
-/// Bodies above 1 MiB are refused with 413 (API.md §1).
-pub const BODY_LIMIT: usize = 1024 * 1024;
+pub use extract::body::BODY_LIMIT;
 
 /// The whole API as one router.
 pub fn router(state: AppState) -> Router {
@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
             tracing::error!("a request handler panicked");
             ApiError::new(Code::Internal, "something went wrong on our side").into_response()
         }))
+        .layer(axum::middleware::from_fn(middleware::head_limit::head_limit))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
             tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())

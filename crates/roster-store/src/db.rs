@@ -111,10 +111,13 @@ impl Db {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
+            // One plain connection first, so that start-up says at once and precisely why the
+            // server cannot be used, instead of the pool retrying until its timeout.
+            probe_postgres(&options).await?;
             let pool = PgPoolOptions::new()
                 .max_connections(32)
                 .min_connections(1)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;
             Ok(Db::Postgres(pool))
@@ -191,11 +194,26 @@ impl Db {
         })
     }
 
-    /// Whether the database answers (for `/readyz`).
+    /// Whether the database answers and carries Roster's current schema (for `/readyz`): a
+    /// server that answers with an empty or half-migrated database is not ready.
     pub async fn ping(&self) -> Result<(), StoreError> {
+        let latest = match self {
+            Db::Sqlite { .. } => &SQLITE_MIGRATIONS,
+            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0);
         let mut conn = self.conn().await?;
-        on_conn!(&mut conn, |c| sqlx::query("SELECT 1").execute(c).await.map(|_| ()))?;
-        Ok(())
+        let applied: Option<i64> =
+            on_conn!(&mut conn, |c| sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(c)
+                .await)?;
+        match applied {
+            Some(applied) if applied >= latest => Ok(()),
+            applied => Err(StoreError::NotMigrated { applied: applied.unwrap_or(0), latest }),
+        }
     }
 
     pub async fn close(&self) {
@@ -207,6 +225,40 @@ impl Db {
             Db::Postgres(pool) => pool.close().await,
         }
     }
+}
+
+/// How long start-up waits for PostgreSQL to answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connect once to the server `options` name, turning a failure into a sentence that says where
+/// and why (refused, name not found, TLS, authentication, no such database) — never the password,
+/// which sqlx's errors do not carry and which we do not add.
+async fn probe_postgres(options: &PgConnectOptions) -> Result<(), StoreError> {
+    use sqlx::ConnectOptions;
+    let place = format!("{}:{}", options.get_host(), options.get_port());
+    let why = match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+        Ok(Ok(conn)) => {
+            let _ = sqlx::Connection::close(conn).await;
+            return Ok(());
+        }
+        Err(_) => format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+        Ok(Err(sqlx::Error::Io(e))) => match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => {
+                "connection refused (is PostgreSQL running and listening there?)".to_owned()
+            }
+            std::io::ErrorKind::TimedOut => "the connection timed out".to_owned(),
+            _ if e.to_string().contains("lookup") => format!("the host name could not be resolved ({e})"),
+            _ => format!("network error: {e}"),
+        },
+        Ok(Err(sqlx::Error::Tls(e))) => format!("TLS failed: {e}"),
+        Ok(Err(sqlx::Error::Database(db))) => match db.code().as_deref() {
+            Some("28P01" | "28000") => format!("authentication failed: {}", db.message()),
+            Some("3D000") => format!("no such database: {}", db.message()),
+            _ => format!("the server refused: {}", db.message()),
+        },
+        Ok(Err(e)) => e.to_string(),
+    };
+    Err(StoreError::Connect(format!("cannot connect to PostgreSQL at {place}: {why}")))
 }
 
 impl Tx {

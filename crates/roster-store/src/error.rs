@@ -6,8 +6,12 @@
 pub enum StoreError {
     #[error("unique constraint violated: {0}")]
     Conflict(&'static str),
+    #[error("{0}")]
+    Connect(String),
     #[error("the database URL must start with sqlite: or postgres://")]
     UnsupportedUrl,
+    #[error("the database schema is at migration {applied}, this build needs {latest}: run `roster migrate`")]
+    NotMigrated { applied: i64, latest: i64 },
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -17,10 +21,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// The database could not be reached in time (pool exhausted, connection lost): worth a
-    /// 503 and a retry rather than a 500.
+    /// The database is not there for us right now — unreachable, restarting, dropped, or without
+    /// Roster's tables — rather than refusing this one query: worth a 503 and a retry, never a
+    /// 500. (A query that is wrong is still a 500.)
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)))
+        match self {
+            StoreError::Database(err) => unavailable(err),
+            StoreError::Migrate(sqlx::migrate::MigrateError::Execute(err)) => unavailable(err),
+            StoreError::NotMigrated { .. } => true,
+            _ => false,
+        }
     }
 
     /// Map a unique violation on `index` (PostgreSQL index name) or `column` (SQLite reports
@@ -37,3 +47,35 @@ impl StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+fn unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            if db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some() {
+                // 08: connection exceptions; 57P01-03: the server is shutting down or starting;
+                // 3D000: the database does not exist (dropped); 42P01: a table is missing (a
+                // database Roster has not migrated); 53: out of connections, memory or disk.
+                code.starts_with("08")
+                    || code.starts_with("57P")
+                    || code.starts_with("53")
+                    || code == "3D000"
+                    || code == "42P01"
+            } else {
+                // SQLite's extended result codes: BUSY (5) and LOCKED (6) past the busy timeout,
+                // IOERR (10 and its extended forms), FULL (13), CANTOPEN (14), and SQLITE_ERROR
+                // for a missing table.
+                let primary = code.parse::<i32>().map_or(0, |c| c & 0xff);
+                matches!(primary, 5 | 6 | 10 | 13 | 14) || db.message().starts_with("no such table")
+            }
+        }
+        _ => false,
+    }
+}

@@ -1,7 +1,6 @@
 //! Building and running the service: database, migrations, services, HTTP.
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use roster_core::jobs::handlers::Handlers;
 use roster_core::jobs::runner::Runner;
@@ -26,6 +25,8 @@ pub struct App {
     pub core: Core,
     pub state: AppState,
     pub runner: Runner,
+    /// Client timeouts and the shutdown deadline of the HTTP server.
+    pub limits: roster_http::server::Limits,
 }
 
 /// Open (and migrate) the database named in `settings`.
@@ -52,11 +53,15 @@ impl App {
             trusted_proxies: settings.trusted_proxies().map_err(anyhow::Error::msg)?,
             metrics: crate::telemetry::metrics(),
         };
-        Ok(Self { core, state, runner })
+        let limits = roster_http::server::Limits {
+            shutdown_timeout: settings.shutdown_timeout.duration(),
+            ..roster_http::server::Limits::default()
+        };
+        Ok(Self { core, state, runner, limits })
     }
 
-    /// Serve until `shutdown` resolves, then stop accepting, finish in-flight requests and
-    /// running jobs, and close the database.
+    /// Serve until `shutdown` resolves, then stop accepting, finish in-flight requests (for at
+    /// most the shutdown deadline) and running jobs, and close the database.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -71,9 +76,7 @@ impl App {
         let router = roster_http::router(self.state.clone());
         let background = self.background();
         let workers = tokio::spawn(self.runner.clone().run(stop.signal()));
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stop.signal())
-            .await?;
+        roster_http::server::serve(listener, router, self.limits, stop.signal()).await?;
         let _ = workers.await;
         background.abort();
         self.core.db.close().await;

@@ -84,11 +84,66 @@ pub struct Settings {
     pub trusted_proxies: Option<String>,
     pub session_idle_days: u32,
     pub session_absolute_days: u32,
+    /// After SIGTERM/SIGINT: how long in-flight requests may run before open connections are
+    /// closed (`30s`, `2m`, or a number of seconds).
+    pub shutdown_timeout: Seconds,
     pub log: String,
     pub qm_user_onboarding: bool,
     pub qm_user_notifications: bool,
     pub qm_user_analytics: bool,
     pub qm_account_sync: bool,
+}
+
+/// A length of time, written `30s`, `15m`, `2h` or as a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub u64);
+
+impl Seconds {
+    pub fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.0)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let number: u64 = number.parse().ok()?;
+        let factor = match unit.trim() {
+            "" | "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            _ => return None,
+        };
+        number.checked_mul(factor).map(Seconds)
+    }
+}
+
+impl Serialize for Seconds {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!("{}s", self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Seconds;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a duration such as 30s, 15m, 2h or a number of seconds")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Seconds, E> {
+                Ok(Seconds(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Seconds, E> {
+                u64::try_from(v).map(Seconds).map_err(|_| E::custom("a duration cannot be negative"))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Seconds, E> {
+                Seconds::parse(v).ok_or_else(|| E::custom("expected a duration such as 30s, 15m, 2h"))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +175,7 @@ impl Default for Settings {
             trusted_proxies: None,
             session_idle_days: 7,
             session_absolute_days: 30,
+            shutdown_timeout: Seconds(30),
             log: "info".into(),
             qm_user_onboarding: true,
             qm_user_notifications: true,
@@ -130,7 +186,7 @@ impl Default for Settings {
 }
 
 /// The environment variables read, each mapped to its setting.
-const ROSTER_KEYS: [&str; 20] = [
+const ROSTER_KEYS: [&str; 21] = [
     "DATABASE_URL",
     "LISTEN",
     "PUBLIC_URL",
@@ -150,6 +206,7 @@ const ROSTER_KEYS: [&str; 20] = [
     "TRUSTED_PROXIES",
     "SESSION_IDLE_DAYS",
     "SESSION_ABSOLUTE_DAYS",
+    "SHUTDOWN_TIMEOUT",
     "LOG",
 ];
 const QM_KEYS: [&str; 4] = ["QM_USER_ONBOARDING", "QM_USER_NOTIFICATIONS", "QM_USER_ANALYTICS", "QM_ACCOUNT_SYNC"];
@@ -313,6 +370,16 @@ mod tests {
             .extract()
             .unwrap();
         assert_eq!(settings.admin_password, Some(Secret("123456789012345678".into())));
+    }
+
+    #[test]
+    fn durations_take_units_or_plain_seconds() {
+        assert_eq!(Seconds::parse("30s"), Some(Seconds(30)));
+        assert_eq!(Seconds::parse("2m"), Some(Seconds(120)));
+        assert_eq!(Seconds::parse("1h"), Some(Seconds(3600)));
+        assert_eq!(Seconds::parse("45"), Some(Seconds(45)));
+        assert_eq!(Seconds::parse("soon"), None);
+        assert_eq!(Seconds::parse("5d"), None);
     }
 
     #[test]

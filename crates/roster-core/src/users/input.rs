@@ -5,6 +5,7 @@
 
 use roster_domain::FieldErrors;
 use roster_domain::locale::{parse_locale, parse_timezone};
+use roster_domain::web_url::{UrlProblem, WebUrl};
 use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
 
@@ -73,7 +74,6 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Optio
 pub(crate) const NAME_MAX: usize = 200;
 pub(crate) const SHORT_MAX: usize = 100;
 pub(crate) const BIO_MAX: usize = 2000;
-pub(crate) const URL_MAX: usize = 2048;
 pub(crate) const METADATA_MAX_BYTES: usize = 16 * 1024;
 
 /// A text field: trimmed, non-empty when required, at most `max` characters.
@@ -131,20 +131,17 @@ pub(crate) fn metadata(errors: &mut FieldErrors, value: &serde_json::Value) -> O
     Some(value.clone())
 }
 
+/// A profile image: an http(s) URL with a host and no user-info (see [`WebUrl`]), kept in its
+/// normalised form.
 pub(crate) fn image_url(errors: &mut FieldErrors, value: &str) -> Option<String> {
-    let value = value.trim();
-    let valid = value.len() <= URL_MAX
-        && (value.starts_with("https://") || value.starts_with("http://"))
-        && value.split_once("://").is_some_and(|(_, rest)| {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-            !host.is_empty() && !host.contains(char::is_whitespace)
-        })
-        && !value.contains(char::is_whitespace);
-    if !valid {
-        errors.add("image", "invalid_url", "must be an http(s) URL");
-        return None;
+    match WebUrl::parse(value) {
+        Ok(url) => Some(url.as_str().to_owned()),
+        Err(problem) => {
+            let code = if problem == UrlProblem::TooLong { "too_long" } else { "invalid_url" };
+            errors.add("image", code, problem.to_string());
+            None
+        }
     }
-    Some(value.to_owned())
 }
 
 #[cfg(test)]
@@ -167,7 +164,8 @@ mod tests {
         assert!(image_url(&mut errors, "https://cdn.example.com/a.png").is_some());
         assert!(image_url(&mut errors, "javascript:alert(1)").is_none());
         assert!(image_url(&mut errors, "https:///nohost").is_none());
-        assert_eq!(errors.into_vec().len(), 2);
+        assert!(image_url(&mut errors, "http://a@b@evil.test/").is_none());
+        assert_eq!(errors.into_vec().len(), 3);
     }
 
     #[test]

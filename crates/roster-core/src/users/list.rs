@@ -152,6 +152,7 @@ pub struct SearchUsers {
     /// Matched case-insensitively against name and email (and, as they arrive, secondary
     /// emails and phone numbers).
     pub query: Option<String>,
+    #[serde(default, deserialize_with = "roster_domain::json::object")]
     pub filters: Option<UserFilters>,
     pub sort: Option<String>,
     pub limit: Option<u32>,

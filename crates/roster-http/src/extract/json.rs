@@ -1,7 +1,6 @@
 //! `Json<T>`: axum's JSON extractor, speaking problem+json: 415 without a JSON content type,
-//! 413 over the body limit, 400 for malformed JSON, 422 for wrong types or unknown fields.
+//! 413 over the body limit, 408 when it does not arrive in time, 400 for malformed JSON, 422 for wrong types or unknown fields.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, header};
 use roster_domain::FieldError;
@@ -14,17 +13,11 @@ pub struct Json<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         if !is_json(req.headers()) {
             return Err(ApiError::new(Code::UnsupportedMediaType, "send the body as Content-Type: application/json"));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(Code::PayloadTooLarge, "the body must be at most 1 MiB")
-            } else {
-                ApiError::new(Code::BadRequest, "the body could not be read")
-            }
-        })?;
+        let bytes = super::body::read_body(req.into_body()).await?;
         parse(&bytes).map(Json)
     }
 }
@@ -50,6 +43,10 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Some(field) = nul_at(&document, String::new()) {
         return Err(ApiError::validation(vec![FieldError::new(field, "invalid_characters", NUL_MESSAGE)]));
     }
+    // serde would read a struct from an array by position (see `roster_domain::json`).
+    if !document.is_object() {
+        return Err(ApiError::validation(vec![FieldError::new("", "invalid_type", NOT_AN_OBJECT)]));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -64,6 +61,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 pub(crate) const NUL_MESSAGE: &str = "must not contain NUL characters";
+const NOT_AN_OBJECT: &str = "the body must be a JSON object";
 
 /// The dotted path of the first string (key or value) holding a NUL character: no text column
 /// of PostgreSQL can store one, so it is refused at the door on both engines alike.
@@ -97,12 +95,30 @@ pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
 }
 
 /// serde quotes the offending value ("invalid type: integer `12345`, expected a string"); the
-/// value may be a password, so only what was expected is said back.
+/// value may be a password, so only what was expected is said back, in JSON's words.
 fn without_value(message: &str) -> String {
     match message.split_once(", expected ") {
-        Some((_, expected)) => format!("expected {expected}"),
+        Some((_, expected)) => format!("expected {}", in_json_terms(expected)),
         None if message.contains('`') || message.contains('"') => "has an invalid value".to_owned(),
         None => message.to_owned(),
+    }
+}
+
+/// What serde expected, without the names of Rust types ("struct CreateUser with 11
+/// elements", "u32", "a sequence") that mean nothing to a client.
+fn in_json_terms(expected: &str) -> &str {
+    let word = expected.split_whitespace().next().unwrap_or("");
+    match word {
+        "struct" | "map" => "a JSON object",
+        "tuple" | "sequence" => "an array",
+        "enum" => "one of the allowed values",
+        "unit" => "null",
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a non-negative integer in range",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "an integer in range",
+        "f32" | "f64" => "a number",
+        "a" if expected == "a sequence" => "an array",
+        "a" if expected == "a map" => "a JSON object",
+        _ => expected,
     }
 }
 
@@ -166,6 +182,33 @@ mod tests {
         assert_eq!(err.errors[0].code, "invalid_characters");
         // An escaped backslash followed by "u0000" is text, not a NUL.
         assert!(parse::<serde_json::Value>(br#"{"a": "\\u0000"}"#).is_ok());
+    }
+
+    #[test]
+    fn an_array_is_not_an_object() {
+        let err = parse::<Body>(br#"["a", 3]"#).unwrap_err();
+        assert_eq!(err.code, Code::ValidationFailed);
+        assert_eq!(err.errors[0].message, "the body must be a JSON object");
+        assert_eq!(err.detail, "the body must be a JSON object");
+        for body in [&b"\"text\""[..], b"12", b"null", b"true"] {
+            assert_eq!(parse::<Body>(body).unwrap_err().code, Code::ValidationFailed);
+        }
+    }
+
+    #[test]
+    fn messages_never_name_rust_types() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Outer {
+            inner: Body,
+            count: Option<u32>,
+        }
+        let err = parse::<Outer>(br#"{"inner": "text"}"#).unwrap_err();
+        assert_eq!(err.errors[0].message, "expected a JSON object", "{:?}", err.errors);
+        let err = parse::<Outer>(br#"{"inner": {"name": "a"}, "count": "x"}"#).unwrap_err();
+        assert_eq!(err.errors[0].message, "expected a non-negative integer in range");
+        let err = parse::<Outer>(br#"{"inner": {"name": "a"}, "count": -1}"#).unwrap_err();
+        assert!(!err.errors[0].message.contains("u32"), "{}", err.errors[0].message);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Extractors: each turns part of a request into a typed value or a problem+json rejection.
 
 pub mod auth;
+pub mod body;
 pub mod json;
 pub mod meta;
 pub mod path;

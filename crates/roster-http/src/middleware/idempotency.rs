@@ -15,7 +15,6 @@ use crate::extract::meta::client_ip;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
-const BODY_LIMIT: usize = 1024 * 1024;
 /// Headers worth replaying with a stored response (a replayed 401 must still carry
 /// `WWW-Authenticate: Bearer`, API.md §1).
 const KEPT_HEADERS: [HeaderName; 4] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG, header::WWW_AUTHENTICATE];
@@ -43,8 +42,9 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-        return ApiError::new(Code::PayloadTooLarge, "the body must be at most 1 MiB").into_response();
+    let bytes = match crate::extract::body::read_body(body).await {
+        Ok(bytes) => bytes,
+        Err(err) => return err.into_response(),
     };
     let path = parts.uri.path_and_query().map_or("", |p| p.as_str());
     let print = fingerprint(parts.method.as_str(), path, &bytes);

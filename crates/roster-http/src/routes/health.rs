@@ -26,12 +26,12 @@ async fn healthz() -> axum::Json<Health> {
     axum::Json(Health { status: "ok" })
 }
 
-/// The database answers.
+/// The database answers and carries this build's schema (all migrations applied).
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Health), (status = 503, body = Problem)))]
 async fn readyz(State(state): State<AppState>) -> ApiResult<axum::Json<Health>> {
     state.core.db.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "readiness check failed");
-        ApiError::new(Code::Unavailable, "the database is not reachable")
+        ApiError::new(Code::Unavailable, "the database is not reachable or not migrated")
     })?;
     Ok(axum::Json(Health { status: "ready" }))
 }

@@ -1,0 +1,86 @@
+//! JSON bodies are objects. serde lets a derived struct be read from an array by position
+//! (`["a@x.test", "pw", …]` as `{email, password, …}`), which no client means and which defeats
+//! `deny_unknown_fields`. The body extractor refuses a top level that is not an object; a struct
+//! nested in a body (`filters`) is read through [`object`], which accepts only a JSON object.
+
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+
+/// `#[serde(default, deserialize_with = "roster_domain::json::object")]` on an `Option<T>` field
+/// holding a struct: `null` or absent is `None`, an object is `Some(T)`, anything else a type
+/// error ("expected a JSON object"). Field paths inside the object stay exact.
+pub fn object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct ObjectOrNull<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOrNull<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D2: Deserializer<'de>>(self, deserializer: D2) -> Result<Self::Value, D2::Error> {
+            deserializer.deserialize_map(self)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+
+    deserializer.deserialize_option(ObjectOrNull(PhantomData))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Inner {
+        a: Option<u8>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Outer {
+        #[serde(default, deserialize_with = "super::object")]
+        inner: Option<Inner>,
+    }
+
+    #[test]
+    fn a_nested_object_is_read() {
+        let outer: Outer = serde_json::from_str(r#"{"inner":{"a":3}}"#).unwrap();
+        assert_eq!(outer.inner, Some(Inner { a: Some(3) }));
+    }
+
+    #[test]
+    fn null_and_absent_are_none() {
+        assert_eq!(serde_json::from_str::<Outer>(r#"{"inner":null}"#).unwrap().inner, None);
+        assert_eq!(serde_json::from_str::<Outer>(r#"{}"#).unwrap().inner, None);
+    }
+
+    #[test]
+    fn a_nested_array_is_not_read_by_position() {
+        let err = serde_json::from_str::<Outer>(r#"{"inner":[3]}"#).unwrap_err();
+        assert!(err.to_string().contains("expected a JSON object"), "{err}");
+    }
+
+    #[test]
+    fn unknown_fields_inside_stay_refused() {
+        assert!(serde_json::from_str::<Outer>(r#"{"inner":{"b":1}}"#).is_err());
+    }
+}
