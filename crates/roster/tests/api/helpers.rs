@@ -23,7 +23,7 @@ pub struct TestApp {
     pub core: Core,
     pub clock: Clock,
     shutdown: Option<oneshot::Sender<()>>,
-    _db: TestDb,
+    pub db: TestDb,
 }
 
 /// A throw-away database (and folder) that is removed when the test ends.
@@ -66,6 +66,11 @@ impl TestDb {
     pub fn dir(&self) -> &PathBuf {
         &self.dir
     }
+
+    /// On PostgreSQL: the server to administer it from, and the database's name.
+    pub fn postgres(&self) -> Option<(&str, &str)> {
+        self.postgres.as_ref().map(|(admin, name)| (admin.as_str(), name.as_str()))
+    }
 }
 
 impl Drop for TestDb {
@@ -92,6 +97,8 @@ impl Drop for TestDb {
 pub struct Options {
     pub clock: Clock,
     pub settings: Settings,
+    /// Client timeouts of the HTTP server (the defaults take seconds; tests shorten them).
+    pub limits: roster_http::server::Limits,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -108,7 +115,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Options)) -> TestApp {
         log: "warn".into(),
         ..Settings::default()
     };
-    let mut options = Options { clock: Clock::system(), settings };
+    let mut options = Options { clock: Clock::system(), settings, limits: roster_http::server::Limits::default() };
     configure(&mut options);
     roster::telemetry::init_logging(&options.settings.log);
     // Background workers are off: tests run the queues explicitly with `drain`.
@@ -116,7 +123,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Options)) -> TestApp {
     options.settings.qm_user_notifications = false;
     options.settings.qm_user_analytics = false;
     options.settings.qm_account_sync = false;
-    let app = App::build(&options.settings, options.clock.clone()).await.expect("app builds");
+    let mut app = App::build(&options.settings, options.clock.clone()).await.expect("app builds");
+    app.limits = options.limits;
     let notifier = roster_core::notify::Notifier::new(options.settings.notify_config()).expect("notifier");
     let runner = roster_core::jobs::runner::Runner::new(
         app.core.clone(),
@@ -143,7 +151,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Options)) -> TestApp {
         core,
         clock: options.clock,
         shutdown: Some(tx),
-        _db: db,
+        db,
     }
 }
 

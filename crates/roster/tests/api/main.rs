@@ -7,6 +7,7 @@ mod accounts;
 mod activity;
 mod auth;
 mod cli;
+mod hardening;
 mod http_errors;
 mod idempotency;
 mod integrity;
