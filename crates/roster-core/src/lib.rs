@@ -14,6 +14,8 @@ pub mod error;
 pub mod idempotency;
 pub mod jobs;
 pub mod notify;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod preferences;
 pub mod secrets;
 pub mod users;
@@ -80,14 +82,6 @@ impl Core {
 
     pub(crate) fn api_busy(&self) -> bool {
         self.api_load.busy()
-    }
-
-    /// Work worth doing once before traffic arrives (run it in the background: start-up does
-    /// not wait for it).
-    pub async fn warm_up(&self) {
-        if let Err(e) = self.hasher.warm_up().await {
-            tracing::warn!(error = %e, "password hasher warm-up failed");
-        }
     }
 
     pub(crate) fn now(&self) -> time::OffsetDateTime {

@@ -39,6 +39,35 @@ pub enum Code {
 }
 
 impl Code {
+    pub const ALL: [Code; 26] = [
+        Code::BadRequest,
+        Code::InvalidToken,
+        Code::Unauthenticated,
+        Code::InvalidCredentials,
+        Code::Forbidden,
+        Code::MfaRequired,
+        Code::AccountSuspended,
+        Code::NotFound,
+        Code::MethodNotAllowed,
+        Code::RequestTimeout,
+        Code::Conflict,
+        Code::EmailTaken,
+        Code::PhoneTaken,
+        Code::LastOwner,
+        Code::PrimaryEmail,
+        Code::PreconditionFailed,
+        Code::PayloadTooLarge,
+        Code::UnsupportedMediaType,
+        Code::HeadersTooLarge,
+        Code::ValidationFailed,
+        Code::UnknownField,
+        Code::IdempotencyKeyReused,
+        Code::RateLimited,
+        Code::TooManyAttempts,
+        Code::Internal,
+        Code::Unavailable,
+    ];
+
     /// The one table: code → (status, machine word, title).
     pub fn describe(self) -> (StatusCode, &'static str, &'static str) {
         use StatusCode as S;
@@ -77,6 +106,11 @@ impl Code {
             Code::Unavailable => (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
         }
     }
+}
+
+/// The title of the machine word `word` (for documentation examples).
+pub fn title_of(word: &str) -> &'static str {
+    Code::ALL.iter().map(|c| c.describe()).find(|(_, w, _)| *w == word).map_or("Error", |(_, _, title)| title)
 }
 
 /// An error on its way to the client.

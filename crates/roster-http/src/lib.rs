@@ -47,7 +47,7 @@ pub fn router(state: AppState) -> Router {
             ApiError::new(Code::MethodNotAllowed, "this route does not take that method")
         })
         .with_state(state);
-    api.merge(openapi::docs(spec))
+    api.merge(openapi::docs(&spec))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");

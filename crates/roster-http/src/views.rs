@@ -13,6 +13,7 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmailView {
+    #[schema(format = Email)]
     pub address: String,
     pub verified: bool,
     pub primary: bool,
@@ -32,26 +33,31 @@ pub struct PhoneView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub id: Uuid,
+    #[schema(format = Email)]
     pub email: String,
     pub email_verified: bool,
     pub emails: Vec<EmailView>,
     pub name: String,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    #[schema(format = "uri")]
     pub image: Option<String>,
     pub title: Option<String>,
     pub bio: Option<String>,
     pub timezone: String,
     pub locale: String,
-    /// `invited`, `active`, `suspended` or `deleted`.
+    #[schema(value_type = roster_core::openapi::UserStatus)]
     pub status: String,
     pub phones: Vec<PhoneView>,
     #[schema(value_type = Object)]
     pub metadata: serde_json::Value,
     pub mfa_enabled: bool,
     pub platform_admin: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
+    #[schema(format = DateTime)]
     pub last_login_at: Option<String>,
 }
 
@@ -88,9 +94,13 @@ pub struct AccountView {
     pub id: Uuid,
     pub name: String,
     pub parent_id: Option<Uuid>,
+    /// `active` or `deleted`.
     pub status: String,
+    #[schema(minimum = 0)]
     pub seats_used: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -113,6 +123,8 @@ impl From<&Account> for AccountView {
 pub struct Page<T: ToSchema> {
     pub data: Vec<T>,
     pub next_cursor: Option<String>,
+    /// Only with `include_total=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
     pub total: Option<i64>,
 }

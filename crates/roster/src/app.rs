@@ -67,11 +67,6 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        // Only the API hashes passwords: `roster worker` never pays for the warm-up.
-        tokio::spawn({
-            let core = self.core.clone();
-            async move { core.warm_up().await }
-        });
         let stop = Stop::new(shutdown);
         let router = roster_http::router(self.state.clone());
         let background = self.background();

@@ -15,24 +15,37 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// Required. Trimmed; compared case-insensitively.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false, value_type = String, format = Email, max_length = 254))]
     pub email: Option<String>,
-    /// Without it (signed-in callers only) the user is invited by email.
+    /// Without it (signed-in callers only) the user is invited by email. At least
+    /// `ROSTER_PASSWORD_MIN_LENGTH` characters (15 by default, never below 8), at most 128, not a
+    /// common password, not the email or name (422 `too_short`, `too_long`, `too_common`,
+    /// `too_similar`).
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub password: Option<String>,
-    /// Required, 1–200 characters.
+    /// Required, 1–200 characters after trimming.
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false, value_type = String, min_length = 1, max_length = 200))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub first_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub last_name: Option<String>,
-    /// IANA time zone name; default `UTC`.
+    /// IANA time zone name such as `Europe/Paris`; default `UTC`.
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Paris"))]
     pub timezone: Option<String>,
-    /// BCP 47 language tag; default `en`.
+    /// BCP 47 language tag such as `pt-BR`; default `en`.
+    #[cfg_attr(feature = "openapi", schema(example = "en"))]
     pub locale: Option<String>,
     /// A JSON object of at most 16 KiB.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
     /// Signed-in callers: the account to add the user to (default: the active account).
     pub account_id: Option<Uuid>,
     /// Open sign-up: the name of the new account (default "NAME's account").
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub account_name: Option<String>,
     /// Signed-in callers: the role in the account (default `member`, never above the caller's).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::Role>))]
     pub role: Option<String>,
 }
 
@@ -41,28 +54,44 @@ pub struct CreateUser {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    /// 1–200 characters after trimming.
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, nullable = false, min_length = 1, max_length = 200))]
     pub name: Option<Option<String>>,
+    /// `null` or `""` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 100))]
     pub first_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 100))]
     pub last_name: Option<Option<String>>,
-    /// An http(s) URL.
+    /// An http(s) URL with a host and no user-info, at most 2048 characters; stored and shown in
+    /// its normalised form (`HTTPS://Example.com` → `https://example.com/`). `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = "uri", max_length = 2048))]
     pub image: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 100))]
     pub title: Option<Option<String>>,
     /// At most 2000 characters.
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 2000))]
     pub bio: Option<Option<String>>,
+    /// IANA time zone name.
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, nullable = false, example = "Europe/Paris"))]
     pub timezone: Option<Option<String>>,
+    /// BCP 47 language tag.
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, nullable = false, example = "en"))]
     pub locale: Option<Option<String>>,
+    /// A JSON object of at most 16 KiB; `null` empties it.
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub metadata: Option<Option<serde_json::Value>>,
     /// `active` or `suspended`; not on oneself. Suspending revokes the user's sessions.
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::SettableStatus, nullable = false))]
     pub status: Option<Option<String>>,
 }
 

@@ -17,21 +17,25 @@ pub const MAX_LIMIT: u32 = 100;
 
 /// The filters shared by the list and the search (all optional).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserFilters {
     /// Another account than the active one (platform admins may omit both for everyone).
     pub account_id: Option<Uuid>,
     /// `invited`, `active`, `suspended` or `deleted` (deleted users appear only when asked).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::UserStatus>))]
     pub status: Option<String>,
     /// `viewer`, `member`, `admin` or `owner`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::Role>))]
     pub role: Option<String>,
     /// Case-insensitive substring of the name or email.
     pub q: Option<String>,
     pub email_verified: Option<bool>,
     /// RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub created_after: Option<String>,
     /// RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub created_before: Option<String>,
 }
 
@@ -154,8 +158,13 @@ pub struct SearchUsers {
     pub query: Option<String>,
     #[serde(default, deserialize_with = "roster_domain::json::object")]
     pub filters: Option<UserFilters>,
+    /// A field, `-` in front for descending (default `created_at`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::UserSort>))]
     pub sort: Option<String>,
+    /// 1–100, default 20.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
+    /// `next_cursor` of the previous page, with the same query, filters and sort.
     pub cursor: Option<String>,
     #[serde(default)]
     pub include_total: bool,

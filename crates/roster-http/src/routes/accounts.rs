@@ -14,6 +14,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_accounts)).routes(routes!(get_account))
 }
 
+/// List the caller's accounts.
+///
 /// The accounts the caller belongs to, directly or by inheritance.
 #[utoipa::path(get, path = "/v1/accounts", tag = "accounts",
     responses((status = 200, body = Page<AccountView>), (status = 401, body = Problem)))]
@@ -22,7 +24,9 @@ async fn list_accounts(State(state): State<AppState>, Auth(actor): Auth) -> ApiR
     Ok(axum::Json(Page { data: accounts.iter().map(AccountView::from).collect(), next_cursor: None, total: None }))
 }
 
-/// One account (`accounts.read` there).
+/// Get an account.
+///
+/// Needs `accounts.read` there.
 #[utoipa::path(get, path = "/v1/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path)),
     responses((status = 200, body = AccountView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn get_account(

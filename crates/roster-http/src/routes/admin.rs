@@ -20,12 +20,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct JobsQuery {
-    /// `queued`, `running`, `done` or `dead`.
+    #[param(value_type = Option<roster_core::openapi::JobStatus>)]
     status: Option<String>,
-    /// `onboarding`, `notifications`, `analytics` or `sync`.
+    #[param(value_type = Option<roster_core::openapi::QueueName>)]
     queue: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
+    /// `next_cursor` of the previous page (else 400).
     cursor: Option<String>,
 }
 
@@ -33,14 +35,19 @@ struct JobsQuery {
 #[derive(Debug, Serialize, ToSchema)]
 struct JobView {
     id: Uuid,
+    #[schema(value_type = roster_core::openapi::QueueName)]
     queue: String,
     kind: String,
+    #[schema(value_type = roster_core::openapi::JobStatus)]
     status: String,
     attempts: i32,
     max_attempts: i32,
     last_error: Option<String>,
+    #[schema(format = DateTime)]
     run_at: String,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -61,6 +68,8 @@ impl From<roster_core::admin::JobView> for JobView {
     }
 }
 
+/// List background jobs.
+///
 /// Jobs of every queue, newest first (platform admins). Done jobs are kept 7 days; dead ones
 /// until retried.
 #[utoipa::path(get, path = "/v1/admin/jobs", tag = "admin", params(JobsQuery),
@@ -80,7 +89,9 @@ async fn list_jobs(
     }))
 }
 
-/// Run a dead or failed job again now, with a fresh set of attempts (platform admins).
+/// Retry a job.
+///
+/// Runs a dead or failed job again now, with a fresh set of attempts (platform admins).
 #[utoipa::path(post, path = "/v1/admin/jobs/{id}/retry", tag = "admin", params(("id" = Uuid, Path)),
     responses((status = 200, body = JobView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]

@@ -32,13 +32,19 @@ struct LoginRequest {
 struct LoginResponse {
     /// Opaque bearer token; shown only here.
     token: String,
+    /// Always `Bearer`.
+    #[schema(value_type = String, pattern = "^Bearer$")]
     token_type: &'static str,
+    #[schema(format = DateTime)]
     expires_at: String,
     session_id: Uuid,
     user: UserView,
 }
 
-/// Sign in with email and password. Unknown email and wrong password give the same 401.
+/// Sign in.
+///
+/// With email and password; opens a session and returns its bearer token. Unknown email and
+/// wrong password give the same 401 `invalid_credentials`, in about the same time.
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials", body = Problem),
         (status = 403, description = "account_suspended", body = Problem), (status = 422, body = Problem)))]
@@ -58,7 +64,9 @@ async fn login(
     }))
 }
 
-/// Revoke the current session.
+/// Sign out.
+///
+/// Revokes the current session.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = Problem)))]
 async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<StatusCode> {
     state.core.logout(&actor).await?;
@@ -72,8 +80,10 @@ struct VerifyEmailRequest {
     token: String,
 }
 
-/// Confirm the address a verification email was sent to. A used, expired or unknown token, or
-/// one of another purpose, is 400 `invalid_token`.
+/// Verify an email address.
+///
+/// With the token of a `verify-email` link. A used, expired or unknown token, or one of another
+/// purpose, is 400 `invalid_token`.
 #[utoipa::path(post, path = "/v1/auth/verify-email", tag = "auth", request_body = VerifyEmailRequest,
     responses((status = 200, body = UserView), (status = 400, description = "invalid_token", body = Problem),
         (status = 422, body = Problem)))]

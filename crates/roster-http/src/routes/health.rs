@@ -20,12 +20,16 @@ struct Health {
     status: &'static str,
 }
 
+/// Liveness.
+///
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
 async fn healthz() -> axum::Json<Health> {
     axum::Json(Health { status: "ok" })
 }
 
+/// Readiness.
+///
 /// The database answers and carries this build's schema (all migrations applied).
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Health), (status = 503, body = Problem)))]
 async fn readyz(State(state): State<AppState>) -> ApiResult<axum::Json<Health>> {
@@ -36,7 +40,10 @@ async fn readyz(State(state): State<AppState>) -> ApiResult<axum::Json<Health>> 
     Ok(axum::Json(Health { status: "ready" }))
 }
 
-/// Prometheus metrics: requests by route and status, latency histograms.
+/// Metrics.
+///
+/// Prometheus text format: requests by route and status, latency histograms, jobs by queue and
+/// state.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> Response {
     let mut response = state.metrics.render().into_response();

@@ -26,8 +26,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(user_analytics))
 }
 
-/// Create a user: open sign-up (a new account, the user its owner), creation by a member with
-/// `users.create`, or an invitation (no password).
+/// Create a user.
+///
+/// Anonymous: open sign-up (`ROSTER_SIGNUP=open`), which also creates an account with the user as
+/// its owner. Signed in with `users.create`: adds the user to `account_id` (default: the active
+/// account) with `role`; without a password the user is `invited` and gets an invitation email.
 #[utoipa::path(post, path = "/v1/users", tag = "users", request_body = CreateUser,
     responses(
         (status = 201, description = "Created", body = UserView, headers(("Location" = String))),
@@ -51,26 +54,34 @@ async fn create_user(
 struct ListQuery {
     /// Another account than the active one (platform admins may omit both for everyone).
     account_id: Option<Uuid>,
-    /// `invited`, `active`, `suspended` or `deleted`.
+    /// Deleted users are listed only with `status=deleted`.
+    #[param(value_type = Option<roster_core::openapi::UserStatus>)]
     status: Option<String>,
-    /// `viewer`, `member`, `admin` or `owner`.
+    #[param(value_type = Option<roster_core::openapi::Role>)]
     role: Option<String>,
     /// Case-insensitive substring of the name or email.
     q: Option<String>,
     email_verified: Option<bool>,
-    /// RFC 3339.
+    #[param(value_type = Option<String>, format = DateTime)]
     created_after: Option<String>,
-    /// RFC 3339.
+    #[param(value_type = Option<String>, format = DateTime)]
     created_before: Option<String>,
-    /// `name`, `email`, `created_at` or `last_login_at`; `-` in front for descending.
+    /// A field, `-` in front for descending (default `created_at`).
+    #[param(value_type = Option<roster_core::openapi::UserSort>)]
     sort: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
+    /// `next_cursor` of the previous page, with the same filters and sort (else 400).
     cursor: Option<String>,
+    /// Add `total`, the number of users matching the filters.
     include_total: Option<bool>,
 }
 
-/// List the members of the active account (or `account_id`), filtered, sorted, paginated.
+/// List users.
+///
+/// The members of the active account (or `account_id`; platform admins may omit both for every
+/// user), filtered, sorted and paginated with keyset cursors. Needs `users.read`.
 #[utoipa::path(get, path = "/v1/users", tag = "users", params(ListQuery),
     responses((status = 200, body = Page<UserView>), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
@@ -98,7 +109,10 @@ fn page(list: roster_core::users::UserList) -> Page<UserView> {
     Page { data: list.users.iter().map(UserView::from).collect(), next_cursor: list.next_cursor, total: list.total }
 }
 
-/// Search users by name, email (and later phone numbers), with the list's filters.
+/// Search users.
+///
+/// `query` matches names and emails case-insensitively; `filters`, `sort` and paging as in the
+/// list. Needs `users.read`.
 #[utoipa::path(post, path = "/v1/users/search", tag = "users", request_body = SearchUsers,
     responses((status = 200, body = Page<UserView>), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
@@ -115,6 +129,7 @@ async fn search_users(
 struct ProfileAccountView {
     account_id: Uuid,
     name: String,
+    #[schema(value_type = roster_core::openapi::Role)]
     role: String,
     grant: Vec<String>,
     deny: Vec<String>,
@@ -132,7 +147,9 @@ struct ProfileView {
     preferences: serde_json::Value,
 }
 
-/// The signed-in caller's profile.
+/// The caller's profile.
+///
+/// The signed-in user with its active account, its memberships and its preferences.
 #[utoipa::path(get, path = "/v1/users/profile", tag = "users",
     responses((status = 200, body = ProfileView), (status = 401, body = Problem)))]
 async fn profile(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<axum::Json<ProfileView>> {
@@ -165,7 +182,10 @@ fn with_etag(user: &roster_domain::user::User) -> Response {
     response
 }
 
-/// One user (self, `users.read` in one of its accounts, or platform admin); 404 otherwise.
+/// Get a user.
+///
+/// Visible to the user itself, to members with `users.read` in one of its accounts, and to
+/// platform admins; 404 to everyone else.
 #[utoipa::path(get, path = "/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserView, headers(("ETag" = String))), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn get_user(State(state): State<AppState>, Auth(actor): Auth, Id(id): Id<UserId>) -> ApiResult<Response> {
@@ -173,7 +193,11 @@ async fn get_user(State(state): State<AppState>, Auth(actor): Auth, Id(id): Id<U
     Ok(with_etag(&user))
 }
 
-/// Partial update; `If-Match` honoured (412 on mismatch). Status changes are for others only.
+/// Update a user.
+///
+/// A partial update: only the members sent change. `If-Match` with the `ETag` of a read is
+/// honoured (412 on mismatch). The user may change its own profile fields; `users.update` is
+/// needed for others, in every account the user belongs to; `status` is never one's own.
 #[utoipa::path(put, path = "/v1/users/{id}", tag = "users", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     request_body = UpdateUser,
     responses((status = 200, body = UserView, headers(("ETag" = String))), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -205,12 +229,19 @@ struct DeleteQuery {
 #[derive(Debug, Serialize, ToSchema)]
 struct DeletedView {
     id: Uuid,
+    /// Always `deleted`.
+    #[schema(value_type = String, pattern = "^deleted$")]
     status: &'static str,
+    #[schema(format = DateTime)]
     deleted_at: String,
     transferred_to: Option<Uuid>,
 }
 
-/// Delete a user: status `deleted`, sessions revoked, email freed; the record stays for audit.
+/// Delete a user.
+///
+/// Status `deleted`, sessions revoked, email freed for a new sign-up; the record stays for the
+/// audit trail. `transfer_to` hands over accounts the user solely owns (else 409 `last_owner`);
+/// `purge=true` (self or platform admin) also erases personal data.
 #[utoipa::path(delete, path = "/v1/users/{id}", tag = "users", params(("id" = Uuid, Path), DeleteQuery),
     responses((status = 200, body = DeletedView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, description = "last_owner", body = Problem), (status = 422, body = Problem)))]
@@ -238,13 +269,16 @@ async fn delete_user(
 #[into_params(parameter_in = Query)]
 struct PageQuery {
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
+    /// `next_cursor` of the previous page (else 400).
     cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 struct ActivityView {
     id: Uuid,
+    #[schema(format = DateTime)]
     at: String,
     actor_id: Option<Uuid>,
     action: String,
@@ -255,7 +289,9 @@ struct ActivityView {
     changes: serde_json::Value,
 }
 
-/// The user's audit trail, newest first.
+/// A user's activity.
+///
+/// The user's audit trail, newest first (self, `users.read`, or platform admin).
 #[utoipa::path(get, path = "/v1/users/{id}/activity", tag = "users", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = Page<ActivityView>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn user_activity(
@@ -291,10 +327,14 @@ struct AnalyticsView {
     logins_7d: i64,
     logins_30d: i64,
     active_days_30d: i64,
+    #[schema(format = DateTime)]
     last_active_at: Option<String>,
 }
 
-/// The user's engagement (self, `users.read` in one of its accounts, or platform admin).
+/// A user's engagement.
+///
+/// Logins and active days aggregated by the analytics queue (self, `users.read` in one of its
+/// accounts, or platform admin).
 #[utoipa::path(get, path = "/v1/users/{id}/analytics", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = AnalyticsView), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn user_analytics(

@@ -24,7 +24,7 @@ async fn login_returns_a_bearer_session() {
 async fn unknown_email_and_wrong_password_look_the_same() {
     let app = spawn_app().await;
     app.signup("ada@example.com", "Ada").await;
-    // Warm the dummy hash so neither timing includes its one-off creation.
+    // Warm both hashing paths' memory so neither timing includes a first allocation.
     app.post("/v1/auth/login", None, json!({"email": "warm@example.com", "password": PASSWORD})).await;
 
     let started = Instant::now();

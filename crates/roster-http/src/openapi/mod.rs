@@ -9,6 +9,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::AppState;
 use crate::routes;
 
+mod examples;
+mod finish;
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Roster", description = "Self-hosted user management: users, accounts, roles, sessions.\n\nErrors are `application/problem+json` with a stable `code`. Lists are `{data, next_cursor, total?}` with opaque cursors. Every POST accepts `Idempotency-Key`."),
@@ -26,8 +29,6 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("opaque").build()),
         );
-        openapi.security =
-            Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
     }
 }
 
@@ -40,6 +41,17 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::health::router())
 }
 
-pub fn docs(spec: utoipa::openapi::OpenApi) -> axum::Router {
-    SwaggerUi::new("/docs").url("/openapi.json", spec).into()
+/// The finished document: what the routes declare, plus the rules every operation shares.
+pub fn document(spec: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(spec).unwrap_or_default();
+    finish::finish(&mut doc);
+    doc
 }
+
+/// `/openapi.json` and the docs UI at `/docs`.
+pub fn docs(spec: &utoipa::openapi::OpenApi) -> axum::Router {
+    SwaggerUi::new("/docs").external_url_unchecked("/openapi.json", document(spec)).into()
+}
+
+#[cfg(test)]
+mod tests;

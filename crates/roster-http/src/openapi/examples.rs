@@ -1,0 +1,104 @@
+//! One example request and response per operation, keyed by `operationId`, and an example
+//! problem per status. A test checks that every operation has what applies to it.
+
+use serde_json::{Value, json};
+
+const USER_ID: &str = "0193f6a2-7c1e-7a41-9d2b-3c4e5f60718a";
+const ACCOUNT_ID: &str = "0193f6a2-7c1e-7a41-9d2b-3c4e5f607100";
+const SESSION_ID: &str = "0193f6a2-8d00-7b12-8e3f-112233445566";
+const JOB_ID: &str = "0193f6a2-9e11-7c23-9f40-aabbccddeeff";
+const AT: &str = "2026-11-24T10:00:00Z";
+
+fn user() -> Value {
+    json!({
+        "id": USER_ID, "email": "ada@example.com", "email_verified": false,
+        "emails": [{"address": "ada@example.com", "verified": false, "primary": true}],
+        "name": "Ada Lovelace", "first_name": "Ada", "last_name": "Lovelace",
+        "image": null, "title": null, "bio": null, "timezone": "Europe/London", "locale": "en-GB",
+        "status": "active", "phones": [], "metadata": {}, "mfa_enabled": false, "platform_admin": false,
+        "created_at": AT, "updated_at": AT, "last_login_at": null
+    })
+}
+
+fn account() -> Value {
+    json!({"id": ACCOUNT_ID, "name": "Analytical Engines", "parent_id": null, "status": "active",
+        "seats_used": 3, "created_at": AT, "updated_at": AT})
+}
+
+fn job() -> Value {
+    json!({"id": JOB_ID, "queue": "notifications", "kind": "email.verification", "status": "dead",
+        "attempts": 10, "max_attempts": 10, "last_error": "SMTP 550: mailbox unavailable",
+        "run_at": AT, "created_at": AT, "updated_at": AT})
+}
+
+/// The example body of the operation's request, if it takes one.
+pub fn request(operation_id: &str) -> Option<Value> {
+    Some(match operation_id {
+        "create_user" => json!({"email": "ada@example.com", "password": "blue falcon orbits quietly 42",
+            "name": "Ada Lovelace", "timezone": "Europe/London", "locale": "en-GB"}),
+        "search_users" => json!({"query": "lovelace", "filters": {"status": "active"}, "sort": "name", "limit": 20}),
+        "update_user" => json!({"title": "Analyst", "bio": "Wrote the first program.", "timezone": "Europe/London"}),
+        "login" => json!({"email": "ada@example.com", "password": "blue falcon orbits quietly 42"}),
+        "verify_email" => json!({"token": "Zq3Kd0mN1x7vYb2LcR8sT4uW6eA9fH5jG0pQ1iO2kM3"}),
+        _ => return None,
+    })
+}
+
+/// The example body of the operation's success response, if it has one.
+pub fn response(operation_id: &str) -> Option<Value> {
+    Some(match operation_id {
+        "create_user" | "get_user" | "update_user" | "verify_email" => user(),
+        "list_users" | "search_users" => json!({"data": [user()], "next_cursor": null, "total": 1}),
+        "profile" => {
+            let mut profile = user();
+            profile["active_account_id"] = json!(ACCOUNT_ID);
+            profile["accounts"] = json!([{"account_id": ACCOUNT_ID, "name": "Analytical Engines", "role": "owner",
+                "grant": [], "deny": [], "effective": ["*"]}]);
+            profile["preferences"] = json!({"theme": "system", "timezone": "Europe/London", "locale": "en-GB"});
+            profile
+        }
+        "delete_user" => json!({"id": USER_ID, "status": "deleted", "deleted_at": AT, "transferred_to": null}),
+        "user_activity" => {
+            json!({"data": [{"id": "0193f6a2-aa00-7d34-8a51-000000000001", "at": AT, "actor_id": USER_ID,
+            "action": "user.updated", "account_id": ACCOUNT_ID, "ip": "203.0.113.7", "user_agent": "Mozilla/5.0",
+            "changes": {"title": {"from": null, "to": "Analyst"}}}], "next_cursor": null})
+        }
+        "user_analytics" => json!({"logins_7d": 4, "logins_30d": 19, "active_days_30d": 12, "last_active_at": AT}),
+        "login" => json!({"token": "mF3Qz8rT0wYb6nLd2Kc9Xv4Hs7Ja1Pe5Ug0Ri3Oq8Wt", "token_type": "Bearer",
+            "expires_at": "2026-12-24T10:00:00Z", "session_id": SESSION_ID, "user": user()}),
+        "list_accounts" => json!({"data": [account()], "next_cursor": null}),
+        "get_account" => account(),
+        "list_jobs" => json!({"data": [job()], "next_cursor": null}),
+        "retry_job" => {
+            let mut job = job();
+            job["status"] = json!("queued");
+            job["attempts"] = json!(0);
+            job
+        }
+        "healthz" => json!({"status": "ok"}),
+        "readyz" => json!({"status": "ready"}),
+        _ => return None,
+    })
+}
+
+/// A problem+json body as the server sends it for `status` with `code`.
+pub fn problem(status: u16, code: &str) -> Value {
+    let detail = match code {
+        "validation_failed" => "email: must be an email address",
+        "unauthenticated" => "a valid bearer token is required",
+        "not_found" => "no such resource",
+        "unavailable" => "the database is not answering; retry shortly",
+        _ => "see `code`",
+    };
+    let mut problem = json!({
+        "type": format!("https://roster.dev/problems/{code}"),
+        "title": crate::error::title_of(code),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    });
+    if code == "validation_failed" {
+        problem["errors"] = json!([{"field": "email", "code": "invalid_email", "message": "must be an email address"}]);
+    }
+    problem
+}

@@ -1,0 +1,318 @@
+//! The last pass over the generated document, so that it says exactly what the server does for
+//! the things every operation shares — rules that would otherwise be repeated (and forgotten) in
+//! each handler's annotation:
+//!
+//! - security per operation: a bearer token everywhere except the public operations, and an
+//!   optional one for `POST /v1/users` (sign-up or creation by a member);
+//! - the headers every operation reads: `X-Account-Id` where a token is taken, `Idempotency-Key`
+//!   on every POST;
+//! - the statuses the shared layers answer: 400/408/413/415/422 for a JSON body, 401 for a token,
+//!   400/404 for `X-Account-Id`, 404 for a path id, 422 for query parameters, 400 for a cursor,
+//!   431 for an oversized head, 503 (with `Retry-After`) wherever the database is used;
+//! - every error as `application/problem+json` with the `Problem` schema and an example;
+//! - a description on every response, and an example request and response (see `examples`).
+
+use serde_json::{Map, Value, json};
+
+use super::examples;
+
+/// Operations that take no token.
+const PUBLIC: [(&str, &str); 5] = [
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("post", "/v1/auth/login"),
+    ("post", "/v1/auth/verify-email"),
+];
+/// Operations that take a token when there is one (and answer 401 to a bad one).
+const OPTIONAL_TOKEN: [(&str, &str); 1] = [("post", "/v1/users")];
+/// Operations that never touch the database.
+const NO_DATABASE: [(&str, &str); 2] = [("get", "/healthz"), ("get", "/metrics")];
+
+const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+
+/// Response members that are left out rather than sent as `null`: every other member of a
+/// response schema is always present, so the document says `required`.
+const OMITTED_WHEN_EMPTY: [(&str, &str); 2] = [("Page", "total"), ("Problem", "errors")];
+
+/// Apply the shared rules to `doc` (an OpenAPI 3.1 document as JSON).
+pub fn finish(doc: &mut Value) {
+    if let Some(root) = doc.as_object_mut() {
+        root.remove("security");
+    }
+    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for (name, schema) in schemas.iter_mut() {
+            if is_response_schema(name) {
+                require_every_member(name, schema);
+            }
+        }
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for (path, item) in paths.iter_mut() {
+        for method in METHODS {
+            if let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) {
+                operation_rules(method, path, operation);
+            }
+        }
+    }
+}
+
+fn operation_rules(method: &str, path: &str, op: &mut Map<String, Value>) {
+    let key = (method, path);
+    let token = if PUBLIC.contains(&key) {
+        Token::None
+    } else if OPTIONAL_TOKEN.contains(&key) {
+        Token::Optional
+    } else {
+        Token::Required
+    };
+    op.insert(
+        "security".into(),
+        match token {
+            Token::None => json!([]),
+            Token::Optional => json!([{}, {"bearer": []}]),
+            Token::Required => json!([{"bearer": []}]),
+        },
+    );
+    tidy_summary(op);
+
+    let parameters = op.entry("parameters").or_insert_with(|| json!([]));
+    let in_path = has_parameter(parameters, "path");
+    let in_query = has_parameter(parameters, "query");
+    let named = |name: &str| parameters.as_array().is_some_and(|ps| ps.iter().any(|p| p["name"] == name));
+    let cursor = named("cursor");
+    let account_in_query = named("account_id");
+    if let Some(list) = parameters.as_array_mut() {
+        if token == Token::Required {
+            list.push(json!({
+                "name": "X-Account-Id", "in": "header", "required": false,
+                "description": "Act in another account the caller belongs to (default: the session's active account). Not an account of the caller → 404.",
+                "schema": {"type": "string", "format": "uuid"}
+            }));
+        }
+        if method == "post" {
+            list.push(json!({
+                "name": "Idempotency-Key", "in": "header", "required": false,
+                "description": "Replays the first response for 24 h to the same caller; the same key with another request → 422 `idempotency_key_reused`.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"}
+            }));
+        }
+        if list.is_empty() {
+            op.remove("parameters");
+        }
+    }
+    let body = op.get("requestBody").is_some();
+
+    let mut add: Vec<(u16, &str)> = vec![(431, "headers_too_large")];
+    if body {
+        add.extend([
+            (400, "bad_request"),
+            (408, "request_timeout"),
+            (413, "payload_too_large"),
+            (415, "unsupported_media_type"),
+            (422, "validation_failed"),
+        ]);
+    }
+    if token != Token::None {
+        add.push((401, "unauthenticated"));
+    }
+    if token == Token::Required {
+        add.extend([(400, "bad_request"), (404, "not_found")]);
+    }
+    if in_path {
+        add.push((404, "not_found"));
+    }
+    if in_query {
+        add.push((422, "validation_failed"));
+    }
+    if cursor {
+        add.push((400, "bad_request"));
+    }
+    if account_in_query {
+        add.push((404, "not_found"));
+    }
+    if method == "post" {
+        add.extend([(400, "bad_request"), (422, "idempotency_key_reused")]);
+    }
+    if !NO_DATABASE.contains(&key) {
+        add.push((503, "unavailable"));
+    }
+    let responses = op.entry("responses").or_insert_with(|| json!({}));
+    let Some(responses) = responses.as_object_mut() else { return };
+    for (status, code) in add {
+        responses.entry(status.to_string()).or_insert_with(|| json!({"x-code": code}));
+    }
+    let operation_id = op.get("operationId").and_then(Value::as_str).unwrap_or("").to_owned();
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+    for (status, response) in responses.iter_mut() {
+        let status: u16 = status.parse().unwrap_or(0);
+        let Some(response) = response.as_object_mut() else { continue };
+        if status >= 400 {
+            problem_response(status, response);
+        } else {
+            success_response(status, &operation_id, response);
+        }
+    }
+    if let Some(content) = op
+        .get_mut("requestBody")
+        .and_then(|b| b.get_mut("content"))
+        .and_then(|c| c.get_mut("application/json"))
+        .and_then(Value::as_object_mut)
+        && let Some(example) = examples::request(&operation_id)
+    {
+        content.insert("example".into(), example);
+    }
+}
+
+/// Schemas of response bodies, by the naming convention of `views` and the routes.
+fn is_response_schema(name: &str) -> bool {
+    name.ends_with("View") || name.starts_with("Page") || matches!(name, "Problem" | "Health" | "LoginResponse")
+}
+
+fn require_every_member(name: &str, schema: &mut Value) {
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return };
+    let base = name.split('_').next().unwrap_or(name);
+    let required: Vec<Value> = properties
+        .keys()
+        .filter(|member| !OMITTED_WHEN_EMPTY.contains(&(base, member.as_str())))
+        .map(|member| Value::String(member.clone()))
+        .collect();
+    if let Some(schema) = schema.as_object_mut() {
+        schema.insert("required".into(), Value::Array(required));
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Token {
+    None,
+    Optional,
+    Required,
+}
+
+fn has_parameter(parameters: &Value, place: &str) -> bool {
+    parameters.as_array().is_some_and(|ps| ps.iter().any(|p| p["in"] == place))
+}
+
+/// utoipa takes the doc comment's first paragraph as the summary; keep it to one line and move
+/// anything after its first sentence into the description.
+fn tidy_summary(op: &mut Map<String, Value>) {
+    let Some(summary) = op.get("summary").and_then(Value::as_str) else { return };
+    let flat = summary.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (first, rest) = match flat.split_once(". ") {
+        Some((first, rest)) => (format!("{first}."), rest.to_owned()),
+        None => (flat.trim_end_matches('.').to_owned() + if flat.ends_with('.') { "." } else { "" }, String::new()),
+    };
+    op.insert("summary".into(), Value::String(first));
+    if !rest.is_empty() {
+        let description = match op.get("description").and_then(Value::as_str) {
+            Some(more) => format!("{rest}\n\n{more}"),
+            None => rest,
+        };
+        op.insert("description".into(), Value::String(description));
+    }
+}
+
+fn problem_response(status: u16, response: &mut Map<String, Value>) {
+    let code = response
+        .remove("x-code")
+        .and_then(|c| c.as_str().map(str::to_owned))
+        .or_else(|| response.get("description").and_then(Value::as_str).filter(|d| is_code(d)).map(str::to_owned))
+        .unwrap_or_else(|| default_code(status).to_owned());
+    let description = response
+        .get("description")
+        .and_then(Value::as_str)
+        .filter(|d| !d.is_empty() && !is_code(d))
+        .map_or_else(|| default_description(status).to_owned(), str::to_owned);
+    response.insert("description".into(), Value::String(description));
+    response.insert(
+        "content".into(),
+        json!({"application/problem+json": {
+            "schema": {"$ref": "#/components/schemas/Problem"},
+            "example": examples::problem(status, &code),
+        }}),
+    );
+    let headers = response.entry("headers").or_insert_with(|| json!({}));
+    if let Some(headers) = headers.as_object_mut() {
+        if status == 503 || status == 429 {
+            headers.insert(
+                "Retry-After".into(),
+                json!({"description": "Seconds to wait before retrying.", "required": true, "schema": {"type": "integer", "minimum": 0}}),
+            );
+        }
+        if status == 401 {
+            headers.insert(
+                "WWW-Authenticate".into(),
+                json!({"description": "`Bearer`", "required": true, "schema": {"type": "string", "const": "Bearer"}}),
+            );
+        }
+        if headers.is_empty() {
+            response.remove("headers");
+        }
+    }
+}
+
+fn success_response(status: u16, operation_id: &str, response: &mut Map<String, Value>) {
+    let missing = response.get("description").and_then(Value::as_str).is_none_or(str::is_empty);
+    if missing {
+        let description = match status {
+            201 => "Created",
+            202 => "Accepted",
+            204 => "No content",
+            _ => "OK",
+        };
+        response.insert("description".into(), Value::String(description.into()));
+    }
+    if let Some(content) =
+        response.get_mut("content").and_then(|c| c.get_mut("application/json")).and_then(Value::as_object_mut)
+        && let Some(example) = examples::response(operation_id)
+    {
+        content.insert("example".into(), example);
+    }
+}
+
+/// A description that is only a machine code (`email_taken`), as the annotations write them.
+fn is_code(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+}
+
+fn default_code(status: u16) -> &'static str {
+    match status {
+        400 => "bad_request",
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        408 => "request_timeout",
+        409 => "conflict",
+        412 => "precondition_failed",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "validation_failed",
+        429 => "rate_limited",
+        431 => "headers_too_large",
+        503 => "unavailable",
+        _ => "internal",
+    }
+}
+
+fn default_description(status: u16) -> &'static str {
+    match status {
+        400 => {
+            "Malformed request: the body is not JSON, a cursor or header is invalid (`bad_request`), or a token is invalid (`invalid_token`)."
+        }
+        401 => "No valid bearer token (`unauthenticated`) or wrong credentials (`invalid_credentials`).",
+        403 => "Visible, but the caller may not do this (`forbidden`, `account_suspended`).",
+        404 => "No such resource, or one the caller may not see (`not_found`).",
+        408 => "The request body did not arrive in time (`request_timeout`).",
+        409 => "Conflicts with the current state (`conflict`, `email_taken`, `last_owner`).",
+        412 => "`If-Match` does not match the current `ETag` (`precondition_failed`).",
+        413 => "The body is over 1 MiB (`payload_too_large`).",
+        415 => "The body is not sent as `application/json` (`unsupported_media_type`).",
+        422 => {
+            "Invalid or unknown fields or parameters (`validation_failed`, `unknown_field`), or an `Idempotency-Key` reused with another request (`idempotency_key_reused`)."
+        }
+        429 => "Too many requests (`rate_limited`, `too_many_attempts`).",
+        431 => "The request head is over 16 KiB or 100 headers (`headers_too_large`).",
+        503 => "The database is unreachable or not migrated (`unavailable`); retry after `Retry-After` seconds.",
+        _ => "Error.",
+    }
+}
