@@ -49,6 +49,11 @@ pub struct Args {
     )]
     pub scenarios: Vec<String>,
 
+    /// Duration of the soak scenario's mixed traffic, in seconds (not in the default run:
+    /// `--scenarios soak`)
+    #[arg(long, default_value_t = 600.0)]
+    pub soak_seconds: f64,
+
     /// Extra environment for the server, KEY=VALUE (repeatable); applied after the harness's own
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,

@@ -9,6 +9,7 @@ pub mod login;
 pub mod profile;
 pub mod queue_drain;
 pub mod seed;
+pub mod soak;
 pub mod startup;
 
 use std::time::Duration;
@@ -95,6 +96,7 @@ async fn run_one(name: &str, ctx: &mut Ctx) -> anyhow::Result<()> {
         "login" => login::run(ctx).await,
         "profile" => profile::run(ctx).await,
         "queue_drain" => queue_drain::run(ctx).await,
+        "soak" => soak::run(ctx).await,
         other => anyhow::bail!("unknown scenario {other:?}"),
     }
 }

@@ -86,11 +86,7 @@ impl Core {
         };
         // The cursor is bound to this trail as this caller sees it.
         let context = format!("activity:{}:{}", target.id, actor.user.id);
-        let mut before = cursor
-            .map(|c| self.cursor_key.open::<ActivityCursor>(&context, c))
-            .transpose()
-            .map_err(|_| CoreError::BadRequest("the cursor is invalid or belongs to another list".into()))?
-            .map(|c| c.before);
+        let mut before = self.open_cursor::<ActivityCursor>(&context, cursor)?.map(|c| c.before);
 
         let mut entries = Vec::new();
         let mut more = false;

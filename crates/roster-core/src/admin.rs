@@ -46,11 +46,7 @@ impl Core {
         let limit = crate::users::list::page_limit(&mut errors, limit);
         errors.into_result().map_err(CoreError::Validation)?;
         let context = format!("jobs:{}:{}", status.unwrap_or(""), queue.unwrap_or(""));
-        let before = cursor
-            .map(|c| self.cursor_key.open::<JobCursor>(&context, c))
-            .transpose()
-            .map_err(|_| CoreError::BadRequest("the cursor is invalid or belongs to another list".into()))?
-            .map(|c| c.before);
+        let before = self.open_cursor::<JobCursor>(&context, cursor)?.map(|c| c.before);
         let mut conn = self.db.conn().await?;
         let mut jobs = job_queue::list(&mut conn, status, queue, before, limit).await?;
         let next_cursor = if jobs.len() > limit as usize {

@@ -84,6 +84,20 @@ impl Core {
         self.api_load.busy()
     }
 
+    /// The position a list's `cursor` names, for the list `context` (a cursor of another list,
+    /// or a forged one, is 400). An empty cursor is no cursor: the first page.
+    pub(crate) fn open_cursor<T: serde::de::DeserializeOwned>(
+        &self,
+        context: &str,
+        cursor: Option<&str>,
+    ) -> CoreResult<Option<T>> {
+        cursor
+            .filter(|c| !c.is_empty())
+            .map(|c| self.cursor_key.open::<T>(context, c))
+            .transpose()
+            .map_err(|_| CoreError::BadRequest("the cursor is invalid or belongs to another list".into()))
+    }
+
     pub(crate) fn now(&self) -> time::OffsetDateTime {
         Ts::new(self.clock.now()).get()
     }

@@ -39,6 +39,7 @@ pub use extract::body::BODY_LIMIT;
 /// The whole API as one router.
 pub fn router(state: AppState) -> Router {
     let (api, spec) = openapi::api_router().split_for_parts();
+    let facts = openapi::Facts { password_min_length: state.core.config.password_policy.min_length };
     let api = api
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency::idempotency))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::metrics::track))
@@ -47,7 +48,7 @@ pub fn router(state: AppState) -> Router {
             ApiError::new(Code::MethodNotAllowed, "this route does not take that method")
         })
         .with_state(state);
-    api.merge(openapi::docs(&spec))
+    api.merge(openapi::docs(&spec, &facts))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");

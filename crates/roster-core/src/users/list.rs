@@ -112,12 +112,7 @@ impl Core {
         };
         // The cursor is bound to this exact list: same sort, same filters, same population.
         let context = format!("users:{}{}:{:?}", if descending { "-" } else { "" }, sort.as_str(), filter);
-        let after = paging
-            .cursor
-            .as_deref()
-            .map(|c| self.cursor_key.open::<Position>(&context, c))
-            .transpose()
-            .map_err(|_| CoreError::BadRequest("the cursor is invalid or belongs to another list".into()))?;
+        let after = self.open_cursor::<Position>(&context, paging.cursor.as_deref())?;
         let page = UserPage { sort, descending, after, limit };
         let (users, more) = user_list::list(&mut conn, &filter, &page).await?;
         let next_cursor =
@@ -162,6 +157,7 @@ pub struct SearchUsers {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::UserSort>))]
     pub sort: Option<String>,
     /// 1–100, default 20.
+    #[serde(default, deserialize_with = "roster_domain::json::whole_number")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page, with the same query, filters and sort.

@@ -24,16 +24,21 @@ const KEPT_HEADERS: [HeaderName; 4] = [header::CONTENT_TYPE, header::LOCATION, h
 const NEVER_STORED: [&str; 1] = ["/v1/auth/login"];
 
 pub async fn idempotency(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.method() != Method::POST || NEVER_STORED.contains(&request.uri().path()) {
+    if request.method() != Method::POST {
         return next.run(request).await;
     }
     let Some(key) = request.headers().get(&IDEMPOTENCY_KEY) else {
         return next.run(request).await;
     };
-    let Some(key) = key.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 255).map(str::to_owned) else {
+    // Checked on every POST, also where nothing is stored: the same key means the same everywhere.
+    let printable = |k: &str| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    let Some(key) = key.to_str().ok().filter(|k| printable(k)).map(str::to_owned) else {
         return ApiError::new(Code::BadRequest, "Idempotency-Key must be 1–255 printable ASCII characters")
             .into_response();
     };
+    if NEVER_STORED.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
     // Taken out before awaiting: a request body is not Sync, so no borrow of the request may
     // cross an await.
     let token = bearer(request.headers()).map(str::to_owned);

@@ -35,8 +35,18 @@ const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 /// response schema is always present, so the document says `required`.
 const OMITTED_WHEN_EMPTY: [(&str, &str); 2] = [("Page", "total"), ("Problem", "errors")];
 
+/// What the document says that depends on this server's configuration.
+pub struct Facts {
+    /// `ROSTER_PASSWORD_MIN_LENGTH`: the `minLength` of passwords that are set.
+    pub password_min_length: usize,
+}
+
+/// No text a client sends may hold a NUL character: PostgreSQL cannot store one, so both engines
+/// refuse it (422) at the door.
+const NO_NUL: &str = "^[^\\u0000]*$";
+
 /// Apply the shared rules to `doc` (an OpenAPI 3.1 document as JSON).
-pub fn finish(doc: &mut Value) {
+pub fn finish(doc: &mut Value, facts: &Facts) {
     if let Some(root) = doc.as_object_mut() {
         root.remove("security");
     }
@@ -44,7 +54,16 @@ pub fn finish(doc: &mut Value) {
         for (name, schema) in schemas.iter_mut() {
             if is_response_schema(name) {
                 require_every_member(name, schema);
+            } else if schema["additionalProperties"] == false {
+                // A request body: its texts refuse NUL.
+                if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+                    properties.values_mut().for_each(refuse_nul);
+                }
             }
+        }
+        let password = "/components/schemas/CreateUser/properties/password";
+        if let Some(password) = doc.pointer_mut(password).and_then(Value::as_object_mut) {
+            password.insert("minLength".into(), json!(facts.password_min_length));
         }
     }
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
@@ -77,6 +96,13 @@ fn operation_rules(method: &str, path: &str, op: &mut Map<String, Value>) {
     tidy_summary(op);
 
     let parameters = op.entry("parameters").or_insert_with(|| json!([]));
+    if let Some(list) = parameters.as_array_mut() {
+        for parameter in list.iter_mut().filter(|p| p["in"] != "path") {
+            if let Some(schema) = parameter.get_mut("schema") {
+                refuse_nul(schema);
+            }
+        }
+    }
     let in_path = has_parameter(parameters, "path");
     let in_query = has_parameter(parameters, "query");
     let named = |name: &str| parameters.as_array().is_some_and(|ps| ps.iter().any(|p| p["name"] == name));
@@ -148,7 +174,7 @@ fn operation_rules(method: &str, path: &str, op: &mut Map<String, Value>) {
         let status: u16 = status.parse().unwrap_or(0);
         let Some(response) = response.as_object_mut() else { continue };
         if status >= 400 {
-            problem_response(status, response);
+            problem_response(status, response, token != Token::None);
         } else {
             success_response(status, &operation_id, response);
         }
@@ -212,7 +238,22 @@ fn tidy_summary(op: &mut Map<String, Value>) {
     }
 }
 
-fn problem_response(status: u16, response: &mut Map<String, Value>) {
+/// A plain string schema (not an enum, a format or a pattern already) gets [`NO_NUL`].
+fn refuse_nul(schema: &mut Value) {
+    let Some(schema) = schema.as_object_mut() else { return };
+    let text = match &schema.get("type") {
+        Some(Value::String(t)) => t == "string",
+        Some(Value::Array(types)) => types.iter().any(|t| t == "string"),
+        _ => false,
+    };
+    if text && !schema.contains_key("pattern") && !schema.contains_key("format") && !schema.contains_key("enum") {
+        schema.insert("pattern".into(), Value::String(NO_NUL.to_owned()));
+    }
+}
+
+/// `token`: whether the operation takes a bearer token (its 401 then carries `WWW-Authenticate`;
+/// login's 401 is `invalid_credentials`, which does not).
+fn problem_response(status: u16, response: &mut Map<String, Value>, token: bool) {
     let code = response
         .remove("x-code")
         .and_then(|c| c.as_str().map(str::to_owned))
@@ -239,7 +280,7 @@ fn problem_response(status: u16, response: &mut Map<String, Value>) {
                 json!({"description": "Seconds to wait before retrying.", "required": true, "schema": {"type": "integer", "minimum": 0}}),
             );
         }
-        if status == 401 {
+        if status == 401 && token {
             headers.insert(
                 "WWW-Authenticate".into(),
                 json!({"description": "`Bearer`", "required": true, "schema": {"type": "string", "const": "Bearer"}}),

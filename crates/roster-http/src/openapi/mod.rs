@@ -41,16 +41,18 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::health::router())
 }
 
+pub use finish::Facts;
+
 /// The finished document: what the routes declare, plus the rules every operation shares.
-pub fn document(spec: &utoipa::openapi::OpenApi) -> serde_json::Value {
+pub fn document(spec: &utoipa::openapi::OpenApi, facts: &Facts) -> serde_json::Value {
     let mut doc = serde_json::to_value(spec).unwrap_or_default();
-    finish::finish(&mut doc);
+    finish::finish(&mut doc, facts);
     doc
 }
 
 /// `/openapi.json` and the docs UI at `/docs`.
-pub fn docs(spec: &utoipa::openapi::OpenApi) -> axum::Router {
-    SwaggerUi::new("/docs").external_url_unchecked("/openapi.json", document(spec)).into()
+pub fn docs(spec: &utoipa::openapi::OpenApi, facts: &Facts) -> axum::Router {
+    SwaggerUi::new("/docs").external_url_unchecked("/openapi.json", document(spec, facts)).into()
 }
 
 #[cfg(test)]

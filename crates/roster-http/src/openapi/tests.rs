@@ -7,7 +7,7 @@ use super::{api_router, document};
 
 fn doc() -> Value {
     let (_, spec) = api_router().split_for_parts();
-    document(&spec)
+    document(&spec, &super::Facts { password_min_length: 15 })
 }
 
 /// Every operation: (method, path, operation).
@@ -158,4 +158,6 @@ fn request_bodies_refuse_unknown_members_and_responses_require_theirs() {
     let create = &doc["components"]["schemas"]["CreateUser"];
     assert_eq!(create["required"], serde_json::json!(["email", "name"]));
     assert_eq!(create["properties"]["email"]["type"], "string");
+    assert_eq!(create["properties"]["password"]["minLength"], 15, "the configured policy");
+    assert_eq!(create["properties"]["name"]["pattern"], "^[^\\u0000]*$", "texts refuse NUL");
 }

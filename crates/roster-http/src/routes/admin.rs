@@ -27,7 +27,7 @@ struct JobsQuery {
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
-    /// `next_cursor` of the previous page (else 400).
+    /// `next_cursor` of the previous page (else 400); empty or absent: the first page.
     cursor: Option<String>,
 }
 

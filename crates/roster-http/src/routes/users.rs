@@ -72,7 +72,8 @@ struct ListQuery {
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
-    /// `next_cursor` of the previous page, with the same filters and sort (else 400).
+    /// `next_cursor` of the previous page, with the same filters and sort (else 400); empty or
+    /// absent: the first page.
     cursor: Option<String>,
     /// Add `total`, the number of users matching the filters.
     include_total: Option<bool>,
@@ -271,7 +272,7 @@ struct PageQuery {
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
-    /// `next_cursor` of the previous page (else 400).
+    /// `next_cursor` of the previous page (else 400); empty or absent: the first page.
     cursor: Option<String>,
 }
 

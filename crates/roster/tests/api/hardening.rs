@@ -289,3 +289,14 @@ async fn a_profile_image_with_user_info_is_refused() {
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     assert_eq!(reply.body["image"], Value::from("https://cdn.example.com/a.png"));
 }
+
+#[tokio::test]
+async fn a_whole_number_written_as_a_float_is_a_valid_limit() {
+    let app = spawn_app().await;
+    let (_, token, _) = app.member("ada@example.com", "Ada").await;
+    let reply = app.post("/v1/users/search", Some(&token), json!({"limit": 7.0})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let reply = app.post("/v1/users/search", Some(&token), json!({"limit": 7.5})).await;
+    assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(reply.fields(), ["limit"]);
+}

@@ -211,11 +211,15 @@ async fn a_key_is_only_for_post_and_must_be_sane() {
         assert_eq!(reply.header(REPLAYED), None);
     }
     let body = json!({"email": "x@example.com", "password": PASSWORD, "name": "X"});
-    for key in ["", &"k".repeat(256)] {
+    for key in ["", &"k".repeat(256), "two words"] {
         let reply = post_with_key(&app, "/v1/users", Some(&token), key, &body).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "key of {} characters: {:?}", key.len(), reply.body);
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "key {key:?}: {:?}", reply.body);
         assert_eq!(reply.code(), "bad_request");
     }
+    // Also where nothing is stored: a malformed key is malformed everywhere.
+    let login = json!({"email": "ada@example.com", "password": PASSWORD});
+    let reply = post_with_key(&app, "/v1/auth/login", None, "two words", &login).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{:?}", reply.body);
     assert_eq!(
         post_with_key(&app, "/v1/users", Some(&token), &"k".repeat(255), &body).await.status,
         StatusCode::CREATED
