@@ -40,7 +40,8 @@ pub struct Args {
     /// Scenarios to run after start-up, comma-separated, in this order
     /// [default: idle_rss,seed,argon2,login,profile,queue_drain]; login and profile need seed,
     /// login's share of the argon2 ceiling needs argon2, idle_rss is only "idle" if it comes
-    /// first, and queue_drain runs a server of its own
+    /// first, and queue_drain runs a server of its own; `soak` (10 minutes, a server of its own)
+    /// runs only when named
     #[arg(
         long,
         value_delimiter = ',',
@@ -53,6 +54,10 @@ pub struct Args {
     /// `--scenarios soak`)
     #[arg(long, default_value_t = 600.0)]
     pub soak_seconds: f64,
+
+    /// Soak without sign-ups or new members: the database stays as it is, so growth means a leak
+    #[arg(long)]
+    pub soak_static: bool,
 
     /// Extra environment for the server, KEY=VALUE (repeatable); applied after the harness's own
     #[arg(long = "env", value_name = "KEY=VALUE")]
@@ -68,49 +73,26 @@ impl Args {
     pub fn binary_path(&self) -> PathBuf {
         self.bin.clone().unwrap_or_else(|| {
             let bench = Path::new(env!("CARGO_MANIFEST_DIR"));
-            bench
-                .parent()
-                .unwrap_or(bench)
-                .join("target")
-                .join("release")
-                .join("roster")
+            bench.parent().unwrap_or(bench).join("target").join("release").join("roster")
         })
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
-        ensure!(
-            (1..=100_000).contains(&self.users),
-            "--users must be 1..=100000"
-        );
-        ensure!(
-            (1..=256).contains(&self.connections),
-            "--connections must be 1..=256"
-        );
-        ensure!(
-            (1..=1_000_000).contains(&self.drain_jobs),
-            "--drain-jobs must be 1..=1000000"
-        );
-        ensure!(
-            self.seconds > 0.0 && self.seconds <= 600.0,
-            "--seconds must be in (0, 600]"
-        );
-        ensure!(
-            self.argon2_seconds > 0.0 && self.argon2_seconds <= 60.0,
-            "--argon2-seconds must be in (0, 60]"
-        );
+        ensure!((1..=100_000).contains(&self.users), "--users must be 1..=100000");
+        ensure!((1..=256).contains(&self.connections), "--connections must be 1..=256");
+        ensure!((1..=1_000_000).contains(&self.drain_jobs), "--drain-jobs must be 1..=1000000");
+        ensure!(self.seconds > 0.0 && self.seconds <= 600.0, "--seconds must be in (0, 600]");
+        ensure!(self.argon2_seconds > 0.0 && self.argon2_seconds <= 60.0, "--argon2-seconds must be in (0, 60]");
+        ensure!((20.0..=7200.0).contains(&self.soak_seconds), "--soak-seconds must be in [20, 7200]");
         for s in &self.scenarios {
-            if !scenarios::DEFAULT_ORDER.contains(&s.as_str()) {
-                bail!(
-                    "unknown scenario {s:?}; known: {}",
-                    scenarios::DEFAULT_ORDER.join(", ")
-                );
+            let known = scenarios::DEFAULT_ORDER.iter().chain(&scenarios::ON_REQUEST);
+            if !known.clone().any(|k| k == s) {
+                let names: Vec<&str> = known.copied().collect();
+                bail!("unknown scenario {s:?}; known: {}", names.join(", "));
             }
         }
         for kv in &self.env {
-            ensure!(
-                kv.split_once('=').is_some_and(|(k, _)| !k.is_empty()),
-                "--env expects KEY=VALUE, got {kv:?}"
-            );
+            ensure!(kv.split_once('=').is_some_and(|(k, _)| !k.is_empty()), "--env expects KEY=VALUE, got {kv:?}");
         }
         Ok(())
     }

@@ -37,10 +37,7 @@ impl Target {
     }
 
     pub fn get(&self, path: &str, bearer: Option<&str>) -> Request<Body> {
-        let mut b = Request::builder()
-            .method(Method::GET)
-            .uri(path)
-            .header(HOST, self.host.clone());
+        let mut b = Request::builder().method(Method::GET).uri(path).header(HOST, self.host.clone());
         if let Some(token) = bearer {
             b = b.header(AUTHORIZATION, format!("Bearer {token}"));
         }
@@ -68,10 +65,7 @@ pub struct Reply {
 impl Reply {
     /// The body as text, cut to `max` characters, for error messages.
     pub fn body_excerpt(&self, max: usize) -> String {
-        String::from_utf8_lossy(&self.body)
-            .chars()
-            .take(max)
-            .collect()
+        String::from_utf8_lossy(&self.body).chars().take(max).collect()
     }
 }
 
@@ -83,9 +77,7 @@ pub struct Conn {
 
 impl Conn {
     pub async fn connect(addr: SocketAddr) -> anyhow::Result<Self> {
-        let stream = TcpStream::connect(addr)
-            .await
-            .with_context(|| format!("connecting to {addr}"))?;
+        let stream = TcpStream::connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
         stream.set_nodelay(true)?;
         let (sender, conn) = http1::handshake(TokioIo::new(stream)).await?;
         let driver = tokio::spawn(async move {
@@ -121,21 +113,13 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            connections: 16,
-            request_timeout: Duration::from_secs(30),
-        }
+        Self { connections: 16, request_timeout: Duration::from_secs(30) }
     }
 }
 
 /// Sends `count` requests built by `make(i)` over `limits.connections` connections and returns
 /// each outcome by index. Transport errors are returned, not retried.
-pub async fn run_each<F>(
-    target: &Target,
-    limits: Limits,
-    count: usize,
-    make: F,
-) -> Vec<anyhow::Result<Reply>>
+pub async fn run_each<F>(target: &Target, limits: Limits, count: usize, make: F) -> Vec<anyhow::Result<Reply>>
 where
     F: Fn(usize) -> Request<Body> + Send + Sync + 'static,
 {
@@ -180,10 +164,7 @@ where
             Err(e) => eprintln!("warning: load worker failed: {e}"),
         }
     }
-    results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(anyhow::anyhow!("not sent"))))
-        .collect()
+    results.into_iter().map(|r| r.unwrap_or_else(|| Err(anyhow::anyhow!("not sent")))).collect()
 }
 
 /// What a timed run saw.
@@ -253,12 +234,7 @@ where
 
 /// [`run_timed`] that also ends, early, once `stop` is set: each worker finishes the request it
 /// has in flight and sends no more.
-pub async fn run_timed_while<F>(
-    target: &Target,
-    plan: TimedPlan,
-    stop: Arc<AtomicBool>,
-    make: F,
-) -> LoadReport
+pub async fn run_timed_while<F>(target: &Target, plan: TimedPlan, stop: Arc<AtomicBool>, make: F) -> LoadReport
 where
     F: Fn(usize, u64) -> Request<Body> + Send + Sync + 'static,
 {
@@ -274,12 +250,9 @@ where
             let mut r = LoadReport::default();
             let mut conn: Option<Conn> = None;
             let mut seq = 0u64;
-            while seq < per_worker_cap && Instant::now() < deadline && !stop.load(Ordering::Relaxed)
-            {
+            while seq < per_worker_cap && Instant::now() < deadline && !stop.load(Ordering::Relaxed) {
                 if conn.is_none() {
-                    match tokio::time::timeout(plan.limits.request_timeout, Conn::connect(addr))
-                        .await
-                    {
+                    match tokio::time::timeout(plan.limits.request_timeout, Conn::connect(addr)).await {
                         Ok(Ok(c)) => conn = Some(c),
                         Ok(Err(e)) => {
                             note_error(&mut r, format!("connect: {e:#}"));
@@ -303,9 +276,8 @@ where
                         r.responses += 1;
                         if reply.status != plan.expect {
                             r.unexpected += 1;
-                            r.first_problem.get_or_insert_with(|| {
-                                format!("{}: {}", reply.status, reply.body_excerpt(300))
-                            });
+                            r.first_problem
+                                .get_or_insert_with(|| format!("{}: {}", reply.status, reply.body_excerpt(300)));
                         }
                     }
                     Ok(Err(e)) => {

@@ -31,10 +31,7 @@ fn main() -> ExitCode {
     // Checked before anything else so the message is the first and only thing printed.
     let bin = args.binary_path();
     if !bin.is_file() {
-        eprintln!(
-            "error: roster release binary not found at {}",
-            bin.display()
-        );
+        eprintln!("error: roster release binary not found at {}", bin.display());
         eprintln!("       build it first from the repo root:  cargo build --release");
         eprintln!("       (or point the harness at another binary with --bin PATH)");
         return ExitCode::from(1);
@@ -46,10 +43,7 @@ fn main() -> ExitCode {
 
     // The client side is deliberately single-threaded: it keeps the harness off the server's
     // cores as far as possible (this machine may have only two). Argon2 runs on its own threads.
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot build the tokio runtime: {e}");

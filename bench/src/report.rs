@@ -40,14 +40,7 @@ impl Metric {
         unit: &'static str,
         decimals: usize,
     ) -> Self {
-        Self {
-            key: key.into(),
-            label: label.into(),
-            value,
-            unit,
-            decimals,
-            goal: None,
-        }
+        Self { key: key.into(), label: label.into(), value, unit, decimals, goal: None }
     }
 
     pub fn at_most(mut self, t: f64) -> Self {
@@ -66,11 +59,7 @@ impl Metric {
 
     fn show(&self, v: f64) -> String {
         let n = format!("{v:.prec$}", prec = self.decimals);
-        if self.unit.is_empty() {
-            n
-        } else {
-            format!("{n} {}", self.unit)
-        }
+        if self.unit.is_empty() { n } else { format!("{n} {}", self.unit) }
     }
 
     fn json_value(&self) -> Value {
@@ -118,56 +107,20 @@ impl Report {
     /// `_errors`. The status count and errors must be zero for a valid run.
     /// `rps_goal`, if any, applies to `{prefix}_rps`.
     pub fn add_load(&mut self, prefix: &str, label: &str, r: &LoadReport, rps_goal: Option<Goal>) {
-        self.add(Metric::new(
-            format!("{prefix}_requests"),
-            format!("{label} requests"),
-            r.responses as f64,
-            "",
-            0,
-        ));
+        self.add(Metric::new(format!("{prefix}_requests"), format!("{label} requests"), r.responses as f64, "", 0));
         self.add(Metric {
             goal: rps_goal,
-            ..Metric::new(
-                format!("{prefix}_rps"),
-                format!("{label} throughput"),
-                r.rps(),
-                "req/s",
-                1,
-            )
+            ..Metric::new(format!("{prefix}_rps"), format!("{label} throughput"), r.rps(), "req/s", 1)
         });
-        self.add(Metric::new(
-            format!("{prefix}_p50_ms"),
-            format!("{label} p50"),
-            r.percentile_ms(50.0),
-            "ms",
-            2,
-        ));
-        self.add(Metric::new(
-            format!("{prefix}_p99_ms"),
-            format!("{label} p99"),
-            r.percentile_ms(99.0),
-            "ms",
-            2,
-        ));
+        self.add(Metric::new(format!("{prefix}_p50_ms"), format!("{label} p50"), r.percentile_ms(50.0), "ms", 2));
+        self.add(Metric::new(format!("{prefix}_p99_ms"), format!("{label} p99"), r.percentile_ms(99.0), "ms", 2));
         self.add(
-            Metric::new(
-                format!("{prefix}_non_200"),
-                format!("{label} non-200 responses"),
-                r.unexpected as f64,
-                "",
-                0,
-            )
-            .at_most(0.0),
+            Metric::new(format!("{prefix}_non_200"), format!("{label} non-200 responses"), r.unexpected as f64, "", 0)
+                .at_most(0.0),
         );
         self.add(
-            Metric::new(
-                format!("{prefix}_errors"),
-                format!("{label} transport errors"),
-                r.errors as f64,
-                "",
-                0,
-            )
-            .at_most(0.0),
+            Metric::new(format!("{prefix}_errors"), format!("{label} transport errors"), r.errors as f64, "", 0)
+                .at_most(0.0),
         );
     }
 
@@ -234,17 +187,9 @@ impl Report {
         for m in &self.metrics {
             figures.insert(m.key.clone(), m.json_value());
         }
-        let failed: Vec<&str> = self
-            .metrics
-            .iter()
-            .filter(|m| m.passed() == Some(false))
-            .map(|m| m.key.as_str())
-            .collect();
-        let errors: Vec<Value> = self
-            .errors
-            .iter()
-            .map(|(s, e)| json!({"scenario": s, "message": e}))
-            .collect();
+        let failed: Vec<&str> =
+            self.metrics.iter().filter(|m| m.passed() == Some(false)).map(|m| m.key.as_str()).collect();
+        let errors: Vec<Value> = self.errors.iter().map(|(s, e)| json!({"scenario": s, "message": e})).collect();
         json!({
             "bench": "roster",
             "figures": figures,

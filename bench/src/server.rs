@@ -44,24 +44,17 @@ impl Server {
         let log2 = log.try_clone()?;
 
         let mut cmd = Command::new(cfg.bin);
-        cmd.arg("serve")
-            .current_dir(&dir)
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log2);
+        cmd.arg("serve").current_dir(&dir).stdin(Stdio::null()).stdout(log).stderr(log2);
         for (k, _) in std::env::vars_os() {
             let k = k.to_string_lossy();
             if k.starts_with("ROSTER_") || k.starts_with("QM_") {
                 cmd.env_remove(&*k);
             }
         }
-        cmd.env(
-            "ROSTER_DATABASE_URL",
-            format!("sqlite://{}", dir.join("roster.db").display()),
-        )
-        .env("ROSTER_LISTEN", addr.to_string())
-        .env("ROSTER_RATE_LIMIT_ANON", "0")
-        .env("ROSTER_MAIL_DIR", dir.join("mail"));
+        cmd.env("ROSTER_DATABASE_URL", format!("sqlite://{}", dir.join("roster.db").display()))
+            .env("ROSTER_LISTEN", addr.to_string())
+            .env("ROSTER_RATE_LIMIT_ANON", "0")
+            .env("ROSTER_MAIL_DIR", dir.join("mail"));
         for (k, v) in &cfg.extra_env {
             cmd.env(k, v);
         }
@@ -74,22 +67,14 @@ impl Server {
                 return Err(e).with_context(|| format!("spawning {}", cfg.bin.display()));
             }
         };
-        Ok(Self {
-            child: Some(child),
-            dir,
-            spawned_at,
-            target: Target::new(addr),
-        })
+        Ok(Self { child: Some(child), dir, spawned_at, target: Target::new(addr) })
     }
 
     /// Polls `GET /healthz` every `every` until it answers 200; returns the time since spawn.
     pub async fn wait_healthy(&mut self, every: Duration) -> anyhow::Result<Duration> {
         loop {
             if let Some(status) = self.try_wait()? {
-                bail!(
-                    "server exited during start-up ({status}); its log:\n{}",
-                    self.log_tail(4096)
-                );
+                bail!("server exited during start-up ({status}); its log:\n{}", self.log_tail(4096));
             }
             if self.healthz_once().await {
                 return Ok(self.spawned_at.elapsed());
@@ -128,8 +113,8 @@ impl Server {
     /// VmRSS of the server process, in KiB.
     pub fn rss_kib(&self) -> anyhow::Result<u64> {
         let pid = self.pid().ok_or_else(|| anyhow!("server not running"))?;
-        let status = fs::read_to_string(format!("/proc/{pid}/status"))
-            .with_context(|| format!("reading /proc/{pid}/status"))?;
+        let status =
+            fs::read_to_string(format!("/proc/{pid}/status")).with_context(|| format!("reading /proc/{pid}/status"))?;
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -167,8 +152,7 @@ impl Server {
             Some(child) => terminate(child)?,
             None => "server already stopped".to_owned(),
         };
-        fs::remove_dir_all(&self.dir)
-            .with_context(|| format!("removing {}", self.dir.display()))?;
+        fs::remove_dir_all(&self.dir).with_context(|| format!("removing {}", self.dir.display()))?;
         Ok(msg)
     }
 }
@@ -202,10 +186,7 @@ fn terminate(mut child: Child) -> anyhow::Result<String> {
     }
     while t0.elapsed() < STOP_LIMIT {
         if let Some(status) = child.try_wait()? {
-            return Ok(format!(
-                "server stopped by SIGTERM in {} ms ({status})",
-                t0.elapsed().as_millis()
-            ));
+            return Ok(format!("server stopped by SIGTERM in {} ms ({status})", t0.elapsed().as_millis()));
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -215,9 +196,7 @@ fn terminate(mut child: Child) -> anyhow::Result<String> {
 }
 
 fn make_temp_dir() -> anyhow::Result<PathBuf> {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let dir = std::env::temp_dir().join(format!("roster-bench-{}-{nanos:09}", std::process::id()));
     fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir)

@@ -26,8 +26,7 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Binds 127.0.0.1 on a port of the system's choosing and starts serving.
     pub fn start() -> anyhow::Result<Self> {
-        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .context("binding the SMTP sink")?;
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding the SMTP sink")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let received = Arc::new(AtomicU64::new(0));
@@ -41,8 +40,7 @@ impl SmtpSink {
                     .build()
                     .expect("the SMTP sink's runtime");
                 rt.block_on(async move {
-                    let listener =
-                        TcpListener::from_std(listener).expect("the SMTP sink's listener");
+                    let listener = TcpListener::from_std(listener).expect("the SMTP sink's listener");
                     tokio::select! {
                         () = accept_loop(listener, counter) => {}
                         _ = stopped => {}
@@ -50,12 +48,7 @@ impl SmtpSink {
                 });
             })
             .context("starting the SMTP sink thread")?;
-        Ok(Self {
-            addr,
-            received,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
+        Ok(Self { addr, received, stop: Some(stop), thread: Some(thread) })
     }
 
     /// `smtp://127.0.0.1:PORT`, for `ROSTER_SMTP_URL`.
@@ -103,11 +96,8 @@ async fn session(stream: TcpStream, received: &AtomicU64) -> std::io::Result<()>
         if read.read_until(b'\n', &mut line).await? == 0 {
             return Ok(());
         }
-        let verb: String = line
-            .iter()
-            .take_while(|b| b.is_ascii_alphabetic())
-            .map(|b| b.to_ascii_uppercase() as char)
-            .collect();
+        let verb: String =
+            line.iter().take_while(|b| b.is_ascii_alphabetic()).map(|b| b.to_ascii_uppercase() as char).collect();
         let reply: &[u8] = match verb.as_str() {
             "EHLO" | "HELO" => b"250 bench-sink\r\n",
             "MAIL" => {
@@ -120,9 +110,7 @@ async fn session(stream: TcpStream, received: &AtomicU64) -> std::io::Result<()>
             }
             "DATA" if recipients == 0 => b"503 5.5.1 RCPT first\r\n",
             "DATA" => {
-                write
-                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                    .await?;
+                write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
                 skip_data(&mut read, &mut line).await?;
                 recipients = 0;
                 received.fetch_add(1, Ordering::Relaxed);
@@ -144,10 +132,7 @@ async fn session(stream: TcpStream, received: &AtomicU64) -> std::io::Result<()>
 }
 
 /// Reads the message up to the lone `.` line.
-async fn skip_data(
-    read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
-    line: &mut Vec<u8>,
-) -> std::io::Result<()> {
+async fn skip_data(read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, line: &mut Vec<u8>) -> std::io::Result<()> {
     loop {
         line.clear();
         if read.read_until(b'\n', line).await? == 0 {

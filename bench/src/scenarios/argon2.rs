@@ -20,36 +20,21 @@ const P_COST: u32 = 1;
 pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let duration = Duration::from_secs_f64(ctx.args.argon2_seconds);
-    let (count, elapsed) =
-        tokio::task::spawn_blocking(move || measure(threads, duration)).await??;
+    let (count, elapsed) = tokio::task::spawn_blocking(move || measure(threads, duration)).await??;
     let per_s = count as f64 / elapsed.as_secs_f64();
     let verify_ms = elapsed.as_secs_f64() * 1000.0 * threads as f64 / count as f64;
     eprintln!(
         "   {count} verifies on {threads} threads in {:.2} s: {per_s:.1}/s, {verify_ms:.1} ms each",
         elapsed.as_secs_f64()
     );
-    ctx.report.add(Metric::new(
-        "argon2_threads",
-        "argon2 threads (cores)",
-        threads as f64,
-        "",
-        0,
-    ));
-    ctx.report.add(Metric::new(
-        "argon2_verify_ms",
-        "argon2id verify time",
-        verify_ms,
-        "ms",
-        1,
-    ));
-    ctx.report
-        .add(Metric::new(KEY, "argon2id ceiling", per_s, "verifies/s", 1));
+    ctx.report.add(Metric::new("argon2_threads", "argon2 threads (cores)", threads as f64, "", 0));
+    ctx.report.add(Metric::new("argon2_verify_ms", "argon2id verify time", verify_ms, "ms", 1));
+    ctx.report.add(Metric::new(KEY, "argon2id ceiling", per_s, "verifies/s", 1));
     Ok(())
 }
 
 fn hasher() -> anyhow::Result<Argon2<'static>> {
-    let params =
-        Params::new(M_COST_KIB, T_COST, P_COST, None).map_err(|e| anyhow!("argon2 params: {e}"))?;
+    let params = Params::new(M_COST_KIB, T_COST, P_COST, None).map_err(|e| anyhow!("argon2 params: {e}"))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -60,9 +45,7 @@ fn measure(threads: usize, duration: Duration) -> anyhow::Result<(u64, Duration)
         .hash_password(password)
         .map_err(|e| anyhow!("argon2 hash: {e}"))
         .context("hashing the reference password")?;
-    hasher()?
-        .verify_password(password, &hash)
-        .map_err(|e| anyhow!("argon2 verify of a fresh hash failed: {e}"))?;
+    hasher()?.verify_password(password, &hash).map_err(|e| anyhow!("argon2 verify of a fresh hash failed: {e}"))?;
 
     let argon2 = hasher()?;
     let barrier = Barrier::new(threads + 1);
@@ -75,9 +58,7 @@ fn measure(threads: usize, duration: Duration) -> anyhow::Result<(u64, Duration)
                     let deadline = Instant::now() + duration;
                     let mut n = 0u64;
                     loop {
-                        argon2
-                            .verify_password(password, hash)
-                            .map_err(|e| anyhow!("argon2 verify: {e}"))?;
+                        argon2.verify_password(password, hash).map_err(|e| anyhow!("argon2 verify: {e}"))?;
                         n += 1;
                         if Instant::now() >= deadline {
                             return Ok(n);

@@ -13,7 +13,6 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     let kib = ctx.server.rss_kib()?;
     let mib = kib as f64 / 1024.0;
     eprintln!("   VmRSS {kib} kB");
-    ctx.report
-        .add(Metric::new("idle_rss_mb", "idle RSS", mib, "MB", 1).at_most(TARGET_MIB));
+    ctx.report.add(Metric::new("idle_rss_mb", "idle RSS", mib, "MB", 1).at_most(TARGET_MIB));
     Ok(())
 }

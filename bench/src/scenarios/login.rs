@@ -13,26 +13,16 @@ use crate::scenarios::{Ctx, argon2};
 pub const TARGET_PCT_OF_CEILING: f64 = 80.0;
 
 pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
-    ensure!(
-        !ctx.users.is_empty(),
-        "no seeded users (run the seed scenario first)"
-    );
+    ensure!(!ctx.users.is_empty(), "no seeded users (run the seed scenario first)");
     let connections = ctx.args.connections;
-    let bodies: Vec<serde_json::Value> = ctx
-        .users
-        .iter()
-        .map(|u| json!({"email": u.email, "password": u.password}))
-        .collect();
+    let bodies: Vec<serde_json::Value> =
+        ctx.users.iter().map(|u| json!({"email": u.email, "password": u.password})).collect();
     let t = ctx.target();
     // Worker w takes users w, w+C, w+2C, … so connections spread over all users.
-    let r = run_timed(
-        &ctx.target(),
-        ctx.timed_plan(StatusCode::OK),
-        move |worker, seq| {
-            let i = (worker + seq as usize * connections) % bodies.len();
-            t.post_json("/v1/auth/login", &bodies[i])
-        },
-    )
+    let r = run_timed(&ctx.target(), ctx.timed_plan(StatusCode::OK), move |worker, seq| {
+        let i = (worker + seq as usize * connections) % bodies.len();
+        t.post_json("/v1/auth/login", &bodies[i])
+    })
     .await;
     eprintln!(
         "   {} responses in {:.2} s, {} non-200, {} errors",
@@ -46,23 +36,11 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     }
     ctx.report.add_load("login", "login", &r, None);
     let ok_per_s = r.ok_per_second();
-    ctx.report.add(Metric::new(
-        "login_ok_per_s",
-        "successful logins",
-        ok_per_s,
-        "logins/s",
-        1,
-    ));
+    ctx.report.add(Metric::new("login_ok_per_s", "successful logins", ok_per_s, "logins/s", 1));
     match ctx.report.value(argon2::KEY) {
         Some(ceiling) if ceiling > 0.0 => ctx.report.add(
-            Metric::new(
-                "login_pct_of_argon2",
-                "logins vs argon2 ceiling",
-                100.0 * ok_per_s / ceiling,
-                "%",
-                1,
-            )
-            .at_least(TARGET_PCT_OF_CEILING),
+            Metric::new("login_pct_of_argon2", "logins vs argon2 ceiling", 100.0 * ok_per_s / ceiling, "%", 1)
+                .at_least(TARGET_PCT_OF_CEILING),
         ),
         _ => eprintln!("   (no argon2 ceiling measured: share of ceiling not reported)"),
     }

@@ -20,14 +20,10 @@ use crate::report::Report;
 use crate::server::Server;
 
 /// Scenarios after start-up, in their default order.
-pub const DEFAULT_ORDER: [&str; 6] = [
-    "idle_rss",
-    "seed",
-    "argon2",
-    "login",
-    "profile",
-    "queue_drain",
-];
+pub const DEFAULT_ORDER: [&str; 6] = ["idle_rss", "seed", "argon2", "login", "profile", "queue_drain"];
+
+/// Scenarios that run only when named (`--scenarios soak`): too long for the default run.
+pub const ON_REQUEST: [&str; 1] = ["soak"];
 
 /// A user created by `seed`, usable to log in.
 #[derive(Clone, Debug)]
@@ -46,12 +42,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(args: Args, server: Server, report: Report) -> Self {
-        Self {
-            args,
-            server,
-            report,
-            users: Vec::new(),
-        }
+        Self { args, server, report, users: Vec::new() }
     }
 
     pub fn target(&self) -> Target {
@@ -59,20 +50,12 @@ impl Ctx {
     }
 
     pub fn limits(&self) -> Limits {
-        Limits {
-            connections: self.args.connections,
-            ..Limits::default()
-        }
+        Limits { connections: self.args.connections, ..Limits::default() }
     }
 
     /// A timed plan with `--seconds` and `--connections`, capped at 2 M requests.
     pub fn timed_plan(&self, expect: hyper::StatusCode) -> TimedPlan {
-        TimedPlan {
-            limits: self.limits(),
-            duration: self.args.duration(),
-            expect,
-            max_requests: 2_000_000,
-        }
+        TimedPlan { limits: self.limits(), duration: self.args.duration(), expect, max_requests: 2_000_000 }
     }
 }
 

@@ -12,19 +12,14 @@ use crate::scenarios::{Ctx, SeededUser};
 pub const TARGET_RPS: f64 = 5000.0;
 
 pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
-    ensure!(
-        !ctx.users.is_empty(),
-        "no seeded users (run the seed scenario first)"
-    );
+    ensure!(!ctx.users.is_empty(), "no seeded users (run the seed scenario first)");
     let connections = ctx.args.connections;
     let tokens = log_in(ctx, connections).await?;
 
     let t = ctx.target();
-    let r = run_timed(
-        &ctx.target(),
-        ctx.timed_plan(StatusCode::OK),
-        move |worker, _| t.get("/v1/users/profile", Some(&tokens[worker])),
-    )
+    let r = run_timed(&ctx.target(), ctx.timed_plan(StatusCode::OK), move |worker, _| {
+        t.get("/v1/users/profile", Some(&tokens[worker]))
+    })
     .await;
     eprintln!(
         "   {} responses in {:.2} s, {} non-200, {} errors",
@@ -36,8 +31,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     if let Some(p) = &r.first_problem {
         eprintln!("   first problem: {p}");
     }
-    ctx.report
-        .add_load("profile", "profile", &r, Some(Goal::AtLeast(TARGET_RPS)));
+    ctx.report.add_load("profile", "profile", &r, Some(Goal::AtLeast(TARGET_RPS)));
     Ok(())
 }
 
@@ -61,10 +55,7 @@ pub async fn log_in_as(
         })
         .collect();
     let t = target.clone();
-    let replies = run_each(target, limits, connections, move |i| {
-        t.post_json("/v1/auth/login", &bodies[i])
-    })
-    .await;
+    let replies = run_each(target, limits, connections, move |i| t.post_json("/v1/auth/login", &bodies[i])).await;
     replies
         .into_iter()
         .map(|reply| {
@@ -75,8 +66,7 @@ pub async fn log_in_as(
                 reply.status,
                 reply.body_excerpt(300)
             );
-            let v: serde_json::Value =
-                serde_json::from_slice(&reply.body).context("login response is not JSON")?;
+            let v: serde_json::Value = serde_json::from_slice(&reply.body).context("login response is not JSON")?;
             v.get("token")
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned)

@@ -51,10 +51,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     let bin = ctx.args.binary_path();
     let mut extra_env: Vec<(&str, &str)> = vec![("ROSTER_SMTP_URL", &smtp_url)];
     extra_env.extend(ctx.args.extra_env());
-    let mut server = Server::spawn(&ServerConfig {
-        bin: &bin,
-        extra_env,
-    })?;
+    let mut server = Server::spawn(&ServerConfig { bin: &bin, extra_env })?;
     server.wait_healthy(Duration::from_millis(10)).await?;
     let outcome = drain(ctx, &server, &sink).await;
     if outcome.is_err() {
@@ -79,15 +76,10 @@ async fn drain(ctx: &mut Ctx, server: &Server, sink: &SmtpSink) -> anyhow::Resul
         signed_up.failures,
         signed_up.first_failure.unwrap_or_default()
     );
-    let tokens =
-        profile::log_in_as(&target, limits, &signed_up.users, ctx.args.connections).await?;
+    let tokens = profile::log_in_as(&target, limits, &signed_up.users, ctx.args.connections).await?;
     let mut db = open(&server.dir().join("roster.db"))?;
     let settled = wait_until(SETTLE_LIMIT, || Ok(pending(&db)? == 0)).await?;
-    ensure!(
-        settled,
-        "the jobs of {} sign-ups were not worked off within {SETTLE_LIMIT:?}",
-        signed_up.users.len()
-    );
+    ensure!(settled, "the jobs of {} sign-ups were not worked off within {SETTLE_LIMIT:?}", signed_up.users.len());
     let sources = sources(&db)?;
     let mails_before = sink.received();
     eprintln!(
@@ -101,24 +93,12 @@ async fn drain(ctx: &mut Ctx, server: &Server, sink: &SmtpSink) -> anyhow::Resul
     let batch = insert_batch(&mut db, &sources, jobs)?;
     let done = wait_done(&db, &batch).await?;
     let alone = jobs as f64 / done.seconds_since(&batch);
-    eprintln!(
-        "   {jobs} jobs drained in {:.2} s: {alone:.0} jobs/s",
-        done.seconds_since(&batch)
-    );
+    eprintln!("   {jobs} jobs drained in {:.2} s: {alone:.0} jobs/s", done.seconds_since(&batch));
 
     // 2. The API idle.
-    let plan = TimedPlan {
-        limits,
-        duration: ctx.args.duration(),
-        expect: StatusCode::OK,
-        max_requests: 2_000_000,
-    };
+    let plan = TimedPlan { limits, duration: ctx.args.duration(), expect: StatusCode::OK, max_requests: 2_000_000 };
     let idle = profile_load(&target, &tokens, plan, Arc::new(AtomicBool::new(false))).await;
-    eprintln!(
-        "   idle: {} responses, p99 {:.2} ms",
-        idle.responses,
-        idle.percentile_ms(99.0)
-    );
+    eprintln!("   idle: {} responses, p99 {:.2} ms", idle.responses, idle.percentile_ms(99.0));
 
     // 3. The API while the second batch drains, over a window as long as the idle one.
     let mails_at_start = sink.received();
@@ -162,43 +142,16 @@ async fn drain(ctx: &mut Ctx, server: &Server, sink: &SmtpSink) -> anyhow::Resul
     }
 
     // Every message once, every job done once.
-    let extra = sink
-        .received()
-        .saturating_sub(mails_before + 2 * jobs as u64);
+    let extra = sink.received().saturating_sub(mails_before + 2 * jobs as u64);
     let runs = done.attempts + done2.attempts;
 
     let report = &mut ctx.report;
-    report.add(Metric::new(
-        "queue_drain_jobs",
-        "queue jobs per batch",
-        jobs as f64,
-        "",
-        0,
-    ));
+    report.add(Metric::new("queue_drain_jobs", "queue jobs per batch", jobs as f64, "", 0));
     report.add(
-        Metric::new(
-            "queue_drain_jobs_per_s",
-            "queue drain (API idle)",
-            alone,
-            "jobs/s",
-            1,
-        )
-        .at_least(TARGET_JOBS_PER_S),
+        Metric::new("queue_drain_jobs_per_s", "queue drain (API idle)", alone, "jobs/s", 1).at_least(TARGET_JOBS_PER_S),
     );
-    report.add(Metric::new(
-        "queue_drain_loaded_jobs_per_s",
-        "queue drain (API loaded)",
-        under_load,
-        "jobs/s",
-        1,
-    ));
-    report.add(Metric::new(
-        "queue_profile_idle_p99_ms",
-        "profile p99, queue idle",
-        idle.percentile_ms(99.0),
-        "ms",
-        2,
-    ));
+    report.add(Metric::new("queue_drain_loaded_jobs_per_s", "queue drain (API loaded)", under_load, "jobs/s", 1));
+    report.add(Metric::new("queue_profile_idle_p99_ms", "profile p99, queue idle", idle.percentile_ms(99.0), "ms", 2));
     report.add(Metric::new(
         "queue_profile_drain_p99_ms",
         "profile p99, queue draining",
@@ -216,20 +169,8 @@ async fn drain(ctx: &mut Ctx, server: &Server, sink: &SmtpSink) -> anyhow::Resul
         )
         .at_most(TARGET_P99_PCT_OF_IDLE),
     );
-    report.add(Metric::new(
-        "queue_profile_idle_rps",
-        "profile throughput, queue idle",
-        idle.rps(),
-        "req/s",
-        1,
-    ));
-    report.add(Metric::new(
-        "queue_profile_drain_rps",
-        "profile throughput, queue draining",
-        loaded.rps(),
-        "req/s",
-        1,
-    ));
+    report.add(Metric::new("queue_profile_idle_rps", "profile throughput, queue idle", idle.rps(), "req/s", 1));
+    report.add(Metric::new("queue_profile_drain_rps", "profile throughput, queue draining", loaded.rps(), "req/s", 1));
     report.add(
         Metric::new(
             "queue_profile_failures",
@@ -240,25 +181,10 @@ async fn drain(ctx: &mut Ctx, server: &Server, sink: &SmtpSink) -> anyhow::Resul
         )
         .at_most(0.0),
     );
+    report.add(Metric::new("queue_duplicate_mails", "mails sent more than once", extra as f64, "", 0).at_most(0.0));
     report.add(
-        Metric::new(
-            "queue_duplicate_mails",
-            "mails sent more than once",
-            extra as f64,
-            "",
-            0,
-        )
-        .at_most(0.0),
-    );
-    report.add(
-        Metric::new(
-            "queue_job_reruns",
-            "job runs beyond one each",
-            runs.saturating_sub(2 * jobs as u64) as f64,
-            "",
-            0,
-        )
-        .at_most(0.0),
+        Metric::new("queue_job_reruns", "job runs beyond one each", runs.saturating_sub(2 * jobs as u64) as f64, "", 0)
+            .at_most(0.0),
     );
     Ok(())
 }
@@ -290,11 +216,7 @@ fn open(path: &Path) -> anyhow::Result<Connection> {
 
 /// Jobs still to run now or later (queued or running).
 fn pending(db: &Connection) -> anyhow::Result<i64> {
-    Ok(db.query_row(
-        "SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')",
-        [],
-        |row| row.get(0),
-    )?)
+    Ok(db.query_row("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')", [], |row| row.get(0))?)
 }
 
 /// A sign-up's verification job: its payload and its token.
@@ -310,12 +232,8 @@ struct Source {
 /// The verification job of every sign-up, with the token it mailed.
 fn sources(db: &Connection) -> anyhow::Result<Vec<Source>> {
     let mut jobs = db.prepare("SELECT payload FROM jobs WHERE kind = 'email.verification'")?;
-    let payloads: Vec<String> = jobs
-        .query_map([], |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
-    let mut token = db.prepare(
-        "SELECT user_id, purpose, data, created_at, expires_at FROM tokens WHERE id = ?1",
-    )?;
+    let payloads: Vec<String> = jobs.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+    let mut token = db.prepare("SELECT user_id, purpose, data, created_at, expires_at FROM tokens WHERE id = ?1")?;
     let mut sources = Vec::with_capacity(payloads.len());
     for payload in payloads {
         let payload: Value = serde_json::from_str(&payload).context("a job's payload")?;
@@ -336,14 +254,7 @@ fn sources(db: &Connection) -> anyhow::Result<Vec<Source>> {
             .optional()?;
         let (user_id, purpose, data, created_at, expires_at) =
             found.ok_or_else(|| anyhow!("token {id} of a verification job is missing"))?;
-        sources.push(Source {
-            payload,
-            user_id,
-            purpose,
-            data,
-            created_at,
-            expires_at,
-        });
+        sources.push(Source { payload, user_id, purpose, data, created_at, expires_at });
     }
     ensure!(!sources.is_empty(), "no verification jobs to copy");
     Ok(sources)
@@ -376,11 +287,7 @@ fn insert_batch(db: &mut Connection, sources: &[Source], n: usize) -> anyhow::Re
             let source = &sources[i % sources.len()];
             let token_id = uuid::Uuid::now_v7();
             // Stored hashes are 32 bytes; the value is never used (the job re-keys the token).
-            let hash = [
-                *uuid::Uuid::new_v4().as_bytes(),
-                *uuid::Uuid::new_v4().as_bytes(),
-            ]
-            .concat();
+            let hash = [*uuid::Uuid::new_v4().as_bytes(), *uuid::Uuid::new_v4().as_bytes()].concat();
             token.execute(params![
                 token_id.as_bytes().as_slice(),
                 source.user_id,
@@ -392,19 +299,11 @@ fn insert_batch(db: &mut Connection, sources: &[Source], n: usize) -> anyhow::Re
             ])?;
             let mut payload = source.payload.clone();
             payload["token_id"] = json!(token_id.to_string());
-            job.execute(params![
-                uuid::Uuid::now_v7().as_bytes().as_slice(),
-                payload.to_string(),
-                created_at,
-            ])?;
+            job.execute(params![uuid::Uuid::now_v7().as_bytes().as_slice(), payload.to_string(), created_at,])?;
         }
     }
     tx.commit()?;
-    Ok(Batch {
-        created_at,
-        jobs: n,
-        committed_at: unix_micros(),
-    })
+    Ok(Batch { created_at, jobs: n, committed_at: unix_micros() })
 }
 
 /// A batch, worked off.
@@ -442,27 +341,17 @@ async fn wait_done(db: &Connection, batch: &Batch) -> anyhow::Result<Done> {
         bail!("{done} of {total} jobs done after {limit:?}");
     }
     ensure!(dead == 0, "{dead} of {total} jobs ended dead");
-    ensure!(
-        total == batch.jobs as i64,
-        "{total} jobs in the batch, {} written",
-        batch.jobs
-    );
+    ensure!(total == batch.jobs as i64, "{total} jobs in the batch, {} written", batch.jobs);
     let attempts: i64 = db.query_row(
         "SELECT COALESCE(SUM(attempts), 0) FROM jobs WHERE kind = 'email.verification' AND created_at = ?1",
         params![batch.created_at],
         |row| row.get(0),
     )?;
-    Ok(Done {
-        last_at: last_at.unwrap_or(batch.committed_at),
-        attempts: u64::try_from(attempts).unwrap_or(0),
-    })
+    Ok(Done { last_at: last_at.unwrap_or(batch.committed_at), attempts: u64::try_from(attempts).unwrap_or(0) })
 }
 
 /// Poll `check` every 50 ms until it is true (`Ok(true)`) or `limit` passes (`Ok(false)`).
-async fn wait_until(
-    limit: Duration,
-    mut check: impl FnMut() -> anyhow::Result<bool>,
-) -> anyhow::Result<bool> {
+async fn wait_until(limit: Duration, mut check: impl FnMut() -> anyhow::Result<bool>) -> anyhow::Result<bool> {
     let deadline = Instant::now() + limit;
     loop {
         if check()? {
@@ -476,7 +365,5 @@ async fn wait_until(
 }
 
 fn unix_micros() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }

@@ -14,28 +14,13 @@ use crate::scenarios::{Ctx, SeededUser};
 
 pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     let n = ctx.args.users;
-    let SignUps {
-        users,
-        failures,
-        first_failure,
-        took,
-    } = sign_up(&ctx.target(), ctx.limits(), n).await;
-    eprintln!(
-        "   {} of {n} users created in {:.2} s",
-        users.len(),
-        took.as_secs_f64()
-    );
+    let SignUps { users, failures, first_failure, took } = sign_up(&ctx.target(), ctx.limits(), n).await;
+    eprintln!("   {} of {n} users created in {:.2} s", users.len(), took.as_secs_f64());
     if let Some(f) = &first_failure {
         eprintln!("   first failure: {f}");
     }
 
-    ctx.report.add(Metric::new(
-        "seed_users",
-        "users seeded",
-        users.len() as f64,
-        "",
-        0,
-    ));
+    ctx.report.add(Metric::new("seed_users", "users seeded", users.len() as f64, "", 0));
     ctx.report.add(Metric::new(
         "seed_per_s",
         "sign-up throughput",
@@ -43,15 +28,11 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
         "users/s",
         1,
     ));
-    ctx.report
-        .add(Metric::new("seed_failures", "sign-up failures", failures as f64, "", 0).at_most(0.0));
+    ctx.report.add(Metric::new("seed_failures", "sign-up failures", failures as f64, "", 0).at_most(0.0));
 
     ctx.users = users;
     if ctx.users.is_empty() {
-        bail!(
-            "no user could be created; first failure: {}",
-            first_failure.unwrap_or_default()
-        );
+        bail!("no user could be created; first failure: {}", first_failure.unwrap_or_default());
     }
     Ok(())
 }
@@ -88,10 +69,7 @@ pub async fn sign_up(target: &Target, limits: Limits, n: usize) -> SignUps {
         .collect();
     let t = target.clone();
     let t0 = Instant::now();
-    let results = run_each(target, limits, n, move |i| {
-        t.post_json("/v1/users", &bodies[i])
-    })
-    .await;
+    let results = run_each(target, limits, n, move |i| t.post_json("/v1/users", &bodies[i])).await;
     let took = t0.elapsed();
 
     let mut ok = Vec::with_capacity(n);
@@ -102,9 +80,7 @@ pub async fn sign_up(target: &Target, limits: Limits, n: usize) -> SignUps {
             Ok(reply) if reply.status == StatusCode::CREATED => ok.push(user),
             Ok(reply) => {
                 failures += 1;
-                first_failure.get_or_insert_with(|| {
-                    format!("{}: {}", reply.status, reply.body_excerpt(300))
-                });
+                first_failure.get_or_insert_with(|| format!("{}: {}", reply.status, reply.body_excerpt(300)));
             }
             Err(e) => {
                 failures += 1;
@@ -112,21 +88,13 @@ pub async fn sign_up(target: &Target, limits: Limits, n: usize) -> SignUps {
             }
         }
     }
-    SignUps {
-        users: ok,
-        failures,
-        first_failure,
-        took,
-    }
+    SignUps { users: ok, failures, first_failure, took }
 }
 
 /// A short per-run string so passwords differ between runs (the database is fresh anyway, but
 /// the server might keep a breached-password or reuse list one day).
 fn run_salt() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let mixed = (nanos as u64 ^ u64::from(std::process::id()).rotate_left(32))
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let mixed = (nanos as u64 ^ u64::from(std::process::id()).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     format!("Qz{:012x}", mixed >> 16)
 }

@@ -3,8 +3,11 @@
 //! one quiet minute. It answers issue 7's memory questions: does RSS stay bounded, does it grow
 //! late in the run, and does it come back once the load stops?
 //!
+//! With `--soak-static` the sign-ups and member creations become profile reads, so the database
+//! stays as it is and any growth is a leak rather than more data to list and search.
+//!
 //! Targets: RSS at the end ≤ 64 MB; growth over the last 5 minutes (or the last half of a
-//! shorter run) ≤ 2 MB; one minute after the load, RSS ≤ 1.2 × (idle + the hashing threads'
+//! shorter run, least-squares) ≤ 2 MB; one minute after the load, RSS ≤ 1.2 × (idle + the hashing threads'
 //! working memory, one 19 MiB block per core); no 5xx.
 
 use std::sync::Arc;
@@ -63,9 +66,10 @@ async fn soak(ctx: &mut Ctx, server: &Server) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let counts = Arc::new(Counts::default());
     let mut workers = Vec::new();
+    let fixed_data = ctx.args.soak_static;
     for worker in 0..CONNECTIONS {
         let (target, token, stop, counts) = (target.clone(), token.clone(), stop.clone(), counts.clone());
-        workers.push(tokio::spawn(async move { traffic(worker, &target, &token, &stop, &counts).await }));
+        workers.push(tokio::spawn(async move { traffic(worker, &target, &token, fixed_data, &stop, &counts).await }));
     }
     let started = Instant::now();
     let mut samples = vec![(0u64, idle)];
@@ -83,11 +87,12 @@ async fn soak(ctx: &mut Ctx, server: &Server) -> anyhow::Result<()> {
     }
     let end = samples.last().map_or(idle, |s| s.1);
     let max = samples.iter().map(|s| s.1).fold(idle, f64::max);
-    // Growth late in the run: the last 5 minutes, or the last half of a shorter run.
+    // Growth late in the run: the last 5 minutes, or the last half of a shorter run, as the
+    // least-squares slope of the samples times the window (two end points would read noise).
     let window = (duration.as_secs() / 2).min(300);
     let from = duration.as_secs().saturating_sub(window);
-    let late_start = samples.iter().find(|s| s.0 >= from).map_or(idle, |s| s.1);
-    let late_growth = end - late_start;
+    let late: Vec<(f64, f64)> = samples.iter().filter(|s| s.0 >= from).map(|&(t, r)| (t as f64, r)).collect();
+    let late_growth = slope(&late) * window as f64;
     tokio::time::sleep(QUIET).await;
     let after = mib(server.rss_kib()?);
     eprintln!("   {} s after the load: RSS {after:.1} MB", QUIET.as_secs());
@@ -125,6 +130,17 @@ async fn soak(ctx: &mut Ctx, server: &Server) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Least-squares slope of `points` (0 for fewer than two).
+fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return 0.0;
+    }
+    let (mx, my) = (points.iter().map(|p| p.0).sum::<f64>() / n, points.iter().map(|p| p.1).sum::<f64>() / n);
+    let var: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    if var == 0.0 { 0.0 } else { points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / var }
+}
+
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -133,18 +149,24 @@ fn mib(kib: u64) -> f64 {
 async fn owner_token(target: &Target) -> anyhow::Result<String> {
     let mut conn = Conn::connect(target.addr).await?;
     let reply = conn
-        .send(target.post_json("/v1/users", &json!({"email": "owner@soak.test", "password": PASSWORD, "name": "Soak Owner"})))
+        .send(
+            target.post_json(
+                "/v1/users",
+                &json!({"email": "owner@soak.test", "password": PASSWORD, "name": "Soak Owner"}),
+            ),
+        )
         .await?;
     ensure!(reply.status == 201, "owner sign-up: {} {}", reply.status, reply.body_excerpt(200));
-    let reply =
-        conn.send(target.post_json("/v1/auth/login", &json!({"email": "owner@soak.test", "password": PASSWORD}))).await?;
+    let reply = conn
+        .send(target.post_json("/v1/auth/login", &json!({"email": "owner@soak.test", "password": PASSWORD})))
+        .await?;
     ensure!(reply.status == 200, "owner login: {} {}", reply.status, reply.body_excerpt(200));
     let body: serde_json::Value = serde_json::from_slice(&reply.body)?;
     body["token"].as_str().map(str::to_owned).context("no token in the login answer")
 }
 
 /// One connection's loop: a fixed rotation of request kinds, until `stop`.
-async fn traffic(worker: usize, target: &Target, token: &str, stop: &AtomicBool, counts: &Counts) {
+async fn traffic(worker: usize, target: &Target, token: &str, fixed_data: bool, stop: &AtomicBool, counts: &Counts) {
     let mut conn: Option<Conn> = None;
     let mut seq: u64 = 0;
     let names = ["son", "ada", "xq", "example", "lovelace", "zz", "user", "soak"];
@@ -155,6 +177,8 @@ async fn traffic(worker: usize, target: &Target, token: &str, stop: &AtomicBool,
         // 20 kinds in rotation: 1 sign-up, 1 member created, 2 logins (one wrong), 6 profile reads,
         // 4 lists, 2 searches, 4 bad inputs.
         let request = match seq % 20 {
+            // --soak-static: the database stays as it is, so any growth is a leak, not more data.
+            0 | 1 if fixed_data => target.get("/v1/users/profile", Some(token)),
             0 => target.post_json("/v1/users", &json!({"email": format!("s{n}@soak.test"), "password": PASSWORD, "name": format!("Signup {n}")})),
             1 => authed(target.post_json("/v1/users", &json!({"email": format!("m{n}@soak.test"), "password": PASSWORD, "name": format!("Member {term} {n}")})), token),
             2 => target.post_json("/v1/auth/login", &json!({"email": "owner@soak.test", "password": PASSWORD})),

@@ -14,18 +14,10 @@ const POLL: Duration = Duration::from_millis(2);
 
 pub async fn run(args: &Args, bin: &Path, report: &mut Report) -> anyhow::Result<Server> {
     eprintln!("== startup ({})", bin.display());
-    let cfg = ServerConfig {
-        bin,
-        extra_env: args.extra_env().collect(),
-    };
+    let cfg = ServerConfig { bin, extra_env: args.extra_env().collect() };
     let mut server = Server::spawn(&cfg)?;
     let took = server.wait_healthy(POLL).await?;
-    eprintln!(
-        "   healthy on {} after {:.1} ms (pid {})",
-        server.target.addr,
-        ms(took),
-        server.pid().unwrap_or(0)
-    );
+    eprintln!("   healthy on {} after {:.1} ms (pid {})", server.target.addr, ms(took), server.pid().unwrap_or(0));
     report.add(Metric::new("startup_ms", "start-up time", ms(took), "ms", 1).at_most(TARGET_MS));
     Ok(server)
 }

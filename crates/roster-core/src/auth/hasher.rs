@@ -2,14 +2,17 @@
 //! on a pool bounded to the number of cores, so a burst of sign-ins cannot starve the runtime
 //! or exhaust memory.
 //!
-//! The pool is a fixed set of long-lived threads rather than tokio's blocking pool, and each
-//! thread owns ONE 19 MiB block of argon2 working memory for its whole life, reused by every hash
-//! and verify (argon2's `*_with_memory` calls). Letting argon2 allocate per call kept freed
-//! blocks in per-thread allocator arenas that were never returned: a 10 s login burst took the
-//! process from 18 MB to ~259 MB and left it there. Now the peak is idle + threads × 19 MiB.
+//! The pool is a fixed set of long-lived threads rather than tokio's blocking pool, and argon2's
+//! 19 MiB of working memory is a block lent to each hash (argon2's `*_with_memory` calls) and
+//! kept for the next one while hashes keep coming, then given back to the operating system once
+//! the hasher has been idle for [`RELEASE_AFTER`]. Letting argon2 allocate per call kept freed
+//! blocks in per-thread allocator arenas that were never returned (a 10 s login burst took the
+//! process from 18 MB to ~259 MB and left it there); a fresh block per hash costs 60–80 % more
+//! time (page faults and zeroing). So: peak = idle + threads × 19 MiB, and idle again when quiet.
 
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -21,8 +24,17 @@ const MEMORY_KIB: u32 = 19_456;
 const ITERATIONS: u32 = 2;
 const LANES: u32 = 1;
 
-/// A hashing thread's own working memory, lent to each job it runs.
+/// argon2 working memory, lent to one hash at a time.
 type Memory = Vec<Block>;
+
+/// After this long without a hash, the blocks kept for the next ones are freed.
+pub const RELEASE_AFTER: Duration = Duration::from_secs(10);
+
+/// Blocks are allocated with room for 33 MiB, of which 19 MiB are used (and so resident). glibc
+/// serves an allocation over its largest dynamic mmap threshold (32 MiB on 64-bit, mallopt(3))
+/// with its own mapping, and unmaps it on free, without raising the threshold: so a freed block
+/// really leaves the process, instead of staying in an arena as a 19 MiB allocation would.
+const BLOCKS_RESERVED: usize = 33 * 1024 * 1024 / Block::SIZE;
 type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
 /// Jobs waiting for a hashing thread; beyond this, callers wait (back-pressure) on an async
@@ -88,6 +100,7 @@ fn verify_in(memory: &mut Memory, password: &[u8], phc: &str) -> bool {
 fn blocks<'m>(memory: &'m mut Memory, params: &Params) -> &'m mut [Block] {
     let needed = params.block_count();
     if memory.len() < needed {
+        memory.reserve_exact(BLOCKS_RESERVED.max(needed) - memory.len());
         memory.resize(needed, Block::new());
     }
     &mut memory[..needed]
@@ -97,10 +110,10 @@ impl PasswordHasher {
     /// Start `threads` hashing threads. They end when the last clone of the hasher is dropped.
     pub fn new(threads: usize) -> Self {
         let (jobs, receiver) = sync_channel::<Job>(QUEUE);
-        let receiver = Arc::new(Mutex::new(receiver));
+        let shared = Arc::new(Shared { jobs: Mutex::new(receiver), spare: Mutex::new(Vec::new()) });
         for n in 0..threads.max(1) {
-            let receiver = Arc::clone(&receiver);
-            let spawned = std::thread::Builder::new().name(format!("roster-hash-{n}")).spawn(move || work(&receiver));
+            let shared = Arc::clone(&shared);
+            let spawned = std::thread::Builder::new().name(format!("roster-hash-{n}")).spawn(move || work(&shared));
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "cannot start a password-hashing thread");
             }
@@ -139,18 +152,39 @@ impl PasswordHasher {
     }
 }
 
-/// A hashing thread: run jobs until every sender is gone. Its memory is allocated at the first
-/// job (a `roster worker` that never hashes never pays for it).
-fn work(receiver: &Mutex<Receiver<Job>>) {
-    let mut memory = Memory::new();
+/// What the hashing threads share: the queue of jobs, and the blocks not lent to a hash.
+struct Shared {
+    jobs: Mutex<Receiver<Job>>,
+    spare: Mutex<Vec<Memory>>,
+}
+
+/// A hashing thread: run jobs until every sender is gone. A block is allocated at the first job
+/// (a `roster worker` that never hashes never pays for it) and freed once no job came for
+/// [`RELEASE_AFTER`].
+fn work(shared: &Shared) {
     loop {
-        let job = match receiver.lock() {
-            Ok(guard) => guard.recv(),
-            Err(_) => return,
+        let job = {
+            let Ok(jobs) = shared.jobs.lock() else { return };
+            match jobs.recv_timeout(RELEASE_AFTER) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => {
+                    // Every other thread is waiting for this lock or finishing a job: the spare
+                    // blocks are idle ones.
+                    if let Ok(mut spare) = shared.spare.lock() {
+                        spare.clear();
+                    }
+                    match jobs.recv() {
+                        Ok(job) => job,
+                        Err(_) => return,
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
         };
-        match job {
-            Ok(job) => job(&mut memory),
-            Err(_) => return,
+        let mut memory = shared.spare.lock().ok().and_then(|mut spare| spare.pop()).unwrap_or_default();
+        job(&mut memory);
+        if let Ok(mut spare) = shared.spare.lock() {
+            spare.push(memory);
         }
     }
 }
@@ -182,6 +216,8 @@ mod tests {
         let ours = hash_in(&mut memory, b"ours").unwrap();
         assert!(verify_in(&mut memory, b"ours", &ours));
         assert_eq!(memory.len(), params().block_count());
+        // Room past glibc's largest mmap threshold, so that freeing it unmaps it.
+        assert!(memory.capacity() * Block::SIZE > 32 * 1024 * 1024);
     }
 
     #[test]

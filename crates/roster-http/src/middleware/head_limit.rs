@@ -18,7 +18,11 @@ pub async fn head_limit(request: Request, next: Next) -> Response {
             .into_response();
     }
     // The request line and each `name: value\r\n`, as they came over the wire.
-    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+    let uri = request.uri();
+    let target = uri.scheme_str().map_or(0, |s| s.len() + 3)
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.path_and_query().map_or(1, |p| p.as_str().len());
+    let line = request.method().as_str().len() + target + " HTTP/1.1\r\n".len() + 1;
     let size = headers.iter().fold(line, |n, (name, value)| n + name.as_str().len() + value.len() + 4);
     if size > MAX_HEAD_BYTES {
         return ApiError::new(Code::HeadersTooLarge, "the request line and headers must be at most 16 KiB in all")
