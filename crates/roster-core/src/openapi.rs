@@ -1,32 +1,13 @@
-//! Value types that exist only to make the OpenAPI document exact (feature `openapi`): the words
-//! a field or parameter accepts, as JSON Schema enums (`value_type = …` on the field). The
-//! services parse the same words in the domain (`Role`, `UserStatus`, sort keys); the HTTP
-//! layer's tests check that both agree.
+//! Schemas for the OpenAPI document (feature `openapi`): the words a field or parameter accepts,
+//! as JSON Schema enums (`value_type = …` on the field). `Role` and `UserStatus` are the domain's
+//! own enums; the others exist only for the document, and the HTTP layer's tests check that they
+//! name the words the services parse (sort keys, queues).
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// A built-in role.
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Viewer,
-    Member,
-    Admin,
-    Owner,
-}
-
-/// A user's status.
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
-#[serde(rename_all = "lowercase")]
-pub enum UserStatus {
-    Invited,
-    Active,
-    Suspended,
-    Deleted,
-}
+pub use roster_domain::role::Role;
+pub use roster_domain::user::UserStatus;
 
 /// The statuses a user may be given by `PUT /v1/users/{id}`.
 #[derive(Serialize, ToSchema)]

@@ -16,6 +16,7 @@ pub struct UnknownRole(pub String);
 /// Declared from weakest to strongest: the derived `Ord` is the rank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     Viewer,
     Member,

@@ -10,6 +10,7 @@ use crate::scope::Scope;
 /// Lifecycle of a user. `invited` users have no password yet; `deleted` users are kept for audit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum UserStatus {
     Invited,
     Active,
