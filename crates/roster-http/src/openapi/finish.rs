@@ -226,7 +226,7 @@ fn tidy_summary(op: &mut Map<String, Value>) {
     let flat = summary.split_whitespace().collect::<Vec<_>>().join(" ");
     let (first, rest) = match flat.split_once(". ") {
         Some((first, rest)) => (format!("{first}."), rest.to_owned()),
-        None => (flat.trim_end_matches('.').to_owned() + if flat.ends_with('.') { "." } else { "" }, String::new()),
+        None => (flat, String::new()),
     };
     op.insert("summary".into(), Value::String(first));
     if !rest.is_empty() {
