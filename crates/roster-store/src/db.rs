@@ -133,14 +133,14 @@ impl Db {
                 .max_connections(1)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options.clone())
+                .connect_with(options.clone().pragma("cache_size", PAGE_CACHE))
                 .await?;
             let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2).max(4) as u32;
             let read = SqlitePoolOptions::new()
                 .max_connections(readers)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options.read_only(false).pragma("cache_size", READER_CACHE))
+                .connect_with(options.read_only(false).pragma("cache_size", PAGE_CACHE))
                 .await?;
             Ok(Db::Sqlite { read, write })
         } else {
@@ -227,11 +227,11 @@ impl Db {
     }
 }
 
-/// Page cache of each SQLite reader connection, in SQLite's units (negative: KiB). SQLite's
-/// default is 2 MiB per connection; the readers share the operating system's page cache of the
-/// same file, so 1 MiB each keeps their hot pages (indexes' upper levels) and bounds the
-/// process: four readers and the writer hold at most 6 MiB.
-const READER_CACHE: &str = "-1024";
+/// Page cache of each SQLite connection, in SQLite's units (negative: KiB). SQLite's default is
+/// 2 MiB per connection; the connections share the operating system's page cache of the same
+/// file, so 1 MiB each keeps their hot pages (indexes' upper levels) and bounds the process:
+/// four readers and the writer hold at most 5 MiB.
+const PAGE_CACHE: &str = "-1024";
 
 /// How long start-up waits for PostgreSQL to answer.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -5,7 +5,10 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     let cli = roster::cli::Cli::parse();
     roster_core::notify::install_crypto_provider();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // The blocking pool serves only short file and name-resolution calls (mail written as .eml
+    // files, webhook hosts looked up): a few threads do, and each thread that allocates keeps an
+    // allocator arena of its own for the life of the process.
+    let runtime = match tokio::runtime::Builder::new_multi_thread().max_blocking_threads(4).enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("roster: cannot start the async runtime: {e}");
