@@ -122,9 +122,25 @@ impl From<&Account> for AccountView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T: ToSchema> {
     pub data: Vec<T>,
+    /// Where the next page starts; null on the last page. A filtered page may hold fewer items
+    /// than `limit`, even none, while this is set: it examines a bounded number of entries
+    /// (4 000 per status for user lists) before it answers. Follow it to continue.
     pub next_cursor: Option<String>,
-    /// Only with `include_total=true`.
+    /// Only with `include_total=true`: how many items the list holds, exactly unless
+    /// `total_exact` is false.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0)]
     pub total: Option<i64>,
+    /// Only with `include_total=true`. False when counting exactly would cost too much (a
+    /// filtered count examines at most 50 000 entries per status): `total` is then an upper
+    /// bound, the matches found plus every entry not examined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_exact: Option<bool>,
+}
+
+impl<T: ToSchema> Page<T> {
+    /// A page without a total.
+    pub fn new(data: Vec<T>, next_cursor: Option<String>) -> Self {
+        Self { data, next_cursor, total: None, total_exact: None }
+    }
 }

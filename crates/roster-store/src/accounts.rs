@@ -85,13 +85,12 @@ pub async fn of_user(exec: &mut impl Exec, user: UserId) -> StoreResult<Vec<Acco
     Ok(rows.into_iter().map(Account::from).collect())
 }
 
-/// Recount the live members of an account into `seats_used`.
+/// Copy the kept count of live members of an account into `seats_used`.
 pub async fn refresh_seats(exec: &mut impl Exec, id: AccountId, at: Ts) -> StoreResult<()> {
     on_conn!(exec, |c| {
         sqlx::query(
-            "UPDATE accounts SET updated_at = $2, seats_used = (SELECT COUNT(*) FROM memberships m \
-             JOIN users u ON u.id = m.user_id WHERE m.account_id = $1 AND u.status <> 'deleted') \
-             WHERE id = $1",
+            "UPDATE accounts SET updated_at = $2, seats_used = (SELECT COALESCE(SUM(n), 0) \
+             FROM member_counts WHERE account_id = $1 AND user_status <> 'deleted') WHERE id = $1",
         )
         .bind(id.as_uuid())
         .bind(at)

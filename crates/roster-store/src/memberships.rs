@@ -47,12 +47,15 @@ fn names(scopes: &[Scope]) -> Vec<String> {
     scopes.iter().map(|s| s.as_str().to_owned()).collect()
 }
 
-/// Add a membership; an existing one for the same pair → `Conflict("membership")`.
+/// Add a membership; an existing one for the same pair → `Conflict("membership")`. The user's
+/// list keys are copied beside it (migration 0003; a trigger keeps them following the user).
 pub async fn insert(exec: &mut impl Exec, m: &Membership) -> StoreResult<()> {
     let result = on_conn!(exec, |c| {
         sqlx::query(
-            "INSERT INTO memberships (user_id, account_id, role, grants, denies, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO memberships (user_id, account_id, role, grants, denies, created_at, \
+             user_status, name_key, email_key, email_verified, user_created_at, last_login_key) \
+             SELECT $1, $2, $3, $4, $5, $6, u.status, u.name_normalized, u.email_normalized, \
+             u.email_verified, u.created_at, u.last_login_key FROM users u WHERE u.id = $1",
         )
         .bind(m.user_id.as_uuid())
         .bind(m.account_id.as_uuid())
@@ -123,12 +126,15 @@ pub async fn governing(exec: &mut impl Exec, user: UserId, account: AccountId) -
     row.map(Membership::try_from).transpose()
 }
 
-/// Live owners of an account other than `except`.
+/// Live owners of an account other than `except`: the kept count, less `except` itself.
 pub async fn other_owners(exec: &mut impl Exec, account: AccountId, except: UserId) -> StoreResult<i64> {
     let n: i64 = on_conn!(exec, |c| {
         sqlx::query_scalar(
-            "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.account_id = $1 AND m.role = 'owner' AND m.user_id <> $2 AND u.status <> 'deleted'",
+            "SELECT CAST((SELECT COALESCE(SUM(n), 0) FROM member_counts \
+                     WHERE account_id = $1 AND role = 'owner' AND user_status <> 'deleted') \
+                  - (SELECT COUNT(*) FROM memberships \
+                     WHERE account_id = $1 AND user_id = $2 AND role = 'owner' AND user_status <> 'deleted') \
+             AS BIGINT)",
         )
         .bind(account.as_uuid())
         .bind(except.as_uuid())

@@ -3,7 +3,7 @@
 use roster_domain::user::{User, UserStatus};
 use roster_domain::{AccountId, FieldErrors};
 use roster_store::Ts;
-use roster_store::user_list::{self, Population, Position, SortKey, UserFilter, UserPage};
+use roster_store::user_list::{self, Budget, Population, Position, SortKey, Total, UserFilter, UserPage};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -52,7 +52,7 @@ pub struct Paging {
 pub struct UserList {
     pub users: Vec<User>,
     pub next_cursor: Option<String>,
-    pub total: Option<i64>,
+    pub total: Option<Total>,
 }
 
 impl Core {
@@ -105,7 +105,7 @@ impl Core {
             population,
             status,
             role,
-            text: filters.q.clone().map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
+            text: filters.q.as_deref().map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
             email_verified: filters.email_verified,
             created_after,
             created_before,
@@ -113,12 +113,15 @@ impl Core {
         // The cursor is bound to this exact list: same sort, same filters, same population.
         let context = format!("users:{}{}:{:?}", if descending { "-" } else { "" }, sort.as_str(), filter);
         let after = self.open_cursor::<Position>(&context, paging.cursor.as_deref())?;
-        let page = UserPage { sort, descending, after, limit };
-        let (users, more) = user_list::list(&mut conn, &filter, &page).await?;
-        let next_cursor =
-            if more { users.last().map(|last| self.cursor_key.seal(&context, &sort.position(last))) } else { None };
-        let total = if paging.include_total { Some(user_list::count(&mut conn, &filter).await?) } else { None };
-        Ok(UserList { users, next_cursor, total })
+        let page = UserPage { sort, descending, after, limit, budget: Budget::DEFAULT };
+        let found = user_list::list(&mut conn, &filter, &page).await?;
+        let next_cursor = found.next.map(|next| self.cursor_key.seal(&context, &next));
+        let total = if paging.include_total {
+            Some(user_list::count(&mut conn, &filter, Budget::DEFAULT).await?)
+        } else {
+            None
+        };
+        Ok(UserList { users: found.users, next_cursor, total })
     }
 }
 

@@ -33,7 +33,7 @@ const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 
 /// Response members that are left out rather than sent as `null`: every other member of a
 /// response schema is always present, so the document says `required`.
-const OMITTED_WHEN_EMPTY: [(&str, &str); 2] = [("Page", "total"), ("Problem", "errors")];
+const OMITTED_WHEN_EMPTY: [(&str, &str); 3] = [("Page", "total"), ("Page", "total_exact"), ("Problem", "errors")];
 
 /// What the document says that depends on this server's configuration.
 pub struct Facts {

@@ -21,7 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = Page<AccountView>), (status = 401, body = Problem)))]
 async fn list_accounts(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<axum::Json<Page<AccountView>>> {
     let accounts = state.core.list_accounts(&actor).await?;
-    Ok(axum::Json(Page { data: accounts.iter().map(AccountView::from).collect(), next_cursor: None, total: None }))
+    Ok(axum::Json(Page::new(accounts.iter().map(AccountView::from).collect(), None)))
 }
 
 /// Get an account.

@@ -82,11 +82,7 @@ async fn list_jobs(
 ) -> ApiResult<axum::Json<Page<JobView>>> {
     let page =
         state.core.list_jobs(&actor, q.status.as_deref(), q.queue.as_deref(), q.limit, q.cursor.as_deref()).await?;
-    Ok(axum::Json(Page {
-        data: page.jobs.into_iter().map(JobView::from).collect(),
-        next_cursor: page.next_cursor,
-        total: None,
-    }))
+    Ok(axum::Json(Page::new(page.jobs.into_iter().map(JobView::from).collect(), page.next_cursor)))
 }
 
 /// Retry a job.

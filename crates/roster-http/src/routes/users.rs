@@ -107,7 +107,11 @@ async fn list_users(
 }
 
 fn page(list: roster_core::users::UserList) -> Page<UserView> {
-    Page { data: list.users.iter().map(UserView::from).collect(), next_cursor: list.next_cursor, total: list.total }
+    Page {
+        total: list.total.map(|t| t.n),
+        total_exact: list.total.map(|t| t.exact),
+        ..Page::new(list.users.iter().map(UserView::from).collect(), list.next_cursor)
+    }
 }
 
 /// Search users.
@@ -302,9 +306,8 @@ async fn user_activity(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<ActivityView>>> {
     let page = state.core.user_activity(&actor, id, q.limit, q.cursor.as_deref()).await?;
-    Ok(axum::Json(Page {
-        data: page
-            .entries
+    Ok(axum::Json(Page::new(
+        page.entries
             .into_iter()
             .map(|a| ActivityView {
                 id: a.id,
@@ -317,9 +320,8 @@ async fn user_activity(
                 changes: a.changes,
             })
             .collect(),
-        next_cursor: page.next_cursor,
-        total: None,
-    }))
+        page.next_cursor,
+    )))
 }
 
 /// Engagement aggregated by the analytics queue (whole UTC days, today included).

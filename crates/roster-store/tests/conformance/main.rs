@@ -14,4 +14,5 @@ mod tokens;
 mod transactions;
 mod ts;
 mod user_list;
+mod user_list_budget;
 mod users;

@@ -56,7 +56,7 @@ async fn sqlite_schema(db: &Db) -> (Schema, Vec<String>) {
             continue;
         }
         let columns: Vec<String> = on_conn!(&mut conn, |c| {
-            sqlx::query_scalar("SELECT name FROM pragma_table_info($1)").bind(table.clone()).fetch_all(c).await
+            sqlx::query_scalar("SELECT name FROM pragma_table_xinfo($1)").bind(table.clone()).fetch_all(c).await
         })
         .unwrap();
         assert!(!columns.is_empty(), "{table} has columns");

@@ -1,7 +1,7 @@
 //! `Ts`: microsecond precision on both engines, and ordering within one second.
 
 use roster_domain::user::User;
-use roster_store::user_list::{Population, SortKey, UserFilter, UserPage, list};
+use roster_store::user_list::{Budget, ListPage, Population, SortKey, UserFilter, UserPage, list};
 use roster_store::{Ts, users};
 use time::OffsetDateTime;
 
@@ -56,21 +56,22 @@ async fn ts_round_trips_with_microsecond_precision_and_sorts_within_a_second() {
         assert_eq!(old.created_at.to_string(), "1969-12-31 23:59:58.999999 +00:00:00");
 
         // Ordering follows the microseconds, not a text rendering of them.
-        let page = UserPage { sort: SortKey::CreatedAt, descending: false, after: None, limit: 10 };
-        let (listed, more) = list(&mut conn, &everyone(), &page).await.unwrap();
-        assert!(!more);
+        let page =
+            UserPage { sort: SortKey::CreatedAt, descending: false, after: None, limit: 10, budget: Budget::DEFAULT };
+        let ListPage { users: listed, next } = list(&mut conn, &everyone(), &page).await.unwrap();
+        assert!(next.is_none());
         let names: Vec<&str> = listed.iter().map(|u| u.name.as_str()).collect();
         assert_eq!(names, ["Old", "U1", "U2", "U0"]);
 
         // Time filters are exact to the microsecond and strict.
         let mut filter = everyone();
         filter.created_after = Some(Ts::new(base + time::Duration::nanoseconds(1_000)));
-        let (listed, _) = list(&mut conn, &filter, &page).await.unwrap();
+        let ListPage { users: listed, .. } = list(&mut conn, &filter, &page).await.unwrap();
         let names: Vec<&str> = listed.iter().map(|u| u.name.as_str()).collect();
         assert_eq!(names, ["U0"]);
         filter.created_after = None;
         filter.created_before = Some(Ts::new(base + time::Duration::nanoseconds(1_000)));
-        let (listed, _) = list(&mut conn, &filter, &page).await.unwrap();
+        let ListPage { users: listed, .. } = list(&mut conn, &filter, &page).await.unwrap();
         let names: Vec<&str> = listed.iter().map(|u| u.name.as_str()).collect();
         assert_eq!(names, ["Old", "U1"]);
     }

@@ -4,7 +4,7 @@
 use roster_domain::role::Role;
 use roster_domain::user::{User, UserStatus};
 use roster_domain::{AccountId, UserId};
-use roster_store::user_list::{Population, SortKey, UserFilter, UserPage, count, list};
+use roster_store::user_list::{Budget, ListPage, Population, SortKey, UserFilter, UserPage, count, list};
 use roster_store::{Db, Ts, users};
 
 use crate::support::{
@@ -81,16 +81,17 @@ fn filter(population: Population) -> UserFilter {
 }
 
 fn page(sort: SortKey, descending: bool, limit: u32) -> UserPage {
-    UserPage { sort, descending, after: None, limit }
+    UserPage { sort, descending, after: None, limit, budget: Budget::DEFAULT }
 }
 
 /// Names of a whole list (one big page), checking that `count` agrees.
 async fn names(db: &Db, f: &UserFilter, sort: SortKey, descending: bool) -> Vec<String> {
     let mut conn = db.conn().await.unwrap();
-    let (users, more) = list(&mut conn, f, &page(sort, descending, 100)).await.unwrap();
-    assert!(!more);
-    let n = count(&mut conn, f).await.unwrap();
-    assert_eq!(n, users.len() as i64, "count agrees with the list for {f:?}");
+    let ListPage { users, next } = list(&mut conn, f, &page(sort, descending, 100)).await.unwrap();
+    assert!(next.is_none());
+    let total = count(&mut conn, f, Budget::DEFAULT).await.unwrap();
+    assert!(total.exact);
+    assert_eq!(total.n, users.len() as i64, "count agrees with the list for {f:?}");
     users.iter().map(label).collect()
 }
 
@@ -183,13 +184,13 @@ async fn walk(db: &Db, f: &UserFilter, key: SortKey, descending: bool, limit: u3
     let mut seen = Vec::new();
     let mut p = page(key, descending, limit);
     for _ in 0..50 {
-        let (users, more) = list(&mut conn, f, &p).await.unwrap();
+        let ListPage { users, next } = list(&mut conn, f, &p).await.unwrap();
         assert!(users.len() <= limit as usize);
         seen.extend(users.iter().map(label));
-        if !more {
+        if next.is_none() {
             return seen;
         }
-        p.after = Some(key.position(users.last().expect("a page that has more is not empty")));
+        p.after = next;
     }
     panic!("the walk does not end: {seen:?}");
 }
@@ -241,8 +242,8 @@ async fn keyset_continuation_is_stable_under_inserts() {
         let in_a = filter(Population::Account(c.a));
         let mut conn = db.conn().await.unwrap();
         let first = page(SortKey::Name, false, 2);
-        let (users, more) = list(&mut conn, &in_a, &first).await.unwrap();
-        assert!(more);
+        let ListPage { users, next } = list(&mut conn, &in_a, &first).await.unwrap();
+        assert!(next.is_some());
         assert_eq!(labels(&users.iter().collect::<Vec<_>>()), labels(&[&c.ada, &c.dee]));
         let after = SortKey::Name.position(users.last().unwrap());
 
@@ -253,8 +254,8 @@ async fn keyset_continuation_is_stable_under_inserts() {
             insert_membership(db, &membership(u.id, c.a, Role::Member)).await;
         }
         let next = UserPage { after: Some(after), ..page(SortKey::Name, false, 10) };
-        let (users, more) = list(&mut conn, &in_a, &next).await.unwrap();
-        assert!(!more);
+        let ListPage { users, next } = list(&mut conn, &in_a, &next).await.unwrap();
+        assert!(next.is_none());
         let rest: Vec<String> = users.iter().map(label).collect();
         assert_eq!(rest, [label(&c.bob), "bz@example.com".to_owned(), label(&c.cy)]);
     }

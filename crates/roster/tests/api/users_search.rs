@@ -84,8 +84,9 @@ async fn search_has_the_list_shape_and_pages_with_cursors() {
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
         let keys: Vec<&String> = reply.body.as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["data", "next_cursor", "total"]);
+        assert_eq!(keys, ["data", "next_cursor", "total", "total_exact"]);
         assert_eq!(reply.body["total"], 7);
+        assert_eq!(reply.body["total_exact"], true);
         sizes.push(reply.body["data"].as_array().unwrap().len());
         seen.extend(reply.emails());
         cursor = reply.body["next_cursor"].clone();

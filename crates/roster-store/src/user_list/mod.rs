@@ -1,0 +1,175 @@
+//! Filtered, sorted, keyset-paginated user lists and substring search, flat at a million users.
+//!
+//! Every list is one or more *branches* (one per status: a default list is the invited, active
+//! and suspended users), each walked in list order through an index on (population, status,
+//! sort key, id) (migration 0003), and merged. Sorting is by one key plus the id as
+//! tie-breaker, so a cursor `(key, id)` is a stable position under concurrent inserts.
+//!
+//! What a request costs does not grow with the population:
+//! - unfiltered, a page reads `limit + 1` index entries per branch;
+//! - filtered, a branch examines at most `Budget::walk` entries past the cursor. A common
+//!   match fills the page long before; a rare one leaves the page short, and then a text term
+//!   of three characters or more switches to the search index's matches when they are at most
+//!   `Budget::candidates` (exact, complete pages). Otherwise the page ends early and its cursor
+//!   is the last examined position: `next_cursor` with fewer than `limit` items means "more may
+//!   follow", never "this is the end";
+//! - totals come from counts kept per account, status and role; a filtered total examines at
+//!   most `Budget::count` entries per branch and otherwise says it is an upper bound.
+
+mod count;
+mod source;
+mod sql;
+mod walk;
+
+use roster_domain::AccountId;
+use roster_domain::user::{User, UserStatus};
+use uuid::Uuid;
+
+pub use count::{Total, count};
+pub use walk::{ListPage, list};
+
+use crate::ts::Ts;
+
+/// How much one request may examine. The service uses [`Budget::DEFAULT`]; tests shrink it to
+/// reach every plan with a few rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Index entries a filtered page examines per status before it answers.
+    pub walk: i64,
+    /// Index entries a filtered total examines per status before it settles for an upper bound.
+    pub count: i64,
+    /// At most this many search-index matches are collected and sorted (a rarer term than a
+    /// walk can find within its budget).
+    pub candidates: i64,
+}
+
+impl Budget {
+    pub const DEFAULT: Self = Self { walk: 4_000, count: 50_000, candidates: 2_000 };
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Shorter terms have no index (trigrams): they are only compared while walking.
+pub const MIN_INDEXED_TERM: usize = 3;
+
+/// The fields a user list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    Email,
+    CreatedAt,
+    LastLoginAt,
+}
+
+impl SortKey {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "name" => Self::Name,
+            "email" => Self::Email,
+            "created_at" => Self::CreatedAt,
+            "last_login_at" => Self::LastLoginAt,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Email => "email",
+            Self::CreatedAt => "created_at",
+            Self::LastLoginAt => "last_login_at",
+        }
+    }
+
+    /// Whether the key is text (name, email) rather than a time.
+    pub fn is_text(self) -> bool {
+        matches!(self, Self::Name | Self::Email)
+    }
+
+    /// The position of `user` in this order, as stored in a cursor.
+    pub fn position(self, user: &User) -> Position {
+        let value = match self {
+            Self::Name => KeyValue::Text(user.name.to_lowercase()),
+            Self::Email => KeyValue::Text(user.email.to_lowercase()),
+            Self::CreatedAt => KeyValue::Micros(Ts::new(user.created_at).micros()),
+            Self::LastLoginAt => KeyValue::Micros(user.last_login_at.map_or(0, |t| Ts::new(t).micros())),
+        };
+        Position { value, id: user.id.as_uuid() }
+    }
+}
+
+/// A sort key's value at some row.
+/// Ordered as the list is: values of one key are all of one variant.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum KeyValue {
+    Micros(i64),
+    Text(String),
+}
+
+/// Where a page ends: the last row's sort key and id.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Position {
+    #[serde(rename = "v")]
+    pub value: KeyValue,
+    pub id: Uuid,
+}
+
+/// Which users a list may contain.
+#[derive(Debug, Clone)]
+pub enum Population {
+    /// Members (direct memberships) of one account.
+    Account(AccountId),
+    /// Everybody (platform admins only).
+    Everyone,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserFilter {
+    pub population: Population,
+    /// `None` leaves deleted users out.
+    pub status: Option<UserStatus>,
+    pub role: Option<String>,
+    /// A substring of the name or email, compared case-insensitively.
+    pub text: Option<String>,
+    pub email_verified: Option<bool>,
+    pub created_after: Option<Ts>,
+    pub created_before: Option<Ts>,
+}
+
+impl UserFilter {
+    /// The text term, lowercased as the keys are, if any.
+    pub(crate) fn term(&self) -> Option<String> {
+        self.text.as_deref().map(str::to_lowercase).filter(|t| !t.is_empty())
+    }
+
+    /// Whether anything beyond population and status narrows the list.
+    pub(crate) fn narrows(&self) -> bool {
+        self.role.is_some()
+            || self.term().is_some()
+            || self.email_verified.is_some()
+            || self.created_after.is_some()
+            || self.created_before.is_some()
+    }
+
+    /// The branches of this list: the status asked for, or every status but deleted.
+    pub(crate) fn statuses(&self) -> Vec<UserStatus> {
+        match self.status {
+            Some(status) => vec![status],
+            None => vec![UserStatus::Invited, UserStatus::Active, UserStatus::Suspended],
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UserPage {
+    pub sort: SortKey,
+    pub descending: bool,
+    pub after: Option<Position>,
+    pub limit: u32,
+    pub budget: Budget,
+}

@@ -1,0 +1,163 @@
+//! Where a list is walked: the membership rows of one account, or the users table itself (for
+//! everyone), with the column that holds each sort key and filter there. Both are walked the
+//! same way, through an index on (population, status, sort key, id) (migration 0003).
+
+use roster_domain::user::UserStatus;
+
+use super::sql::{Arg, Sql};
+use super::{Population, SortKey, UserFilter};
+
+pub(super) struct Source {
+    from: &'static str,
+    pub id: &'static str,
+    status: &'static str,
+    name: &'static str,
+    email: &'static str,
+    created: &'static str,
+    last_login: &'static str,
+    verified: &'static str,
+    /// The role filter as SQL, with `{}` for the bound role.
+    role: &'static str,
+}
+
+const MEMBERS: Source = Source {
+    from: "memberships m",
+    id: "m.user_id",
+    status: "m.user_status",
+    name: "m.name_key",
+    email: "m.email_key",
+    created: "m.user_created_at",
+    last_login: "m.last_login_key",
+    verified: "m.email_verified",
+    role: "m.role = {}",
+};
+
+const EVERYONE: Source = Source {
+    from: "users m",
+    id: "m.id",
+    status: "m.status",
+    name: "m.name_normalized",
+    email: "m.email_normalized",
+    created: "m.created_at",
+    last_login: "m.last_login_key",
+    verified: "m.email_verified",
+    role: "EXISTS (SELECT 1 FROM memberships r WHERE r.user_id = m.id AND r.role = {})",
+};
+
+/// How the text filter is applied to a walked row.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum TextPlan {
+    /// Compare the row's name and email keys (walking in list order).
+    Compare,
+    /// Only rows among the search index's matches (few, by the time this is chosen), still
+    /// compared so that both plans answer alike. `sqlite` keeps SQLite's planner off the list
+    /// indexes, so that it starts from the matches.
+    Candidates { sqlite: bool },
+}
+
+/// One status of one population: the unit walked in order.
+pub(super) struct Branch<'a> {
+    pub filter: &'a UserFilter,
+    pub status: UserStatus,
+    source: &'static Source,
+}
+
+impl<'a> Branch<'a> {
+    pub fn new(filter: &'a UserFilter, status: UserStatus) -> Self {
+        let source = match filter.population {
+            Population::Account(_) => &MEMBERS,
+            Population::Everyone => &EVERYONE,
+        };
+        Self { filter, status, source }
+    }
+
+    pub fn id(&self) -> &'static str {
+        self.source.id
+    }
+
+    pub fn key(&self, sort: SortKey) -> &'static str {
+        match sort {
+            SortKey::Name => self.source.name,
+            SortKey::Email => self.source.email,
+            SortKey::CreatedAt => self.source.created,
+            SortKey::LastLoginAt => self.source.last_login,
+        }
+    }
+
+    /// ` FROM … WHERE population AND status`, and with `filters` every other filter too.
+    pub fn push_from_where(&self, sql: &mut Sql, filters: Option<TextPlan>) {
+        let unindexed = if filters == Some(TextPlan::Candidates { sqlite: true }) { "+" } else { "" };
+        let status = sql.bind(Arg::Text(self.status.as_str().to_owned()));
+        sql.push(&format!(" FROM {} WHERE {unindexed}{} = {status}", self.source.from, self.source.status));
+        if let Population::Account(account) = self.filter.population {
+            let p = sql.bind(Arg::Uuid(account.as_uuid()));
+            sql.push(&format!(" AND {unindexed}m.account_id = {p}"));
+        }
+        let Some(plan) = filters else { return };
+        let f = self.filter;
+        if let Some(role) = &f.role {
+            let p = sql.bind(Arg::Text(role.clone()));
+            sql.push(&format!(" AND {}", self.source.role.replace("{}", &p)));
+        }
+        if let Some(verified) = f.email_verified {
+            let p = sql.bind(Arg::Bool(verified));
+            sql.push(&format!(" AND {} = {p}", self.source.verified));
+        }
+        if let Some(after) = f.created_after {
+            let p = sql.bind(Arg::Ts(after));
+            sql.push(&format!(" AND {} > {p}", self.source.created));
+        }
+        if let Some(before) = f.created_before {
+            let p = sql.bind(Arg::Ts(before));
+            sql.push(&format!(" AND {} < {p}", self.source.created));
+        }
+        if let Some(text) = f.term() {
+            let p = sql.bind(Arg::Text(format!("%{}%", like_escape(&text))));
+            sql.push(&format!(
+                " AND ({} LIKE {p} ESCAPE '\\' OR {} LIKE {p} ESCAPE '\\')",
+                self.source.name, self.source.email
+            ));
+            if let TextPlan::Candidates { sqlite } = plan {
+                sql.push(&format!(" AND {} IN (", self.source.id));
+                candidates(sql, &text, sqlite);
+                sql.push(")");
+            }
+        }
+    }
+}
+
+/// `text` as a LIKE pattern matching itself only.
+pub(super) fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// The ids the search index holds for `text` (three characters or more): FTS5 trigram on
+/// SQLite, pg_trgm GIN indexes on PostgreSQL (which read `LIKE '%x%'` directly).
+pub(super) fn candidates(sql: &mut Sql, text: &str, sqlite: bool) {
+    if sqlite {
+        let p = sql.bind(Arg::Text(format!("\"{}\"", text.replace('"', "\"\""))));
+        sql.push(&format!(
+            "SELECT s.user_id FROM users_search_ids s WHERE s.search_rowid IN \
+             (SELECT rowid FROM users_search WHERE users_search MATCH {p})"
+        ));
+    } else {
+        let p = sql.bind(Arg::Text(format!("%{}%", like_escape(text))));
+        sql.push(&format!(
+            "SELECT c.id FROM users c WHERE c.name_normalized LIKE {p} ESCAPE '\\' \
+             OR c.email_normalized LIKE {p} ESCAPE '\\'"
+        ));
+    }
+}
+
+/// How many ids the search index holds for `text`, counting no further than `cap + 1`.
+pub(super) fn candidate_count(text: &str, sqlite: bool, cap: i64) -> Sql {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM (");
+    if sqlite {
+        let p = sql.bind(Arg::Text(format!("\"{}\"", text.replace('"', "\"\""))));
+        sql.push(&format!("SELECT rowid FROM users_search WHERE users_search MATCH {p}"));
+    } else {
+        candidates(&mut sql, text, false);
+    }
+    sql.push(&format!(" LIMIT {}) AS c", cap + 1));
+    sql
+}

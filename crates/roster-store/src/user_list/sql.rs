@@ -1,0 +1,113 @@
+//! A query assembled from whitelisted fragments, every value bound (`$1`, `$2`, … on both
+//! engines), and the helpers that run one.
+
+use roster_domain::user::User;
+use uuid::Uuid;
+
+use super::{KeyValue, Position, SortKey};
+use crate::db::Exec;
+use crate::error::StoreResult;
+use crate::ts::Ts;
+use crate::users::{USER_COLUMNS, UserRow, rows_to_users};
+
+/// A bound value of a dynamically built query.
+pub(super) enum Arg {
+    Uuid(Uuid),
+    Text(String),
+    Ts(Ts),
+    Bool(bool),
+}
+
+/// Bind every collected argument, in order, to a query of either engine.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                Arg::Uuid(v) => q.bind(v),
+                Arg::Text(v) => q.bind(v),
+                Arg::Ts(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+#[derive(Default)]
+pub(super) struct Sql {
+    pub text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into(), args: Vec::new() }
+    }
+
+    /// Bind `arg` and return its placeholder.
+    pub fn bind(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    pub fn push(&mut self, fragment: &str) {
+        self.text.push_str(fragment);
+    }
+
+    /// Bind a sort key's value.
+    pub fn bind_key(&mut self, value: &KeyValue) -> String {
+        match value {
+            KeyValue::Micros(m) => self.bind(Arg::Ts(Ts::from_micros(*m))),
+            KeyValue::Text(t) => self.bind(Arg::Text(t.clone())),
+        }
+    }
+
+    pub async fn scalar(self, exec: &mut impl Exec) -> StoreResult<i64> {
+        let n: i64 = crate::on_conn!(exec, |c| {
+            bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(self.text)), self.args).fetch_one(c).await
+        })?;
+        Ok(n)
+    }
+
+    /// Rows of `(status, role, n)` or `(status, NULL, n)`.
+    pub async fn counts(self, exec: &mut impl Exec) -> StoreResult<Vec<(String, Option<String>, i64)>> {
+        let rows = crate::on_conn!(exec, |c| {
+            bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(self.text)), self.args).fetch_all(c).await
+        })?;
+        Ok(rows)
+    }
+
+    /// Rows of `(id, sort key)`, as positions in `sort`'s order.
+    pub async fn positions(self, exec: &mut impl Exec, sort: SortKey) -> StoreResult<Vec<Position>> {
+        if sort.is_text() {
+            let rows: Vec<(Uuid, String)> = crate::on_conn!(exec, |c| {
+                bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(self.text)), self.args).fetch_all(c).await
+            })?;
+            Ok(rows.into_iter().map(|(id, t)| Position { value: KeyValue::Text(t), id }).collect())
+        } else {
+            let rows: Vec<(Uuid, Ts)> = crate::on_conn!(exec, |c| {
+                bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(self.text)), self.args).fetch_all(c).await
+            })?;
+            Ok(rows.into_iter().map(|(id, t)| Position { value: KeyValue::Micros(t.micros()), id }).collect())
+        }
+    }
+}
+
+/// The users with these ids, in the order of `ids` (ids without a row are skipped).
+pub(super) async fn users_in_order(exec: &mut impl Exec, ids: &[Uuid]) -> StoreResult<Vec<User>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id IN ("));
+    let holders: Vec<String> = ids.iter().map(|id| sql.bind(Arg::Uuid(*id))).collect();
+    sql.push(&holders.join(", "));
+    sql.push(")");
+    let rows: Vec<UserRow> = crate::on_conn!(exec, |c| {
+        bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), sql.args).fetch_all(c).await
+    })?;
+    let mut users = rows_to_users(rows)?;
+    let rank = |u: &User| ids.iter().position(|id| *id == u.id.as_uuid()).unwrap_or(usize::MAX);
+    users.sort_by_key(rank);
+    Ok(users)
+}

@@ -1,0 +1,149 @@
+//! One page of a list: each branch walked in list order from the cursor, the branches merged.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use roster_domain::user::{User, UserStatus};
+
+use super::count::branch_sizes;
+use super::source::{Branch, TextPlan, candidate_count};
+use super::sql::{Sql, users_in_order};
+use super::{MIN_INDEXED_TERM, Position, UserFilter, UserPage};
+use crate::db::{ConnRef, Exec};
+use crate::error::StoreResult;
+
+/// A page: the users, and where the next one starts (`None` on the last page).
+#[derive(Debug)]
+pub struct ListPage {
+    pub users: Vec<User>,
+    pub next: Option<Position>,
+}
+
+/// What one branch gave: its first matches past the cursor (at most `limit + 1`), and, when the
+/// budget ran out before the page filled, the last position it examined.
+struct BranchPage {
+    hits: Vec<Position>,
+    frontier: Option<Position>,
+}
+
+/// One page of users matching `filter`, in `page`'s order.
+pub async fn list(exec: &mut impl Exec, filter: &UserFilter, page: &UserPage) -> StoreResult<ListPage> {
+    let sqlite = matches!(exec.conn(), ConnRef::Sqlite(_));
+    let sizes = branch_sizes(exec, filter).await?;
+    let statuses: Vec<UserStatus> =
+        filter.statuses().into_iter().filter(|s| sizes.get(s).copied().unwrap_or(0) > 0).collect();
+
+    let mut pages = Vec::with_capacity(statuses.len());
+    for &status in &statuses {
+        let branch = Branch::new(filter, status);
+        pages.push(walk(exec, &branch, page, &sizes, TextPlan::Compare).await?);
+    }
+    let (mut hits, mut next) = merge(pages, page);
+    let short = hits.len() <= page.limit as usize && next.is_some();
+    let indexed_term = filter.term().filter(|t| t.chars().count() >= MIN_INDEXED_TERM);
+    if let Some(term) = indexed_term.filter(|_| short) {
+        // The walk found too few within its budget: the term is rare here. If the search index
+        // holds few matches, collect them instead, for an exact and complete page.
+        let cap = page.budget.candidates;
+        if candidate_count(&term, sqlite, cap).scalar(exec).await? <= cap {
+            let mut pages = Vec::with_capacity(statuses.len());
+            for &status in &statuses {
+                let branch = Branch::new(filter, status);
+                pages.push(walk(exec, &branch, page, &HashMap::new(), TextPlan::Candidates { sqlite }).await?);
+            }
+            (hits, next) = merge(pages, page);
+        }
+    }
+    let ids: Vec<_> = hits.iter().map(|p| p.id).collect();
+    Ok(ListPage { users: users_in_order(exec, &ids).await?, next })
+}
+
+/// Walk one branch from the cursor. `sizes` tells which branches are small enough to need no
+/// budget; candidates need none either (they are few by construction).
+async fn walk(
+    exec: &mut impl Exec,
+    branch: &Branch<'_>,
+    page: &UserPage,
+    sizes: &HashMap<UserStatus, i64>,
+    plan: TextPlan,
+) -> StoreResult<BranchPage> {
+    // Never fewer than a page: a list that every row matches fills its pages.
+    let examined = page.budget.walk.max(i64::from(page.limit) + 1);
+    let budgeted = plan == TextPlan::Compare
+        && branch.filter.narrows()
+        && sizes.get(&branch.status).copied().unwrap_or(i64::MAX) > examined;
+    let frontier = if budgeted { nth_position(exec, branch, page, examined).await? } else { None };
+
+    let key = branch.key(page.sort);
+    let id = branch.id();
+    let mut sql = Sql::new(format!("SELECT {id}, {key}"));
+    branch.push_from_where(&mut sql, Some(plan));
+    after(&mut sql, branch, page);
+    if let Some(f) = &frontier {
+        let (v, i) = (sql.bind_key(&f.value), sql.bind(super::sql::Arg::Uuid(f.id)));
+        let cmp = if page.descending { ">=" } else { "<=" };
+        sql.push(&format!(" AND ({key}, {id}) {cmp} ({v}, {i})"));
+    }
+    order(&mut sql, branch, page, page.limit as i64 + 1, 0);
+    let hits = sql.positions(exec, page.sort).await?;
+    let frontier = frontier.filter(|_| hits.len() <= page.limit as usize);
+    Ok(BranchPage { hits, frontier })
+}
+
+/// The position of the `n`-th row past the cursor in a branch without its filters (an
+/// index-only walk), or `None` when fewer remain.
+async fn nth_position(
+    exec: &mut impl Exec,
+    branch: &Branch<'_>,
+    page: &UserPage,
+    n: i64,
+) -> StoreResult<Option<Position>> {
+    let mut sql = Sql::new(format!("SELECT {}, {}", branch.id(), branch.key(page.sort)));
+    branch.push_from_where(&mut sql, None);
+    after(&mut sql, branch, page);
+    order(&mut sql, branch, page, 1, n - 1);
+    Ok(sql.positions(exec, page.sort).await?.pop())
+}
+
+/// ` AND (key, id) > cursor` (or `<` descending).
+fn after(sql: &mut Sql, branch: &Branch<'_>, page: &UserPage) {
+    if let Some(after) = &page.after {
+        let (key, id) = (branch.key(page.sort), branch.id());
+        let v = sql.bind_key(&after.value);
+        let i = sql.bind(super::sql::Arg::Uuid(after.id));
+        let cmp = if page.descending { "<" } else { ">" };
+        sql.push(&format!(" AND ({key}, {id}) {cmp} ({v}, {i})"));
+    }
+}
+
+fn order(sql: &mut Sql, branch: &Branch<'_>, page: &UserPage, limit: i64, offset: i64) {
+    let dir = if page.descending { "DESC" } else { "ASC" };
+    sql.push(&format!(" ORDER BY {} {dir}, {} {dir} LIMIT {limit}", branch.key(page.sort), branch.id()));
+    if offset > 0 {
+        sql.push(&format!(" OFFSET {offset}"));
+    }
+}
+
+/// `a` before `b` in the list's order.
+fn cmp(a: &Position, b: &Position, descending: bool) -> Ordering {
+    let o = a.value.cmp(&b.value).then(a.id.cmp(&b.id));
+    if descending { o.reverse() } else { o }
+}
+
+/// Merge branch pages: the first `limit` hits that lie before every branch's frontier, and the
+/// position the next page starts after.
+fn merge(pages: Vec<BranchPage>, page: &UserPage) -> (Vec<Position>, Option<Position>) {
+    let limit = page.limit as usize;
+    let frontier = pages.iter().filter_map(|p| p.frontier.clone()).min_by(|a, b| cmp(a, b, page.descending));
+    let mut hits: Vec<Position> = pages.into_iter().flat_map(|p| p.hits).collect();
+    hits.sort_by(|a, b| cmp(a, b, page.descending));
+    if let Some(f) = &frontier {
+        hits.retain(|h| cmp(h, f, page.descending) != Ordering::Greater);
+    }
+    if hits.len() > limit {
+        hits.truncate(limit);
+        let next = hits.last().cloned();
+        return (hits, next);
+    }
+    (hits, frontier)
+}
