@@ -59,6 +59,24 @@ pub struct Args {
     #[arg(long)]
     pub soak_static: bool,
 
+    /// Users seeded by the scale scenario (`--scenarios scale`), straight into the database
+    #[arg(long, default_value_t = 1_000_000)]
+    pub scale_users: usize,
+
+    /// Engines the scale scenario runs on, comma-separated
+    #[arg(long, value_delimiter = ',', default_values_t = ["sqlite".to_owned(), "postgres".to_owned()])]
+    pub scale_engines: Vec<String>,
+
+    /// PostgreSQL server for the scale scenario: an admin URL; a database of its own is created
+    /// beside this one and dropped afterwards
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub scale_postgres: String,
+
+    /// Keep the scale scenario's databases (the SQLite file's path is printed; the PostgreSQL
+    /// one is roster_bench_scale) to look at query plans
+    #[arg(long)]
+    pub scale_keep: bool,
+
     /// Extra environment for the server, KEY=VALUE (repeatable); applied after the harness's own
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
@@ -90,6 +108,10 @@ impl Args {
                 let names: Vec<&str> = known.copied().collect();
                 bail!("unknown scenario {s:?}; known: {}", names.join(", "));
             }
+        }
+        ensure!((1_000..=10_000_000).contains(&self.scale_users), "--scale-users must be 1000..=10000000");
+        for e in &self.scale_engines {
+            ensure!(e == "sqlite" || e == "postgres", "--scale-engines takes sqlite and postgres, got {e:?}");
         }
         for kv in &self.env {
             ensure!(kv.split_once('=').is_some_and(|(k, _)| !k.is_empty()), "--env expects KEY=VALUE, got {kv:?}");

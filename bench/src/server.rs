@@ -29,6 +29,8 @@ pub struct ServerConfig<'a> {
 pub struct Server {
     child: Option<Child>,
     dir: PathBuf,
+    /// Whether the dir is this server's own (removed on stop) or lent by the caller.
+    owns_dir: bool,
     spawned_at: Instant,
     pub target: Target,
 }
@@ -38,6 +40,20 @@ impl Server {
     /// [`Server::wait_healthy`].
     pub fn spawn(cfg: &ServerConfig<'_>) -> anyhow::Result<Self> {
         let dir = make_temp_dir()?;
+        match Self::spawn_in(cfg, dir.clone()) {
+            Ok(mut server) => {
+                server.owns_dir = true;
+                Ok(server)
+            }
+            Err(e) => {
+                let _ = fs::remove_dir_all(&dir);
+                Err(e)
+            }
+        }
+    }
+
+    /// As [`Server::spawn`], in a dir the caller keeps (its `roster.db` survives a restart).
+    pub fn spawn_in(cfg: &ServerConfig<'_>, dir: PathBuf) -> anyhow::Result<Self> {
         let port = free_port()?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let log = File::create(dir.join("server.log")).context("creating server.log")?;
@@ -60,14 +76,8 @@ impl Server {
         }
 
         let spawned_at = Instant::now();
-        let child = match cmd.spawn() {
-            Ok(child) => child,
-            Err(e) => {
-                let _ = fs::remove_dir_all(&dir);
-                return Err(e).with_context(|| format!("spawning {}", cfg.bin.display()));
-            }
-        };
-        Ok(Self { child: Some(child), dir, spawned_at, target: Target::new(addr) })
+        let child = cmd.spawn().with_context(|| format!("spawning {}", cfg.bin.display()))?;
+        Ok(Self { child: Some(child), dir, owns_dir: false, spawned_at, target: Target::new(addr) })
     }
 
     /// Polls `GET /healthz` every `every` until it answers 200; returns the time since spawn.
@@ -152,7 +162,9 @@ impl Server {
             Some(child) => terminate(child)?,
             None => "server already stopped".to_owned(),
         };
-        fs::remove_dir_all(&self.dir).with_context(|| format!("removing {}", self.dir.display()))?;
+        if self.owns_dir {
+            fs::remove_dir_all(&self.dir).with_context(|| format!("removing {}", self.dir.display()))?;
+        }
         Ok(msg)
     }
 }
@@ -164,7 +176,9 @@ impl Drop for Server {
             let _ = child.kill();
             let _ = child.wait();
         }
-        let _ = fs::remove_dir_all(&self.dir);
+        if self.owns_dir {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -195,7 +209,7 @@ fn terminate(mut child: Child) -> anyhow::Result<String> {
     bail!("server ignored SIGTERM for {STOP_LIMIT:?}; killed it with SIGKILL")
 }
 
-fn make_temp_dir() -> anyhow::Result<PathBuf> {
+pub fn make_temp_dir() -> anyhow::Result<PathBuf> {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let dir = std::env::temp_dir().join(format!("roster-bench-{}-{nanos:09}", std::process::id()));
     fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -8,6 +8,7 @@ pub mod idle_rss;
 pub mod login;
 pub mod profile;
 pub mod queue_drain;
+pub mod scale;
 pub mod seed;
 pub mod soak;
 pub mod startup;
@@ -23,7 +24,7 @@ use crate::server::Server;
 pub const DEFAULT_ORDER: [&str; 6] = ["idle_rss", "seed", "argon2", "login", "profile", "queue_drain"];
 
 /// Scenarios that run only when named (`--scenarios soak`): too long for the default run.
-pub const ON_REQUEST: [&str; 1] = ["soak"];
+pub const ON_REQUEST: [&str; 2] = ["soak", "scale"];
 
 /// A user created by `seed`, usable to log in.
 #[derive(Clone, Debug)]
@@ -80,6 +81,7 @@ async fn run_one(name: &str, ctx: &mut Ctx) -> anyhow::Result<()> {
         "profile" => profile::run(ctx).await,
         "queue_drain" => queue_drain::run(ctx).await,
         "soak" => soak::run(ctx).await,
+        "scale" => scale::run(ctx).await,
         other => anyhow::bail!("unknown scenario {other:?}"),
     }
 }

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use roster_domain::user::UserStatus;
 
-use super::source::{Branch, TextPlan, candidate_count};
+use super::source::{Branch, TextPlan};
 use super::sql::{Arg, Sql};
+use super::walk::rare;
 use super::{Budget, MIN_INDEXED_TERM, Population, Position, SortKey, UserFilter, UserPage};
 use crate::db::{ConnRef, Exec};
 use crate::error::{StoreError, StoreResult};
@@ -71,37 +72,9 @@ pub async fn count(exec: &mut impl Exec, filter: &UserFilter, budget: Budget) ->
         return Ok(Total { n, exact: true });
     }
 
-    let mut total = Total { n: 0, exact: true };
-    for &status in &statuses {
-        let rows_here = size(status, None);
-        if rows_here == 0 {
-            continue;
-        }
-        let branch = Branch::new(filter, status);
-        let mut sql = Sql::new("SELECT COUNT(*)");
-        branch.push_from_where(&mut sql, Some(TextPlan::Compare));
-        if rows_here > budget.count {
-            // Count within the first `budget.count` rows (any order; creation time here).
-            let Some(last) = last_examined(exec, &branch, budget.count).await? else {
-                continue;
-            };
-            let (key, id) = (branch.key(SortKey::CreatedAt), branch.id());
-            let (v, i) = (sql.bind_key(&last.value), sql.bind(Arg::Uuid(last.id)));
-            sql.push(&format!(" AND ({key}, {id}) <= ({v}, {i})"));
-            let matched = sql.scalar(exec).await?;
-            let role_cap = filter.role.as_deref().map_or(i64::MAX, |r| size(status, Some(r)));
-            total.n += (matched + rows_here - budget.count).min(role_cap);
-            total.exact = false;
-        } else {
-            total.n += sql.scalar(exec).await?;
-        }
-    }
-    if total.exact {
-        return Ok(total);
-    }
     let sqlite = matches!(exec.conn(), ConnRef::Sqlite(_));
     if let Some(term) = filter.term().filter(|t| t.chars().count() >= MIN_INDEXED_TERM)
-        && candidate_count(&term, sqlite, budget.candidates).scalar(exec).await? <= budget.candidates
+        && rare(exec, &term, sqlite, budget.candidates).await?
     {
         let mut n = 0;
         for &status in &statuses {
@@ -110,6 +83,34 @@ pub async fn count(exec: &mut impl Exec, filter: &UserFilter, budget: Budget) ->
             n += sql.scalar(exec).await?;
         }
         return Ok(Total { n, exact: true });
+    }
+
+    let live: Vec<UserStatus> = statuses.iter().copied().filter(|&s| size(s, None) > 0).collect();
+    let share = budget.count / live.len().max(1) as i64;
+    let mut total = Total { n: 0, exact: true };
+    for &status in &live {
+        let rows_here = size(status, None);
+        if rows_here == 0 {
+            continue;
+        }
+        let branch = Branch::new(filter, status);
+        let mut sql = Sql::new("SELECT COUNT(*)");
+        branch.push_from_where(&mut sql, Some(TextPlan::Compare));
+        if rows_here > share {
+            // Count within the first `share` rows (any order; creation time here).
+            let Some(last) = last_examined(exec, &branch, share).await? else {
+                continue;
+            };
+            let (key, id) = (branch.key(SortKey::CreatedAt), branch.id());
+            let (v, i) = (sql.bind_key(&last.value), sql.bind(Arg::Uuid(last.id)));
+            sql.push(&format!(" AND ({key}, {id}) <= ({v}, {i})"));
+            let matched = sql.scalar(exec).await?;
+            let role_cap = filter.role.as_deref().map_or(i64::MAX, |r| size(status, Some(r)));
+            total.n += (matched + rows_here - share).min(role_cap);
+            total.exact = false;
+        } else {
+            total.n += sql.scalar(exec).await?;
+        }
     }
     Ok(total)
 }

@@ -34,9 +34,10 @@ use crate::ts::Ts;
 /// reach every plan with a few rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budget {
-    /// Index entries a filtered page examines per status before it answers.
+    /// Index entries a filtered page examines before it answers (shared by its statuses).
     pub walk: i64,
-    /// Index entries a filtered total examines per status before it settles for an upper bound.
+    /// Index entries a filtered total examines before it settles for an upper bound (shared
+    /// by its statuses).
     pub count: i64,
     /// At most this many search-index matches are collected and sorted (a rarer term than a
     /// walk can find within its budget).
@@ -44,7 +45,7 @@ pub struct Budget {
 }
 
 impl Budget {
-    pub const DEFAULT: Self = Self { walk: 4_000, count: 50_000, candidates: 2_000 };
+    pub const DEFAULT: Self = Self { walk: 6_000, count: 30_000, candidates: 2_000 };
 }
 
 impl Default for Budget {

@@ -33,42 +33,41 @@ pub async fn list(exec: &mut impl Exec, filter: &UserFilter, page: &UserPage) ->
     let statuses: Vec<UserStatus> =
         filter.statuses().into_iter().filter(|s| sizes.get(s).copied().unwrap_or(0) > 0).collect();
 
+    // A term the search index holds few matches for is served from those matches (exact,
+    // complete pages); any other list is walked in its order.
+    let plan = match filter.term().filter(|t| t.chars().count() >= MIN_INDEXED_TERM) {
+        Some(term) if rare(exec, &term, sqlite, page.budget.candidates).await? => TextPlan::Candidates { sqlite },
+        _ => TextPlan::Compare,
+    };
+    // The budget is the request's: its branches share it.
+    let share = page.budget.walk / statuses.len().max(1) as i64;
     let mut pages = Vec::with_capacity(statuses.len());
     for &status in &statuses {
         let branch = Branch::new(filter, status);
-        pages.push(walk(exec, &branch, page, &sizes, TextPlan::Compare).await?);
+        pages.push(walk(exec, &branch, page, share, &sizes, plan).await?);
     }
-    let (mut hits, mut next) = merge(pages, page);
-    let short = hits.len() <= page.limit as usize && next.is_some();
-    let indexed_term = filter.term().filter(|t| t.chars().count() >= MIN_INDEXED_TERM);
-    if let Some(term) = indexed_term.filter(|_| short) {
-        // The walk found too few within its budget: the term is rare here. If the search index
-        // holds few matches, collect them instead, for an exact and complete page.
-        let cap = page.budget.candidates;
-        if candidate_count(&term, sqlite, cap).scalar(exec).await? <= cap {
-            let mut pages = Vec::with_capacity(statuses.len());
-            for &status in &statuses {
-                let branch = Branch::new(filter, status);
-                pages.push(walk(exec, &branch, page, &HashMap::new(), TextPlan::Candidates { sqlite }).await?);
-            }
-            (hits, next) = merge(pages, page);
-        }
-    }
+    let (hits, next) = merge(pages, page);
     let ids: Vec<_> = hits.iter().map(|p| p.id).collect();
     Ok(ListPage { users: users_in_order(exec, &ids).await?, next })
 }
 
-/// Walk one branch from the cursor. `sizes` tells which branches are small enough to need no
+/// Whether the search index holds at most `cap` matches for `term` (it counts no further).
+pub(super) async fn rare(exec: &mut impl Exec, term: &str, sqlite: bool, cap: i64) -> StoreResult<bool> {
+    Ok(candidate_count(term, sqlite, cap).scalar(exec).await? <= cap)
+}
+
+/// Walk one branch from the cursor, examining at most `share` entries. `sizes` tells which branches are small enough to need no
 /// budget; candidates need none either (they are few by construction).
 async fn walk(
     exec: &mut impl Exec,
     branch: &Branch<'_>,
     page: &UserPage,
+    share: i64,
     sizes: &HashMap<UserStatus, i64>,
     plan: TextPlan,
 ) -> StoreResult<BranchPage> {
     // Never fewer than a page: a list that every row matches fills its pages.
-    let examined = page.budget.walk.max(i64::from(page.limit) + 1);
+    let examined = share.max(i64::from(page.limit) + 1);
     let budgeted = plan == TextPlan::Compare
         && branch.filter.narrows()
         && sizes.get(&branch.status).copied().unwrap_or(i64::MAX) > examined;
