@@ -38,7 +38,8 @@ pub struct Args {
     pub drain_jobs: usize,
 
     /// Scenarios to run after start-up, comma-separated, in this order
-    /// [default: idle_rss,seed,argon2,login,profile,queue_drain]; login and profile need seed,
+    /// [default: idle_rss,argon2,seed,login,profile,profile_vs_healthz,queue_drain]; login and
+    /// profile need seed,
     /// login's share of the argon2 ceiling needs argon2, idle_rss is only "idle" if it comes
     /// first, and queue_drain runs a server of its own; `soak` (10 minutes, a server of its own)
     /// runs only when named

@@ -59,7 +59,9 @@ struct ListQuery {
     status: Option<String>,
     #[param(value_type = Option<roster_core::openapi::Role>)]
     role: Option<String>,
-    /// Case-insensitive substring of the name or email.
+    /// Case-insensitive substring of the name or email. Three characters or more use the search
+    /// index; one or two are compared only while the list is walked, so in a large account a
+    /// page may come back short (see `next_cursor`).
     q: Option<String>,
     email_verified: Option<bool>,
     #[param(value_type = Option<String>, format = DateTime)]
@@ -75,14 +77,17 @@ struct ListQuery {
     /// `next_cursor` of the previous page, with the same filters and sort (else 400); empty or
     /// absent: the first page.
     cursor: Option<String>,
-    /// Add `total`, the number of users matching the filters.
+    /// Add `total`, the number of users matching the filters, and `total_exact`. Unfiltered
+    /// (or by role alone) the total is a kept count; with other filters it may be an upper
+    /// bound (`total_exact: false`).
     include_total: Option<bool>,
 }
 
 /// List users.
 ///
 /// The members of the active account (or `account_id`; platform admins may omit both for every
-/// user), filtered, sorted and paginated with keyset cursors. Needs `users.read`.
+/// user), filtered, sorted and paginated with keyset cursors. Needs `users.read`. A filtered page
+/// examines a bounded number of users: it may hold fewer than `limit` while `next_cursor` is set.
 #[utoipa::path(get, path = "/v1/users", tag = "users", params(ListQuery),
     responses((status = 200, body = Page<UserView>), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 422, body = Problem)))]

@@ -7,14 +7,15 @@
 //!
 //! What a request costs does not grow with the population:
 //! - unfiltered, a page reads `limit + 1` index entries per branch;
-//! - filtered, a branch examines at most `Budget::walk` entries past the cursor. A common
-//!   match fills the page long before; a rare one leaves the page short, and then a text term
-//!   of three characters or more switches to the search index's matches when they are at most
-//!   `Budget::candidates` (exact, complete pages). Otherwise the page ends early and its cursor
-//!   is the last examined position: `next_cursor` with fewer than `limit` items means "more may
-//!   follow", never "this is the end";
+//! - a text term of three characters or more for which the search index holds at most
+//!   `Budget::candidates` matches is served from those matches (exact, complete pages);
+//! - any other filtered list is walked in its order, examining at most `Budget::walk` entries
+//!   past the cursor (shared by its branches). A common match fills the page long before; a
+//!   rare one leaves the page short, and its cursor is the last examined position:
+//!   `next_cursor` with fewer than `limit` items means "more may follow", never "the end";
 //! - totals come from counts kept per account, status and role; a filtered total examines at
-//!   most `Budget::count` entries per branch and otherwise says it is an upper bound.
+//!   most `Budget::count` entries (shared by its branches) and otherwise says it is an upper
+//!   bound: the matches found plus every entry not examined.
 
 mod count;
 mod source;
