@@ -32,7 +32,11 @@ pub use config::{CoreConfig, SignupMode};
 pub use error::{CoreError, CoreResult};
 
 use crate::api_load::ApiLoad;
+use crate::auth::cache::ReadCache;
 use crate::auth::hasher::PasswordHasher;
+use crate::users::read::ProfileParts;
+use roster_store::changes::{ChangeMark, ChangeWatch};
+use roster_store::sessions::SessionWithUser;
 
 /// Everything a request needs, built once at start-up and passed down explicitly (no globals).
 #[derive(Clone)]
@@ -46,6 +50,12 @@ pub struct Core {
     pub(crate) wake: Arc<Notify>,
     /// Whether this process's API is serving traffic; its workers yield while it is.
     pub(crate) api_load: ApiLoad,
+    /// What tells the caches below that the database changed.
+    pub(crate) changes: ChangeWatch,
+    /// Live sessions with their users, by token hash.
+    pub(crate) sessions: Arc<ReadCache<Vec<u8>, SessionWithUser>>,
+    /// The stored parts of profiles (memberships with account names, preferences), by user.
+    pub(crate) profiles: Arc<ReadCache<roster_domain::UserId, ProfileParts>>,
 }
 
 impl Core {
@@ -58,13 +68,16 @@ impl Core {
         tx.commit().await?;
         let hasher = PasswordHasher::new(config.hash_threads);
         Ok(Self {
-            db,
             clock,
             config,
             hasher,
             cursor_key: CursorKey::new(secret),
             wake: Arc::new(Notify::new()),
             api_load: ApiLoad::new(),
+            changes: ChangeWatch::new(&db),
+            sessions: Arc::default(),
+            profiles: Arc::default(),
+            db,
         })
     }
 
@@ -110,6 +123,8 @@ pub struct Actor {
     pub session_id: roster_domain::SessionId,
     /// The account this request acts in: the session's, or the one named by `X-Account-Id`.
     pub account_id: Option<roster_domain::AccountId>,
+    /// Where the database stood when this request was authenticated (for the read caches).
+    pub(crate) mark: ChangeMark,
 }
 
 /// Facts about the request that go into the audit trail.

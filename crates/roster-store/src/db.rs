@@ -3,7 +3,10 @@
 //! Every query is written once and compiled once per engine by the [`on_conn!`] macro, which
 //! matches a connection and runs the same body with the engine's concrete connection type.
 
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
@@ -31,8 +34,28 @@ pub enum Engine {
 /// for writers thanks to WAL.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite { read: SqlitePool, write: SqlitePool },
-    Postgres(PgPool),
+    /// `file` is the database file's path (its `-shm` neighbour tells of commits: changes.rs).
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+        commits: Commits,
+        file: Arc<PathBuf>,
+    },
+    Postgres {
+        pool: PgPool,
+        commits: Commits,
+    },
+}
+
+/// How many transactions were committed through one [`Db`] (and its clones): one of the signals
+/// of `changes::ChangeWatch`.
+#[derive(Clone, Debug, Default)]
+pub struct Commits(Arc<AtomicU64>);
+
+impl Commits {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
 }
 
 /// A connection taken from the pool, for reads outside a transaction.
@@ -43,8 +66,8 @@ pub enum Conn {
 
 /// A write transaction. Dropping it without [`Tx::commit`] rolls everything back.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
+    Sqlite(Transaction<'static, Sqlite>, Commits),
+    Postgres(Transaction<'static, Postgres>, Commits),
 }
 
 /// A borrowed connection of either engine: what every store function runs its SQL on.
@@ -70,8 +93,8 @@ impl Exec for Conn {
 impl Exec for Tx {
     fn conn(&mut self) -> ConnRef<'_> {
         match self {
-            Tx::Sqlite(t) => ConnRef::Sqlite(t),
-            Tx::Postgres(t) => ConnRef::Postgres(t),
+            Tx::Sqlite(t, _) => ConnRef::Sqlite(t),
+            Tx::Postgres(t, _) => ConnRef::Postgres(t),
         }
     }
 }
@@ -120,9 +143,11 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;
-            Ok(Db::Postgres(pool))
+            Ok(Db::Postgres { pool, commits: Commits::default() })
         } else if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)?
+            let options = SqliteConnectOptions::from_str(url)?;
+            let file = options.get_filename().to_path_buf();
+            let options = options
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // FULL: a committed transaction survives a power cut (API.md §9).
@@ -142,16 +167,23 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options.read_only(false).pragma("cache_size", PAGE_CACHE))
                 .await?;
-            Ok(Db::Sqlite { read, write })
+            Ok(Db::Sqlite { read, write, commits: Commits::default(), file: Arc::new(file) })
         } else {
             Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    /// Transactions committed through this database handle.
+    pub fn commits(&self) -> &Commits {
+        match self {
+            Db::Sqlite { commits, .. } | Db::Postgres { commits, .. } => commits,
         }
     }
 
     pub fn engine(&self) -> Engine {
         match self {
             Db::Sqlite { .. } => Engine::Sqlite,
-            Db::Postgres(_) => Engine::Postgres,
+            Db::Postgres { .. } => Engine::Postgres,
         }
     }
 
@@ -160,7 +192,7 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
             Db::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Db::Postgres { pool, .. } => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
@@ -169,7 +201,7 @@ impl Db {
     pub async fn conn(&self) -> Result<Conn, StoreError> {
         Ok(match self {
             Db::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
-            Db::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+            Db::Postgres { pool, .. } => Conn::Postgres(pool.acquire().await?),
         })
     }
 
@@ -180,7 +212,7 @@ impl Db {
     pub async fn write_conn(&self) -> Result<Conn, StoreError> {
         Ok(match self {
             Db::Sqlite { write, .. } => Conn::Sqlite(write.acquire().await?),
-            Db::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+            Db::Postgres { pool, .. } => Conn::Postgres(pool.acquire().await?),
         })
     }
 
@@ -189,8 +221,10 @@ impl Db {
     /// instead of waiting.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Db::Sqlite { write, commits, .. } => {
+                Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?, commits.clone())
+            }
+            Db::Postgres { pool, commits } => Tx::Postgres(pool.begin().await?, commits.clone()),
         })
     }
 
@@ -199,7 +233,7 @@ impl Db {
     pub async fn ping(&self) -> Result<(), StoreError> {
         let latest = match self {
             Db::Sqlite { .. } => &SQLITE_MIGRATIONS,
-            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
+            Db::Postgres { .. } => &POSTGRES_MIGRATIONS,
         }
         .iter()
         .map(|m| m.version)
@@ -218,11 +252,11 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { read, write } => {
+            Db::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }
-            Db::Postgres(pool) => pool.close().await,
+            Db::Postgres { pool, .. } => pool.close().await,
         }
     }
 }
@@ -269,10 +303,12 @@ async fn probe_postgres(options: &PgConnectOptions) -> Result<(), StoreError> {
 
 impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
-        }
-        Ok(())
+        let (result, commits) = match self {
+            Tx::Sqlite(t, commits) => (t.commit().await, commits),
+            Tx::Postgres(t, commits) => (t.commit().await, commits),
+        };
+        // Counted even when the commit reports an error: it may have landed all the same.
+        commits.0.fetch_add(1, Ordering::SeqCst);
+        Ok(result?)
     }
 }

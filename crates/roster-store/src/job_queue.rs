@@ -247,7 +247,7 @@ pub struct EnqueueListener(sqlx::postgres::PgListener);
 
 impl EnqueueListener {
     pub async fn connect(db: &crate::Db) -> StoreResult<Option<Self>> {
-        let crate::Db::Postgres(pool) = db else {
+        let crate::Db::Postgres { pool, .. } = db else {
             return Ok(None);
         };
         let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;

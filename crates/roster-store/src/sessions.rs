@@ -88,6 +88,8 @@ pub async fn find_by_token(exec: &mut impl Exec, token_hash: &[u8]) -> StoreResu
     .transpose()
 }
 
+/// Record activity. It moves no change mark (migration 0004 leaves `last_seen_at` out), so run it
+/// on its own (`Db::write_conn`), not in a transaction, which would.
 pub async fn touch(exec: &mut impl Exec, id: SessionId, at: Ts) -> StoreResult<()> {
     on_conn!(exec, |c| {
         sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")

@@ -69,7 +69,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let settings = Settings::load(&cli.config).map_err(anyhow::Error::msg)?;
-    crate::telemetry::init_logging(&settings.log);
+    // Held to the end of `run`: dropping it writes out the last log lines.
+    let _log_guard = crate::telemetry::init_logging(&settings.log);
     match cli.command {
         Command::Serve => {
             // Built before binding: once the port accepts, requests are served (a client or a

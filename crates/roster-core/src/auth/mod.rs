@@ -1,5 +1,6 @@
 //! Sign-in: password login, bearer sessions checked in the database on every request, logout.
 
+pub mod cache;
 pub mod hasher;
 pub mod verify;
 
@@ -7,7 +8,7 @@ use roster_domain::email::normalize_email;
 use roster_domain::password::normalize_password;
 use roster_domain::user::{User, UserStatus};
 use roster_domain::{AccountId, SessionId};
-use roster_store::sessions::{self, NewSession};
+use roster_store::sessions::{self, NewSession, SessionWithUser};
 use roster_store::{Ts, memberships, users};
 use time::{Duration, OffsetDateTime};
 
@@ -90,26 +91,35 @@ impl Core {
     pub async fn authenticate(&self, token: &str, requested_account: Option<AccountId>) -> CoreResult<Actor> {
         let hash = secrets::hash_token(token);
         let now = self.now();
-        let mut conn = self.db.conn().await?;
-        let session = sessions::find_by_token(&mut conn, &hash).await?.ok_or(CoreError::Unauthenticated)?;
+        // Served from memory while the database has not changed since it was read (auth::cache).
+        let mark = self.changes.mark().await?;
+        let session = match self.sessions.get(mark, &hash) {
+            Some(session) => session,
+            None => {
+                let mut conn = self.db.conn().await?;
+                let session = sessions::find_by_token(&mut conn, &hash).await?.ok_or(CoreError::Unauthenticated)?;
+                self.sessions.put(mark, hash.clone(), session.clone());
+                session
+            }
+        };
         let idle_deadline = session.last_seen_at.get() + self.config.session_idle;
         if session.expires_at.get() <= now || idle_deadline <= now || session.user.status != UserStatus::Active {
             return Err(CoreError::Unauthenticated);
         }
         let account_id = match requested_account {
             Some(id) => {
+                let mut conn = self.db.conn().await?;
                 access::permissions(&mut conn, &session.user, id).await?.ok_or(CoreError::NotFound)?;
                 Some(id)
             }
             None => session.active_account_id,
         };
-        drop(conn);
         if now - session.last_seen_at.get() >= TOUCH_EVERY {
-            let mut tx = self.db.begin().await?;
-            sessions::touch(&mut tx, session.id, Ts::new(now)).await?;
-            tx.commit().await?;
+            let mut conn = self.db.write_conn().await?;
+            sessions::touch(&mut conn, session.id, Ts::new(now)).await?;
+            self.sessions.put(mark, hash, SessionWithUser { last_seen_at: Ts::new(now), ..session.clone() });
         }
-        Ok(Actor { user: session.user, session_id: session.id, account_id })
+        Ok(Actor { user: session.user, session_id: session.id, account_id, mark })
     }
 
     /// `POST /v1/auth/logout`: revoke the caller's session.

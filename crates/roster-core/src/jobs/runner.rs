@@ -216,7 +216,7 @@ impl Runner {
     /// Turn PostgreSQL enqueue announcements into wake-ups.
     fn spawn_listener(&self) -> Option<tokio::task::JoinHandle<()>> {
         let core = self.core.clone();
-        matches!(core.db, roster_store::Db::Postgres(_)).then(|| {
+        matches!(core.db, roster_store::Db::Postgres { .. }).then(|| {
             tokio::spawn(async move {
                 let mut listener = match EnqueueListener::connect(&core.db).await {
                     Ok(Some(listener)) => listener,

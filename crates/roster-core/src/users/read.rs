@@ -19,6 +19,15 @@ pub struct ProfileAccount {
     pub effective: Vec<String>,
 }
 
+/// What a profile reads from the database, kept by the profile cache (auth::cache).
+#[derive(Debug, Clone)]
+pub struct ProfileParts {
+    /// The user's memberships, with each account's name.
+    own: Vec<(roster_domain::user::Membership, String)>,
+    /// Stored preferences, if any.
+    stored: Option<serde_json::Value>,
+}
+
 /// `GET /v1/users/profile`.
 #[derive(Debug, Clone)]
 pub struct Profile {
@@ -36,10 +45,18 @@ impl Core {
     }
 
     pub async fn profile(&self, actor: &Actor) -> CoreResult<Profile> {
-        let mut conn = self.db.conn().await?;
-        let own = memberships::of_user(&mut conn, actor.user.id).await?;
-        let stored = preferences::get(&mut conn, actor.user.id).await?;
-        drop(conn);
+        let ProfileParts { own, stored } = match self.profiles.get(actor.mark, &actor.user.id) {
+            Some(parts) => parts,
+            None => {
+                let mut conn = self.db.conn().await?;
+                let parts = ProfileParts {
+                    own: memberships::of_user(&mut conn, actor.user.id).await?,
+                    stored: preferences::get(&mut conn, actor.user.id).await?,
+                };
+                self.profiles.put(actor.mark, actor.user.id, parts.clone());
+                parts
+            }
+        };
         let accounts = own
             .into_iter()
             .map(|(m, name)| {

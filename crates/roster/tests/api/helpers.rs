@@ -31,6 +31,8 @@ pub struct TestDb {
     pub url: String,
     dir: PathBuf,
     postgres: Option<(String, String)>,
+    /// Whether dropping this removes the database (false for a second instance's handle).
+    owned: bool,
 }
 
 impl TestDb {
@@ -48,11 +50,11 @@ impl TestDb {
                     .expect("create test database");
                 conn.close().await.ok();
                 let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
-                Self { url: format!("{base}/{name}"), dir, postgres: Some((admin_url.clone(), name)) }
+                Self { url: format!("{base}/{name}"), dir, postgres: Some((admin_url.clone(), name)), owned: true }
             }
             None => {
                 let url = format!("sqlite://{}", dir.join("roster.db").display());
-                Self { url, dir, postgres: None }
+                Self { url, dir, postgres: None, owned: true }
             }
         }
     }
@@ -67,6 +69,11 @@ impl TestDb {
         &self.dir
     }
 
+    /// Another handle on the same database, for a second instance; the first one cleans up.
+    pub fn shared(&self) -> Self {
+        Self { url: self.url.clone(), dir: self.dir.clone(), postgres: None, owned: false }
+    }
+
     /// On PostgreSQL: the server to administer it from, and the database's name.
     pub fn postgres(&self) -> Option<(&str, &str)> {
         self.postgres.as_ref().map(|(admin, name)| (admin.as_str(), name.as_str()))
@@ -75,6 +82,9 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
         if let Some((admin_url, name)) = self.postgres.take() {
             // Drop runs outside any async context we could borrow; use a small one of our own.
@@ -106,7 +116,17 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Options)) -> TestApp {
-    let db = TestDb::new().await;
+    spawn_app_on(TestDb::new().await, configure).await
+}
+
+impl TestApp {
+    /// A second instance on this app's database (as behind a load balancer).
+    pub async fn second_instance(&self) -> TestApp {
+        spawn_app_on(self.db.shared(), |_| {}).await
+    }
+}
+
+async fn spawn_app_on(db: TestDb, configure: impl FnOnce(&mut Options)) -> TestApp {
     let settings = Settings {
         database_url: db.url.clone(),
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -117,7 +137,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Options)) -> TestApp {
     };
     let mut options = Options { clock: Clock::system(), settings, limits: roster_http::server::Limits::default() };
     configure(&mut options);
-    roster::telemetry::init_logging(&options.settings.log);
+    // The first app of this test process installs the log writer; it lives as long as the process.
+    std::mem::forget(roster::telemetry::init_logging(&options.settings.log));
     // Background workers are off: tests run the queues explicitly with `drain`.
     options.settings.qm_user_onboarding = false;
     options.settings.qm_user_notifications = false;

@@ -16,6 +16,7 @@ mod queue_faults;
 mod queues;
 mod signup;
 mod sinks;
+mod token_cache;
 mod users_delete;
 mod users_list;
 mod users_paging;
