@@ -201,7 +201,8 @@ impl From<CoreError> for ApiError {
             }
             CoreError::Unavailable(detail) => ApiError::new(Code::Unavailable, detail),
             CoreError::Store(cause) if cause.is_unavailable() => {
-                tracing::warn!(error = %cause, "database unavailable");
+                let request_id = crate::middleware::request_log::current_id();
+                tracing::warn!(request_id = &*request_id, error = %cause, "database unavailable");
                 ApiError::new(Code::Unavailable, "the database is not answering; retry shortly")
             }
             CoreError::Store(cause) => internal(&cause),
@@ -211,7 +212,8 @@ impl From<CoreError> for ApiError {
 }
 
 fn internal(cause: &dyn std::fmt::Display) -> ApiError {
-    tracing::error!(error = %cause, "internal error");
+    let request_id = crate::middleware::request_log::current_id();
+    tracing::error!(request_id = &*request_id, error = %cause, "internal error");
     ApiError::new(Code::Internal, "something went wrong on our side")
 }
 

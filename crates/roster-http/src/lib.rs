@@ -14,14 +14,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::Request;
 use axum::response::IntoResponse;
 use metrics_exporter_prometheus::PrometheusHandle;
 use roster_core::Core;
-use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::error::{ApiError, Code};
 use crate::middleware::request_id::{MakeId, REQUEST_ID, acceptable};
@@ -51,14 +48,11 @@ pub fn router(state: AppState) -> Router {
     api.merge(openapi::docs(&spec, &facts))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| {
-            tracing::error!("a request handler panicked");
+            tracing::error!(request_id = &*middleware::request_log::current_id(), "a request handler panicked");
             ApiError::new(Code::Internal, "something went wrong on our side").into_response()
         }))
         .layer(axum::middleware::from_fn(middleware::head_limit::head_limit))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
-        }).on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)))
+        .layer(axum::middleware::from_fn(middleware::request_log::request_log))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))
         .layer(axum::middleware::from_fn(drop_unacceptable_request_id))

@@ -4,3 +4,4 @@ pub mod head_limit;
 pub mod idempotency;
 pub mod metrics;
 pub mod request_id;
+pub mod request_log;

@@ -174,7 +174,7 @@ fn every_request_log_line_is_json_with_the_request_id() {
     assert!(server.terminate().success());
     let text = std::fs::read_to_string(&log_path).unwrap();
     let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("every log line is JSON")).collect();
-    let request_lines: Vec<&Value> = lines.iter().filter(|l| l["span"]["request_id"] == "trace-me-42").collect();
+    let request_lines: Vec<&Value> = lines.iter().filter(|l| l["fields"]["request_id"] == "trace-me-42").collect();
     assert!(!request_lines.is_empty(), "{text}");
     assert!(
         request_lines.iter().any(|l| l["fields"]["status"] == 401),
