@@ -1,4 +1,5 @@
-//! Sign-in: password login, bearer sessions checked in the database on every request, logout.
+//! Sign-in: password login, bearer sessions checked on every request (from memory while the
+//! database has not changed: auth::cache), logout.
 
 pub mod cache;
 pub mod hasher;

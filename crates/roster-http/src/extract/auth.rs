@@ -1,5 +1,6 @@
-//! The signed-in caller: `Authorization: Bearer TOKEN`, checked in the database on every request
-//! (a revoked session or a changed scope takes effect at once), plus `X-Account-Id`.
+//! The signed-in caller: `Authorization: Bearer TOKEN`, checked on every request against the
+//! database or a cache it invalidates (a revoked session or a changed scope takes effect at once,
+//! on every instance), plus `X-Account-Id`.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

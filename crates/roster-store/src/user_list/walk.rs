@@ -56,8 +56,9 @@ pub(super) async fn rare(exec: &mut impl Exec, term: &str, sqlite: bool, cap: i6
     Ok(candidate_count(term, sqlite, cap).scalar(exec).await? <= cap)
 }
 
-/// Walk one branch from the cursor, examining at most `share` entries. `sizes` tells which branches are small enough to need no
-/// budget; candidates need none either (they are few by construction).
+/// Walk one branch from the cursor, examining at most `share` entries. `sizes` tells which
+/// branches are small enough to need no budget; candidates need none either (they are few by
+/// construction).
 async fn walk(
     exec: &mut impl Exec,
     branch: &Branch<'_>,
