@@ -8,7 +8,7 @@ use roster_domain::user::UserStatus;
 use super::source::{Branch, TextPlan};
 use super::sql::{Arg, Sql};
 use super::walk::rare;
-use super::{Budget, MIN_INDEXED_TERM, Population, Position, SortKey, UserFilter, UserPage};
+use super::{Budget, MIN_INDEXED_TERM, Population, Position, SortKey, UserFilter};
 use crate::db::{ConnRef, Exec};
 use crate::error::{StoreError, StoreResult};
 
@@ -117,9 +117,9 @@ pub async fn count(exec: &mut impl Exec, filter: &UserFilter, budget: Budget) ->
 
 /// The `n`-th row of a branch in creation order.
 async fn last_examined(exec: &mut impl Exec, branch: &Branch<'_>, n: i64) -> StoreResult<Option<Position>> {
-    let page = UserPage { sort: SortKey::CreatedAt, descending: false, after: None, limit: 1, budget: Budget::DEFAULT };
-    let mut sql = Sql::new(format!("SELECT {}, {}", branch.id(), branch.key(page.sort)));
+    let (key, id) = (branch.key(SortKey::CreatedAt), branch.id());
+    let mut sql = Sql::new(format!("SELECT {id}, {key}"));
     branch.push_from_where(&mut sql, None);
-    sql.push(&format!(" ORDER BY {} ASC, {} ASC LIMIT 1 OFFSET {}", branch.key(page.sort), branch.id(), n - 1));
-    Ok(sql.positions(exec, page.sort).await?.pop())
+    sql.push(&format!(" ORDER BY {key} ASC, {id} ASC LIMIT 1 OFFSET {}", n - 1));
+    Ok(sql.positions(exec, SortKey::CreatedAt).await?.pop())
 }

@@ -23,7 +23,7 @@ mod sql;
 mod walk;
 
 use roster_domain::AccountId;
-use roster_domain::user::{User, UserStatus};
+use roster_domain::user::UserStatus;
 use uuid::Uuid;
 
 pub use count::{Total, count};
@@ -91,17 +91,6 @@ impl SortKey {
     pub fn is_text(self) -> bool {
         matches!(self, Self::Name | Self::Email)
     }
-
-    /// The position of `user` in this order, as stored in a cursor.
-    pub fn position(self, user: &User) -> Position {
-        let value = match self {
-            Self::Name => KeyValue::Text(user.name.to_lowercase()),
-            Self::Email => KeyValue::Text(user.email.to_lowercase()),
-            Self::CreatedAt => KeyValue::Micros(Ts::new(user.created_at).micros()),
-            Self::LastLoginAt => KeyValue::Micros(user.last_login_at.map_or(0, |t| Ts::new(t).micros())),
-        };
-        Position { value, id: user.id.as_uuid() }
-    }
 }
 
 /// A sort key's value at some row.
@@ -144,6 +133,19 @@ pub struct UserFilter {
 }
 
 impl UserFilter {
+    /// Everybody in `population` but deleted users, nothing else narrowing.
+    pub fn of(population: Population) -> Self {
+        Self {
+            population,
+            status: None,
+            role: None,
+            text: None,
+            email_verified: None,
+            created_after: None,
+            created_before: None,
+        }
+    }
+
     /// The text term, lowercased as the keys are, if any.
     pub(crate) fn term(&self) -> Option<String> {
         self.text.as_deref().map(str::to_lowercase).filter(|t| !t.is_empty())

@@ -8,15 +8,7 @@ use time::OffsetDateTime;
 use crate::support::{T0, at, engines, insert_user, start, user};
 
 fn everyone() -> UserFilter {
-    UserFilter {
-        population: Population::Everyone,
-        status: None,
-        role: None,
-        text: None,
-        email_verified: None,
-        created_after: None,
-        created_before: None,
-    }
+    UserFilter::of(Population::Everyone)
 }
 
 #[tokio::test]

@@ -39,15 +39,7 @@ async fn crowd(db: &Db, n: u128) -> (AccountId, Vec<User>) {
 }
 
 fn members(account: AccountId) -> UserFilter {
-    UserFilter {
-        population: Population::Account(account),
-        status: None,
-        role: None,
-        text: None,
-        email_verified: None,
-        created_after: None,
-        created_before: None,
-    }
+    UserFilter::of(Population::Account(account))
 }
 
 /// Every page of a list, `limit` at a time: (emails in order, number of pages, shortest
