@@ -71,6 +71,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(&cli.config).map_err(anyhow::Error::msg)?;
     // Held to the end of `run`: dropping it writes out the last log lines.
     let _log_guard = crate::telemetry::init_logging(&settings.log);
+    crate::config::warn_unknown_variables();
     match cli.command {
         Command::Serve => {
             // Built before binding: once the port accepts, requests are served (a client or a

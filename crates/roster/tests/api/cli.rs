@@ -55,6 +55,22 @@ fn a_bad_value_stops_start_up_naming_the_variable() {
 }
 
 #[test]
+fn a_misspelt_variable_is_reported_with_the_one_it_meant() {
+    let db = TestDb::new_blocking();
+    let out = run(roster(&db, &[("ROSTER_PASWORD_MIN_LENGTH", "20"), ("QM_USER_ANALYTICS", "false")]).arg("migrate"));
+    assert!(out.status.success(), "a warning does not stop start-up");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warning = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["fields"]["variable"] == "ROSTER_PASWORD_MIN_LENGTH")
+        .unwrap_or_else(|| panic!("no warning for the misspelt variable: {stderr}"));
+    assert_eq!(warning["level"], "WARN", "{warning}");
+    assert_eq!(warning["fields"]["did_you_mean"], "ROSTER_PASSWORD_MIN_LENGTH", "{warning}");
+    assert!(!stderr.contains("\"QM_USER_ANALYTICS\""), "a known variable is not reported: {stderr}");
+}
+
+#[test]
 fn migrate_then_user_create_then_login() {
     let db = TestDb::new_blocking();
     let out = run(roster(&db, &[]).arg("migrate"));

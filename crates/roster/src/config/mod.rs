@@ -10,6 +10,9 @@ use roster_core::{CoreConfig, SignupMode};
 use roster_domain::password::PasswordPolicy;
 use serde::{Deserialize, Serialize};
 
+mod unknown_env;
+pub use unknown_env::warn_unknown_variables;
+
 /// A secret setting: usable, but never printed by `Debug`. Environment values reach it as their
 /// exact text (see [`Settings::load`]); from `roster.toml` any scalar is taken as its text (an
 /// unquoted number is still a password). The value never appears in an error message.
@@ -65,32 +68,58 @@ impl std::fmt::Debug for Secret {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
+    /// `sqlite://PATH` (embedded, created if missing) or `postgres://USER@HOST:PORT/DB` (scale-out).
     pub database_url: String,
+    /// Address to bind.
     pub listen: SocketAddr,
+    /// Base of the links in emails; never taken from request headers.
     pub public_url: String,
+    /// `open`: anyone may sign up; `invite`: only members with `users.create` may create users.
     pub signup: Signup,
+    /// On a database with no users, create this platform admin at start (with `admin_password`).
     pub admin_email: Option<String>,
+    /// The password of the platform admin created at start.
     pub admin_password: Option<Secret>,
+    /// `smtp://host:port`, `smtp://user:pass@host:port?tls=required` (STARTTLS) or `smtps://…`;
+    /// unset: mail is written as `.eml` files into `mail_dir`.
     pub smtp_url: Option<Secret>,
+    /// Where mail goes as `.eml` files when no `smtp_url` is set.
     pub mail_dir: String,
+    /// The sender of every email.
     pub mail_from: String,
+    /// SMS provider: `POST {"to", "body"}`.
     pub sms_webhook_url: Option<String>,
+    /// Push provider: `POST {"tokens", "title", "body", "data"}`.
     pub push_webhook_url: Option<String>,
+    /// Outbound domain events, signed with HMAC-SHA256 (`Roster-Signature`).
     pub events_webhook_url: Option<String>,
+    /// The key that signs outbound events; required with `events_webhook_url`.
     pub events_secret: Option<Secret>,
+    /// Password policy: minimum length (never below 8, at most 128).
     pub password_min_length: usize,
+    /// Requests per minute per client address to the endpoints that need no sign-in; 0: off.
     pub rate_limit_anon: u32,
+    /// Whether user-supplied URLs (calendar feeds) may point at loopback, private or link-local
+    /// addresses.
     pub allow_private_urls: bool,
+    /// Comma-separated proxy addresses whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Option<String>,
+    /// Sessions end after this many days without a request…
     pub session_idle_days: u32,
+    /// …and in any case this many days after sign-in.
     pub session_absolute_days: u32,
     /// After SIGTERM/SIGINT: how long in-flight requests may run before open connections are
     /// closed (`30s`, `2m`, or a number of seconds).
     pub shutdown_timeout: Seconds,
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `roster=debug,sqlx=warn`.
     pub log: String,
+    /// Whether this process works the onboarding queue (jobs are always recorded).
     pub qm_user_onboarding: bool,
+    /// Whether this process works the notifications queue (email, SMS, push).
     pub qm_user_notifications: bool,
+    /// Whether this process works the analytics queue.
     pub qm_user_analytics: bool,
+    /// Whether this process works the sync queue (CRM contacts, seats, calendars, events).
     pub qm_account_sync: bool,
 }
 
@@ -344,7 +373,7 @@ impl Settings {
 }
 
 /// The commented example file (`roster config example`).
-pub const EXAMPLE: &str = include_str!("../../../roster.example.toml");
+pub const EXAMPLE: &str = include_str!("../../../../roster.example.toml");
 
 #[cfg(test)]
 mod tests {
@@ -355,6 +384,20 @@ mod tests {
         let parsed: Settings =
             Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(EXAMPLE)).extract().unwrap();
         assert_eq!(format!("{parsed:?}"), format!("{:?}", Settings::default()));
+    }
+
+    #[test]
+    fn the_example_file_shows_every_setting() {
+        let Ok(serde_json::Value::Object(keys)) = serde_json::to_value(Settings::default()) else {
+            panic!("settings serialise to an object")
+        };
+        for key in keys.keys() {
+            let shown = EXAMPLE.lines().any(|line| {
+                let line = line.trim_start_matches(['#', ' ']);
+                line.strip_prefix(key.as_str()).is_some_and(|rest| rest.starts_with(" = "))
+            });
+            assert!(shown, "{key} is missing from roster.example.toml");
+        }
     }
 
     #[test]
