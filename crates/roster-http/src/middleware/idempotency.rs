@@ -1,5 +1,10 @@
 //! `Idempotency-Key` on POST (API.md §1): the first response for a key and caller is stored and
 //! replayed for 24 hours; the same key with another body → 422 `idempotency_key_reused`.
+//!
+//! A route whose responses carry a secret (a bearer token; later TOTP seeds and recovery codes)
+//! declares it where the route is built, with the [`never_stored`] layer: its responses are
+//! marked, and a marked response is never stored (the key is released instead), whatever its
+//! path.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -19,9 +24,20 @@ const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 /// `WWW-Authenticate: Bearer`, API.md §1).
 const KEPT_HEADERS: [HeaderName; 4] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG, header::WWW_AUTHENTICATE];
 
-/// POST routes whose responses carry a secret (a bearer token) and so are never stored: a
-/// retried login simply opens another session, which is harmless.
-const NEVER_STORED: [&str; 1] = ["/v1/auth/login"];
+/// The mark of a response that must never be stored (see [`never_stored`]).
+#[derive(Debug, Clone, Copy)]
+struct NeverStored;
+
+/// For the routes whose responses carry a secret, as `.layer(map_response(never_stored))`:
+/// every response of theirs, errors included, is marked so that the idempotency layer never
+/// stores it, and carries `Cache-Control: no-store` so that no client or proxy keeps it either
+/// (RFC 6749 §5.1 asks this of token responses). A retried login, say, simply opens another
+/// session.
+pub async fn never_stored(mut response: Response) -> Response {
+    response.extensions_mut().insert(NeverStored);
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
 
 pub async fn idempotency(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
@@ -36,9 +52,6 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
         return ApiError::new(Code::BadRequest, "Idempotency-Key must be 1–255 printable ASCII characters")
             .into_response();
     };
-    if NEVER_STORED.contains(&request.uri().path()) {
-        return next.run(request).await;
-    }
     // Taken out before awaiting: a request body is not Sync, so no borrow of the request may
     // cross an await.
     let token = bearer(request.headers()).map(str::to_owned);
@@ -79,9 +92,10 @@ async fn caller(state: &AppState, token: Option<String>, ip: Option<std::net::Ip
 
 async fn remember(state: &AppState, caller: &str, key: &str, response: Response) -> Response {
     let status = response.status();
-    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-        // A failure on our side, or "slow down", is not an answer: the client may retry with
-        // the same key and get the real one.
+    let secret = response.extensions().get::<NeverStored>().is_some();
+    if secret || status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        // A secret is never kept. A failure on our side, or "slow down", is not an answer: the
+        // client may retry with the same key and get the real one.
         if let Err(err) = state.core.idempotency_release(caller, key).await {
             tracing::warn!(error = %err, "could not release idempotency key");
         }

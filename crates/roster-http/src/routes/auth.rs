@@ -12,10 +12,17 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Json, Meta};
+use crate::middleware::idempotency::never_stored;
 use crate::views::{UserView, rfc3339};
+use axum::middleware::map_response;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout)).routes(routes!(verify_email))
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        // Every route above this layer answers with a bearer token: never stored nor cached.
+        .layer(map_response(never_stored))
+        .routes(routes!(logout))
+        .routes(routes!(verify_email))
 }
 
 /// No `Debug`: it holds a password.

@@ -255,6 +255,15 @@ async fn login_responses_are_never_stored_because_they_carry_a_token() {
     assert_eq!((first.status, second.status), (StatusCode::OK, StatusCode::OK));
     assert_ne!(first.body["token"], second.body["token"], "a retried login opens another session");
     assert_eq!(second.header(REPLAYED), None);
+    assert_eq!(first.header("cache-control"), Some("no-store"), "nor is a token kept by caches");
+    // Its failures neither: the route declares every answer of its own a secret's.
+    let wrong = json!({"email": "ada@example.com", "password": "not the password at all"});
+    for _ in 0..2 {
+        let reply = post_with_key(&app, "/v1/auth/login", None, "login-2", &wrong).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(reply.header(REPLAYED), None);
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+    }
     let mut conn = app.core.db.conn().await.unwrap();
     let stored: i64 = roster_store::on_conn!(&mut conn, |c| sqlx::query_scalar("SELECT COUNT(*) FROM idempotency")
         .fetch_one(c)
