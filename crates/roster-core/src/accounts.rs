@@ -1,6 +1,7 @@
 //! Accounts, minimal for now: the caller's accounts and one account.
 
 use roster_domain::AccountId;
+use roster_domain::scope::Scope;
 use roster_domain::user::Account;
 use roster_store::accounts;
 
@@ -17,7 +18,7 @@ impl Core {
     /// `GET /v1/accounts/:id`: needs `accounts.read` there.
     pub async fn get_account(&self, actor: &Actor, id: AccountId) -> CoreResult<Account> {
         let mut conn = self.db.conn().await?;
-        access::require(&mut conn, &actor.user, id, "accounts.read").await?;
+        access::require(&mut conn, &actor.user, id, &Scope::ACCOUNTS_READ).await?;
         accounts::find(&mut conn, id).await?.ok_or(CoreError::NotFound)
     }
 }

@@ -1,5 +1,6 @@
 //! The audit trail: recording entries inside a change's transaction, and reading them back.
 
+use roster_domain::scope::Scope;
 use roster_domain::{AccountId, FieldErrors, UserId};
 use roster_store::Exec;
 use roster_store::activities::{self, Activity};
@@ -82,7 +83,7 @@ impl Core {
         let readable = if whole {
             Vec::new()
         } else {
-            access::shared_accounts_with(&mut conn, &actor.user, &target, "users.read").await?
+            access::shared_accounts_with(&mut conn, &actor.user, &target, &Scope::USERS_READ).await?
         };
         // The cursor is bound to this trail as this caller sees it.
         let context = format!("activity:{}:{}", target.id, actor.user.id);

@@ -7,7 +7,7 @@ pub use roster_store::job_queue::JobView;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::{CoreError, CoreResult};
+use crate::error::{Clash, CoreError, CoreResult, Denied};
 use crate::jobs::queue;
 use crate::{Actor, Core};
 
@@ -22,7 +22,7 @@ struct JobCursor {
 }
 
 fn require_platform_admin(actor: &Actor) -> CoreResult<()> {
-    if actor.user.platform_admin { Ok(()) } else { Err(CoreError::Forbidden("platform admins only".into())) }
+    if actor.user.platform_admin { Ok(()) } else { Err(CoreError::Forbidden(Denied::PlatformAdminOnly)) }
 }
 
 impl Core {
@@ -67,7 +67,7 @@ impl Core {
             return Err(CoreError::NotFound);
         }
         if !job_queue::retry(&mut tx, id, Ts::new(self.now())).await? {
-            return Err(CoreError::Conflict("only a dead or failed job can be retried".into()));
+            return Err(CoreError::Conflict(Clash::JobNotRetryable));
         }
         let job = job_queue::find(&mut tx, id).await?.ok_or(CoreError::NotFound)?;
         tx.commit().await?;

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use time::Duration;
 
 use crate::Core;
-use crate::error::{CoreError, CoreResult};
+use crate::error::{Clash, CoreError, CoreResult};
 
 const RETENTION: Duration = Duration::hours(24);
 /// A claim without a response after this long belongs to a request that died; a retry may take
@@ -67,9 +67,7 @@ impl Core {
             {
                 Err(CoreError::IdempotencyKeyReused)
             }
-            Some(Recorded::InFlight { .. }) => {
-                Err(CoreError::Conflict("a request with this idempotency key is still in progress".into()))
-            }
+            Some(Recorded::InFlight { .. }) => Err(CoreError::Conflict(Clash::RequestInProgress)),
             Some(Recorded::Done { status, headers, body, .. }) => {
                 Ok(Claim::Replay(StoredResponse { status, headers, body }))
             }

@@ -44,11 +44,7 @@ impl Role {
 
     /// The scopes this role holds: its own plus those of every role below it, sorted.
     pub fn scopes(self) -> Vec<Scope> {
-        let mut scopes: Vec<Scope> = self
-            .scope_names()
-            // The role table holds only known scopes; a test parses every entry.
-            .map(|name| Scope::parse(name).expect("role table lists only known scopes"))
-            .collect();
+        let mut scopes: Vec<Scope> = self.own_and_lower().cloned().collect();
         scopes.sort();
         scopes.dedup();
         scopes
@@ -56,16 +52,37 @@ impl Role {
 
     /// Own and inherited scope names, unsorted; allocation-free for permission checks.
     pub(crate) fn scope_names(self) -> impl Iterator<Item = &'static str> {
-        Role::ALL.into_iter().filter(move |lower| *lower <= self).flat_map(|role| role.own_scopes().iter().copied())
+        self.own_and_lower().map(Scope::as_str)
+    }
+
+    fn own_and_lower(self) -> impl Iterator<Item = &'static Scope> {
+        Role::ALL.into_iter().filter(move |lower| *lower <= self).flat_map(|role| role.own_scopes().iter())
     }
 
     /// What each role adds to the one below it (API.md §4).
-    fn own_scopes(self) -> &'static [&'static str] {
+    fn own_scopes(self) -> &'static [Scope] {
+        static VIEWER: [Scope; 5] = [
+            Scope::USERS_READ,
+            Scope::ACCOUNTS_READ,
+            Scope::WORKSPACES_READ,
+            Scope::CONTACTS_READ,
+            Scope::ANALYTICS_READ,
+        ];
+        static MEMBER: [Scope; 2] = [Scope::CONTACTS, Scope::CALENDARS];
+        static ADMIN: [Scope; 6] = [
+            Scope::USERS,
+            Scope::ACCOUNTS_UPDATE,
+            Scope::ACCOUNTS_CREATE,
+            Scope::WORKSPACES,
+            Scope::ANALYTICS,
+            Scope::ANNOUNCEMENTS,
+        ];
+        static OWNER: [Scope; 1] = [Scope::EVERYTHING];
         match self {
-            Role::Viewer => &["users.read", "accounts.read", "workspaces.read", "contacts.read", "analytics.read"],
-            Role::Member => &["contacts", "calendars"],
-            Role::Admin => &["users", "accounts.update", "accounts.create", "workspaces", "analytics", "announcements"],
-            Role::Owner => &["*"],
+            Role::Viewer => &VIEWER,
+            Role::Member => &MEMBER,
+            Role::Admin => &ADMIN,
+            Role::Owner => &OWNER,
         }
     }
 }
@@ -95,8 +112,8 @@ mod tests {
     #[test]
     fn every_role_table_entry_is_a_known_scope() {
         for role in Role::ALL {
-            for name in role.own_scopes() {
-                assert!(Scope::parse(name).is_ok(), "{role}: {name}");
+            for scope in role.own_scopes() {
+                assert!(Scope::parse(scope.as_str()).is_ok(), "{role}: {scope}");
             }
         }
     }

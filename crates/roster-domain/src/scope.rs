@@ -2,8 +2,10 @@
 //!
 //! A scope is `*`, a `resource` or a `resource.action`. `*` implies everything and a resource
 //! implies each of its actions; an action implies only itself. Only scopes listed in
-//! [`RESOURCES`] exist, so a typo in a grant is a 422 instead of a silent no-op.
+//! [`RESOURCES`] exist, so a typo in a grant is a 422 instead of a silent no-op, and code names
+//! them by constant ([`Scope::USERS_READ`] …), so a typo in code does not compile.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
@@ -28,8 +30,8 @@ const WILDCARD: &str = "*";
 static KNOWN: LazyLock<Vec<Scope>> = LazyLock::new(|| {
     let mut all = Vec::new();
     for (resource, actions) in RESOURCES {
-        all.push(Scope((*resource).to_owned()));
-        all.extend(actions.iter().map(|action| Scope(format!("{resource}.{action}"))));
+        all.push(Scope(Cow::Borrowed(resource)));
+        all.extend(actions.iter().map(|action| Scope(Cow::Owned(format!("{resource}.{action}")))));
     }
     all.sort();
     all
@@ -40,14 +42,67 @@ static KNOWN: LazyLock<Vec<Scope>> = LazyLock::new(|| {
 #[error("unknown scope {0:?}")]
 pub struct UnknownScope(pub String);
 
-/// A known scope; the only way to build one is [`Scope::parse`], so holding one proves it exists.
+/// A known scope; the only ways to get one are [`Scope::parse`] and the constants below (a test
+/// parses each), so holding one proves it exists.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Scope(String);
+pub struct Scope(Cow<'static, str>);
 
 impl Scope {
+    pub const EVERYTHING: Scope = Scope::fixed("*");
+    pub const USERS: Scope = Scope::fixed("users");
+    pub const USERS_READ: Scope = Scope::fixed("users.read");
+    pub const USERS_CREATE: Scope = Scope::fixed("users.create");
+    pub const USERS_UPDATE: Scope = Scope::fixed("users.update");
+    pub const USERS_DELETE: Scope = Scope::fixed("users.delete");
+    pub const USERS_SCOPE: Scope = Scope::fixed("users.scope");
+    pub const ACCOUNTS: Scope = Scope::fixed("accounts");
+    pub const ACCOUNTS_READ: Scope = Scope::fixed("accounts.read");
+    pub const ACCOUNTS_UPDATE: Scope = Scope::fixed("accounts.update");
+    pub const ACCOUNTS_CREATE: Scope = Scope::fixed("accounts.create");
+    pub const ACCOUNTS_DELETE: Scope = Scope::fixed("accounts.delete");
+    pub const WORKSPACES: Scope = Scope::fixed("workspaces");
+    pub const WORKSPACES_READ: Scope = Scope::fixed("workspaces.read");
+    pub const CONTACTS: Scope = Scope::fixed("contacts");
+    pub const CONTACTS_READ: Scope = Scope::fixed("contacts.read");
+    pub const ANALYTICS: Scope = Scope::fixed("analytics");
+    pub const ANALYTICS_READ: Scope = Scope::fixed("analytics.read");
+    pub const CALENDARS: Scope = Scope::fixed("calendars");
+    pub const BILLING: Scope = Scope::fixed("billing");
+    pub const ANNOUNCEMENTS: Scope = Scope::fixed("announcements");
+
+    /// Every constant above, for the test that parses each.
+    #[cfg(test)]
+    const CONSTANTS: [Scope; 21] = [
+        Scope::EVERYTHING,
+        Scope::USERS,
+        Scope::USERS_READ,
+        Scope::USERS_CREATE,
+        Scope::USERS_UPDATE,
+        Scope::USERS_DELETE,
+        Scope::USERS_SCOPE,
+        Scope::ACCOUNTS,
+        Scope::ACCOUNTS_READ,
+        Scope::ACCOUNTS_UPDATE,
+        Scope::ACCOUNTS_CREATE,
+        Scope::ACCOUNTS_DELETE,
+        Scope::WORKSPACES,
+        Scope::WORKSPACES_READ,
+        Scope::CONTACTS,
+        Scope::CONTACTS_READ,
+        Scope::ANALYTICS,
+        Scope::ANALYTICS_READ,
+        Scope::CALENDARS,
+        Scope::BILLING,
+        Scope::ANNOUNCEMENTS,
+    ];
+
+    const fn fixed(name: &'static str) -> Scope {
+        Scope(Cow::Borrowed(name))
+    }
+
     /// Accepts only known scopes, spelled exactly (scopes are machine words: no case folding).
     pub fn parse(s: &str) -> Result<Scope, UnknownScope> {
-        if is_known(s) { Ok(Scope(s.to_owned())) } else { Err(UnknownScope(s.to_owned())) }
+        if is_known(s) { Ok(Scope(Cow::Owned(s.to_owned()))) } else { Err(UnknownScope(s.to_owned())) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -150,6 +205,17 @@ mod tests {
             "announcements",
         ] {
             assert_eq!(Scope::parse(name).map(|sc| sc.as_str().to_owned()), Ok(name.to_owned()));
+        }
+    }
+
+    #[test]
+    fn every_constant_is_a_known_scope() {
+        for constant in Scope::CONSTANTS {
+            assert_eq!(Scope::parse(constant.as_str()), Ok(constant.clone()), "{constant}");
+        }
+        // And every known scope has its constant.
+        for known in Scope::all_known() {
+            assert!(Scope::CONSTANTS.contains(&known), "{known} has no constant");
         }
     }
 

@@ -185,11 +185,19 @@ impl From<CoreError> for ApiError {
             CoreError::InvalidToken => ApiError::new(Code::InvalidToken, "the token is invalid, used or expired"),
             CoreError::Unauthenticated => ApiError::new(Code::Unauthenticated, "a valid bearer token is required"),
             CoreError::InvalidCredentials => ApiError::new(Code::InvalidCredentials, "wrong email or password"),
-            CoreError::Forbidden(detail) => ApiError::new(Code::Forbidden, detail),
+            CoreError::Forbidden(denied) => ApiError::new(Code::Forbidden, denied.to_string()),
+            CoreError::MfaRequired => {
+                ApiError::new(Code::MfaRequired, "a second factor is required: send mfa_code (TOTP or recovery code)")
+            }
             CoreError::AccountSuspended => ApiError::new(Code::AccountSuspended, "the user is suspended"),
             CoreError::NotFound => ApiError::not_found(),
-            CoreError::Conflict(detail) => ApiError::new(Code::Conflict, detail),
+            CoreError::Conflict(clash) => ApiError::new(Code::Conflict, clash.to_string()),
             CoreError::EmailTaken => ApiError::new(Code::EmailTaken, "another user has this email address"),
+            CoreError::PhoneTaken => ApiError::new(Code::PhoneTaken, "this phone number is already on this user"),
+            CoreError::PrimaryEmail => ApiError::new(
+                Code::PrimaryEmail,
+                "the primary email address cannot be removed; make another primary first",
+            ),
             CoreError::LastOwner => {
                 ApiError::new(Code::LastOwner, "the user is the last owner of an account; transfer it first")
             }
@@ -198,6 +206,12 @@ impl From<CoreError> for ApiError {
             }
             CoreError::IdempotencyKeyReused => {
                 ApiError::new(Code::IdempotencyKeyReused, "this Idempotency-Key was used with a different request")
+            }
+            CoreError::RateLimited { retry_after } => {
+                ApiError::new(Code::RateLimited, "too many requests; retry later").retry_after(retry_after)
+            }
+            CoreError::TooManyAttempts { retry_after } => {
+                ApiError::new(Code::TooManyAttempts, "too many attempts; retry later").retry_after(retry_after)
             }
             CoreError::Unavailable(detail) => ApiError::new(Code::Unavailable, detail),
             CoreError::Store(cause) if cause.is_unavailable() => {

@@ -1,11 +1,11 @@
 //! The store's one error type.
 
-/// What can go wrong below the services. Unique violations are surfaced with the name of what
-/// collided, so a service can turn "email already used" into `email_taken`.
+/// What can go wrong below the services. Unique violations are surfaced with the constraint
+/// that collided, so the services turn each into its own code (`email_taken`, `conflict`, …).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("unique constraint violated: {0}")]
-    Conflict(&'static str),
+    #[error("unique constraint violated: {0:?}")]
+    Conflict(Unique),
     #[error("{0}")]
     Connect(String),
     #[error("the database URL must start with sqlite: or postgres://")]
@@ -33,16 +33,43 @@ impl StoreError {
         }
     }
 
-    /// Map a unique violation on `index` (PostgreSQL index name) or `column` (SQLite reports
-    /// "UNIQUE constraint failed: table.column") to [`StoreError::Conflict`] with `what`.
-    pub(crate) fn unique(err: sqlx::Error, index: &str, column: &str, what: &'static str) -> Self {
+    /// Map a unique violation of `constraint` to [`StoreError::Conflict`]; any other error, a
+    /// violation of another constraint included, stays what it is.
+    pub(crate) fn unique(err: sqlx::Error, constraint: Unique) -> Self {
         if let sqlx::Error::Database(db) = &err
             && db.is_unique_violation()
-            && (db.constraint() == Some(index) || db.message().contains(column))
+            && (db.constraint() == Some(constraint.index()) || db.message().ends_with(constraint.columns()))
         {
-            return StoreError::Conflict(what);
+            return StoreError::Conflict(constraint);
         }
         StoreError::Database(err)
+    }
+}
+
+/// A unique constraint whose violation means something to a caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unique {
+    /// A live user already has this (normalised) email address.
+    UserEmail,
+    /// The user is already a member of the account.
+    Membership,
+}
+
+impl Unique {
+    /// The index's name, as PostgreSQL reports it.
+    fn index(self) -> &'static str {
+        match self {
+            Unique::UserEmail => "users_email_live",
+            Unique::Membership => "memberships_pkey",
+        }
+    }
+
+    /// Its columns, as SQLite's message ends: "UNIQUE constraint failed: table.a, table.b".
+    fn columns(self) -> &'static str {
+        match self {
+            Unique::UserEmail => "users.email_normalized",
+            Unique::Membership => "memberships.user_id, memberships.account_id",
+        }
     }
 }
 

@@ -22,5 +22,5 @@ pub mod user_list;
 pub mod users;
 
 pub use db::{Conn, Db, Engine, Exec, Tx};
-pub use error::{StoreError, StoreResult};
+pub use error::{StoreError, StoreResult, Unique};
 pub use ts::Ts;

@@ -8,7 +8,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::db::Exec;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{StoreError, StoreResult, Unique};
 use crate::on_conn;
 use crate::ts::Ts;
 
@@ -47,7 +47,7 @@ fn names(scopes: &[Scope]) -> Vec<String> {
     scopes.iter().map(|s| s.as_str().to_owned()).collect()
 }
 
-/// Add a membership; an existing one for the same pair → `Conflict("membership")`. The user's
+/// Add a membership; an existing one for the same pair → `Conflict(Unique::Membership)`. The user's
 /// list keys are copied beside it (migration 0003; a trigger keeps them following the user).
 pub async fn insert(exec: &mut impl Exec, m: &Membership) -> StoreResult<()> {
     let result = on_conn!(exec, |c| {
@@ -67,7 +67,7 @@ pub async fn insert(exec: &mut impl Exec, m: &Membership) -> StoreResult<()> {
         .await
         .map(|r| r.rows_affected())
     });
-    result.map_err(|e| StoreError::unique(e, "memberships_pkey", "memberships.user_id", "membership"))?;
+    result.map_err(|e| StoreError::unique(e, Unique::Membership))?;
     Ok(())
 }
 
@@ -124,6 +124,64 @@ pub async fn governing(exec: &mut impl Exec, user: UserId, account: AccountId) -
         .await
     })?;
     row.map(Membership::try_from).transpose()
+}
+
+/// For each live account `target` belongs to (oldest membership first): the target's
+/// membership there, and the membership that governs `caller` there (as [`governing`] finds
+/// it), in one query — what "may the caller see or change this user" needs, without a query
+/// per account.
+pub async fn governing_in_accounts_of(
+    exec: &mut impl Exec,
+    caller: UserId,
+    target: UserId,
+) -> StoreResult<Vec<(Membership, Option<Membership>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        theirs: MembershipRow,
+        c_user_id: Option<Uuid>,
+        c_account_id: Option<Uuid>,
+        c_role: Option<String>,
+        c_grants: Option<Json<Vec<String>>>,
+        c_denies: Option<Json<Vec<String>>>,
+        c_created_at: Option<Ts>,
+    }
+    let rows: Vec<Row> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "WITH RECURSIVE theirs AS ( \
+                 SELECT m.user_id, m.account_id, m.role, m.grants, m.denies, m.created_at \
+                 FROM memberships m JOIN accounts a ON a.id = m.account_id \
+                 WHERE m.user_id = $2 AND a.status <> 'deleted'), \
+             up (base, id, parent_id, depth) AS ( \
+                 SELECT a.id, a.id, a.parent_id, 0 FROM accounts a JOIN theirs t ON t.account_id = a.id \
+                 UNION ALL SELECT up.base, a.id, a.parent_id, up.depth + 1 FROM accounts a \
+                 JOIN up ON a.id = up.parent_id WHERE up.depth < 32), \
+             ours AS ( \
+                 SELECT up.base, m.user_id, m.account_id, m.role, m.grants, m.denies, m.created_at, \
+                 ROW_NUMBER() OVER (PARTITION BY up.base ORDER BY up.depth) AS nearest \
+                 FROM up JOIN memberships m ON m.account_id = up.id AND m.user_id = $1) \
+             SELECT t.user_id, t.account_id, t.role, t.grants, t.denies, t.created_at, \
+             o.user_id AS c_user_id, o.account_id AS c_account_id, o.role AS c_role, \
+             o.grants AS c_grants, o.denies AS c_denies, o.created_at AS c_created_at \
+             FROM theirs t LEFT JOIN ours o ON o.base = t.account_id AND o.nearest = 1 \
+             ORDER BY t.created_at, t.account_id",
+        )
+        .bind(caller.as_uuid())
+        .bind(target.as_uuid())
+        .fetch_all(c)
+        .await
+    })?;
+    rows.into_iter()
+        .map(|r| {
+            let ours = match (r.c_user_id, r.c_account_id, r.c_role, r.c_grants, r.c_denies, r.c_created_at) {
+                (Some(user_id), Some(account_id), Some(role), Some(grants), Some(denies), Some(created_at)) => {
+                    Some(Membership::try_from(MembershipRow { user_id, account_id, role, grants, denies, created_at })?)
+                }
+                _ => None,
+            };
+            Ok((Membership::try_from(r.theirs)?, ours))
+        })
+        .collect()
 }
 
 /// Live owners of an account other than `except`: the kept count, less `except` itself.

@@ -6,7 +6,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::db::Exec;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{StoreError, StoreResult, Unique};
 use crate::on_conn;
 use crate::ts::Ts;
 
@@ -110,7 +110,7 @@ pub async fn insert(exec: &mut impl Exec, user: &User, password_hash: Option<&st
         .await
         .map(|r| r.rows_affected())
     });
-    result.map_err(|e| StoreError::unique(e, "users_email_live", "users.email_normalized", "email"))?;
+    result.map_err(|e| StoreError::unique(e, Unique::UserEmail))?;
     Ok(())
 }
 

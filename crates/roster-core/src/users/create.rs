@@ -3,14 +3,16 @@
 use roster_domain::email::Email;
 use roster_domain::password::normalize_password;
 use roster_domain::role::Role;
+use roster_domain::scope::Scope;
 use roster_domain::user::{Account, Membership, User, UserStatus};
 use roster_domain::{AccountId, FieldErrors, UserId};
-use roster_store::{StoreError, Ts, Tx, accounts, memberships, preferences, tokens, users};
+use roster_store::{Ts, Tx, accounts, memberships, preferences, tokens, users};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
 use super::input::{self, CreateUser};
-use crate::error::{CoreError, CoreResult};
+use crate::access::Granted;
+use crate::error::{CoreError, CoreResult, Denied};
 use crate::jobs::{self, kind};
 use crate::{Actor, Core, RequestMeta, SignupMode, access, activity, secrets};
 
@@ -26,7 +28,7 @@ pub mod purpose {
 /// Where the new user goes: a new account of its own (sign-up) or an existing one.
 enum Placement {
     NewAccount { name: String },
-    Existing { account: AccountId, role: Role },
+    Existing { granted: Granted, role: Role },
 }
 
 /// A validated request.
@@ -118,11 +120,11 @@ impl Core {
                     .or(actor.account_id)
                     .ok_or_else(|| CoreError::field("account_id", "required", "no active account; name one"))?;
                 let mut conn = self.db.conn().await?;
-                let perms = access::require(&mut conn, &actor.user, account, "users.create").await?;
-                if !access::may_assign(&perms, role) {
-                    return Err(CoreError::Forbidden(format!("cannot assign role {}", role.as_str())));
+                let granted = access::require(&mut conn, &actor.user, account, &Scope::USERS_CREATE).await?;
+                if !granted.may_assign(role) {
+                    return Err(CoreError::Forbidden(Denied::RoleAboveOwn(role)));
                 }
-                Placement::Existing { account, role }
+                Placement::Existing { granted, role }
             }
         };
         Ok(Plan {
@@ -171,19 +173,20 @@ impl Core {
             deleted_at: None,
         };
         let mut tx = self.db.begin().await?;
-        users::insert(&mut tx, &user, hash.as_deref()).await.map_err(|e| match e {
-            StoreError::Conflict(_) => CoreError::EmailTaken,
-            other => other.into(),
-        })?;
+        // A live user with this email → `email_taken` (the store names the constraint).
+        users::insert(&mut tx, &user, hash.as_deref()).await?;
         let (account, role) = match plan.placement {
             Placement::NewAccount { name } => {
                 let account = new_account(name, now);
                 accounts::insert(&mut tx, &account).await?;
+                join_account(&mut tx, user.id, Joining::Founder(account.id), now).await?;
                 (account.id, Role::Owner)
             }
-            Placement::Existing { account, role } => (account, role),
+            Placement::Existing { granted, role } => {
+                join_account(&mut tx, user.id, Joining::AddedBy(&granted, role), now).await?;
+                (granted.account(), role)
+            }
         };
-        join_account(&mut tx, user.id, account, role, now).await?;
         preferences::upsert(&mut tx, user.id, &crate::preferences::stored_defaults(), Ts::new(now)).await?;
 
         let (purpose, validity, email_kind) = if invited {
@@ -260,22 +263,31 @@ pub(crate) fn new_account(name: String, now: OffsetDateTime) -> Account {
     }
 }
 
+/// How a user comes to join an account.
+pub(crate) enum Joining<'g> {
+    /// As the owner of the account it has just created.
+    Founder(AccountId),
+    /// With `role`, added by a caller holding `users.create` there.
+    AddedBy(&'g Granted, Role),
+}
+
 /// Add a membership with the role's default scopes and count the seat.
 pub(crate) async fn join_account(
     tx: &mut Tx,
     user: UserId,
-    account: AccountId,
-    role: Role,
+    joining: Joining<'_>,
     now: OffsetDateTime,
 ) -> CoreResult<()> {
+    let (account, role) = match joining {
+        Joining::Founder(account) => (account, Role::Owner),
+        Joining::AddedBy(granted, role) => (granted.account(), role),
+    };
     // Locked first, so concurrent joins count seats one after the other (see accounts::lock).
     accounts::lock(tx, account).await?;
     let membership =
         Membership { user_id: user, account_id: account, role, grant: vec![], deny: vec![], created_at: now };
-    memberships::insert(tx, &membership).await.map_err(|e| match e {
-        StoreError::Conflict(_) => CoreError::Conflict("already a member".into()),
-        other => other.into(),
-    })?;
+    // Already a member → 409 `conflict` (the store names the constraint).
+    memberships::insert(tx, &membership).await?;
     accounts::refresh_seats(tx, account, Ts::new(now)).await?;
     Ok(())
 }

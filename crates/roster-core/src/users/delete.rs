@@ -2,12 +2,13 @@
 
 use roster_domain::UserId;
 use roster_domain::role::Role;
+use roster_domain::scope::Scope;
 use roster_domain::user::UserStatus;
 use roster_store::{Ts, accounts, activities, memberships, preferences, sessions, tokens, users};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::error::{CoreError, CoreResult};
+use crate::error::{CoreError, CoreResult, Denied};
 use crate::{Actor, Core, RequestMeta, access, activity};
 
 const HEIR_RULE: &str = "must be an active member of every account the deleted user solely owns";
@@ -32,12 +33,9 @@ impl Core {
         let mut tx = self.db.begin().await?;
         users::lock(&mut tx, id).await?;
         let target = access::visible_user(&mut tx, &actor.user, id).await?;
-        let is_self = target.id == actor.user.id;
-        if !is_self {
-            self.require_rights_over(&mut tx, actor, &target, "users.delete").await?;
-        }
-        if purge && !is_self && !actor.user.platform_admin {
-            return Err(CoreError::Forbidden("only the user or a platform admin can purge".into()));
+        let may = access::may_change(&mut tx, &actor.user, &target, &Scope::USERS_DELETE).await?;
+        if purge && !may.by_self() && !actor.user.platform_admin {
+            return Err(CoreError::Forbidden(Denied::PurgeOthers));
         }
         // The heir must be an active member of every account it inherits: ownership is never
         // pushed onto a stranger, and the answer is the same whether or not the id exists.

@@ -1,5 +1,6 @@
 //! `GET /v1/users` and `POST /v1/users/search`: filtered, sorted, cursor-paginated lists.
 
+use roster_domain::scope::Scope;
 use roster_domain::user::{User, UserStatus};
 use roster_domain::{AccountId, FieldErrors};
 use roster_store::Ts;
@@ -95,7 +96,7 @@ impl Core {
         let mut conn = self.db.conn().await?;
         let population = match filters.account_id.map(AccountId::from_uuid).or(actor.account_id) {
             Some(account) if filters.account_id.is_some() || !actor.user.platform_admin => {
-                access::require(&mut conn, &actor.user, account, "users.read").await?;
+                access::require(&mut conn, &actor.user, account, &Scope::USERS_READ).await?;
                 Population::Account(account)
             }
             _ if actor.user.platform_admin => Population::Everyone,

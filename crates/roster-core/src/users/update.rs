@@ -1,12 +1,13 @@
 //! `PUT /v1/users/:id`: partial profile updates and status changes.
 
+use roster_domain::scope::Scope;
 use roster_domain::user::{User, UserStatus};
 use roster_domain::{FieldErrors, UserId};
 use roster_store::{Ts, sessions, users};
 use serde_json::{Map, Value, json};
 
 use super::input::{self, UpdateUser};
-use crate::error::{CoreError, CoreResult};
+use crate::error::{CoreError, CoreResult, Denied};
 use crate::{Actor, Core, RequestMeta, access, activity};
 
 impl Core {
@@ -25,12 +26,9 @@ impl Core {
         // applied one after the other, each checking If-Match against the other's result.
         users::lock(&mut tx, id).await?;
         let current = access::visible_user(&mut tx, &actor.user, id).await?;
-        let is_self = current.id == actor.user.id;
-        if !is_self {
-            self.require_rights_over(&mut tx, actor, &current, "users.update").await?;
-        }
-        if update.status.is_some() && is_self {
-            return Err(CoreError::Forbidden("you cannot change your own status".into()));
+        let may = access::may_change(&mut tx, &actor.user, &current, &Scope::USERS_UPDATE).await?;
+        if update.status.is_some() && may.by_self() {
+            return Err(CoreError::Forbidden(Denied::OwnStatus));
         }
         if let Some(tag) = if_match
             && !etag_matches(tag, &current)
@@ -63,23 +61,6 @@ impl Core {
         tx.commit().await?;
         self.wake_workers();
         Ok(next)
-    }
-
-    /// Changing a user as a whole needs `scope`, and a rank at least the user's, in every
-    /// account the user belongs to (API.md §4); only platform admins change platform admins.
-    pub(crate) async fn require_rights_over(
-        &self,
-        exec: &mut impl roster_store::Exec,
-        actor: &Actor,
-        target: &User,
-        scope: &str,
-    ) -> CoreResult<()> {
-        if !access::rights_over(exec, &actor.user, target, scope).await? {
-            return Err(CoreError::Forbidden(format!(
-                "{scope} and a role at least the user's are needed in every account the user belongs to"
-            )));
-        }
-        Ok(())
     }
 }
 

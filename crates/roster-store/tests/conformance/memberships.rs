@@ -3,7 +3,7 @@
 use roster_domain::role::Role;
 use roster_domain::user::{Account, Membership, UserStatus};
 use roster_domain::{AccountId, UserId};
-use roster_store::{StoreError, Ts, accounts, memberships, users};
+use roster_store::{StoreError, Ts, Unique, accounts, memberships, users};
 
 use crate::support::{T0, at, engines, insert_account, insert_membership, insert_user, membership, scope, start, user};
 
@@ -62,6 +62,55 @@ async fn the_governing_membership_is_inherited_down_the_tree_and_an_own_one_wins
 }
 
 #[tokio::test]
+async fn the_callers_governing_membership_in_each_account_of_a_target_comes_in_one_answer() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let agency = insert_account(db, "Agency", None).await;
+        let client = insert_account(db, "Client", Some(agency.id)).await;
+        let project = insert_account(db, "Project", Some(client.id)).await;
+        let other = insert_account(db, "Other agency", None).await;
+        let (ada, zed) = (user("ada@example.com", "Ada"), user("zed@example.com", "Zed"));
+        insert_user(db, &ada).await;
+        insert_user(db, &zed).await;
+        // Ada administers the agency and is a viewer in the client; Zed works in the project
+        // (inherits from Ada's client membership, the nearest), the agency and another agency.
+        let ada_agency = Membership { deny: vec![scope("users.delete")], ..membership(ada.id, agency.id, Role::Admin) };
+        let ada_client = membership(ada.id, client.id, Role::Viewer);
+        insert_membership(db, &ada_agency).await;
+        insert_membership(db, &ada_client).await;
+        let zed_project = membership(zed.id, project.id, Role::Member);
+        let zed_agency = membership(zed.id, agency.id, Role::Viewer);
+        let zed_other = membership(zed.id, other.id, Role::Owner);
+        for m in [&zed_project, &zed_agency, &zed_other] {
+            insert_membership(db, m).await;
+        }
+
+        let mut conn = db.conn().await.unwrap();
+        let stored = |m: &Membership| Membership { created_at: Ts::new(m.created_at).get(), ..m.clone() };
+        let pairs = memberships::governing_in_accounts_of(&mut conn, ada.id, zed.id).await.unwrap();
+        // Oldest membership first (here all joined at once: by account), each with what governs
+        // Ada there (as `governing` says).
+        assert_eq!(
+            pairs,
+            [
+                (stored(&zed_agency), Some(stored(&ada_agency))),
+                (stored(&zed_project), Some(stored(&ada_client))),
+                (stored(&zed_other), None),
+            ]
+        );
+        for (theirs, ours) in &pairs {
+            assert_eq!(&memberships::governing(&mut conn, ada.id, theirs.account_id).await.unwrap(), ours);
+        }
+        // A stranger governs nowhere; a user without memberships has none to list.
+        let stranger = UserId::new();
+        let alone = memberships::governing_in_accounts_of(&mut conn, stranger, zed.id).await.unwrap();
+        assert!(alone.iter().all(|(_, ours)| ours.is_none()) && alone.len() == 3);
+        assert!(memberships::governing_in_accounts_of(&mut conn, ada.id, stranger).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
 async fn a_deleted_account_governs_nothing() {
     for engine in engines().await {
         start(&engine);
@@ -108,7 +157,7 @@ async fn other_owners_counts_live_owners_but_the_one_named() {
         // A duplicate membership is a conflict; a role change is written.
         let mut tx = db.begin().await.unwrap();
         let err = memberships::insert(&mut tx, &membership(cy.id, account.id, Role::Viewer)).await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict("membership")), "{err:?}");
+        assert!(matches!(err, StoreError::Conflict(Unique::Membership)), "{err:?}");
         drop(tx);
         let mut tx = db.begin().await.unwrap();
         memberships::set_role(&mut tx, cy.id, account.id, Role::Owner).await.unwrap();

@@ -2,7 +2,7 @@
 
 use roster_domain::UserId;
 use roster_domain::user::{User, UserStatus};
-use roster_store::{StoreError, Ts, users};
+use roster_store::{StoreError, Ts, Unique, users};
 
 use crate::support::{T0, at, engines, insert_user, start, user};
 
@@ -81,7 +81,7 @@ async fn a_live_email_is_unique_case_insensitively() {
         for email in ["ada@example.com", "ADA@Example.Com"] {
             let mut tx = db.begin().await.unwrap();
             let err = users::insert(&mut tx, &user(email, "Other"), None).await.unwrap_err();
-            assert!(matches!(err, StoreError::Conflict("email")), "{email}: {err:?}");
+            assert!(matches!(err, StoreError::Conflict(Unique::UserEmail)), "{email}: {err:?}");
         }
         let mut conn = db.conn().await.unwrap();
         assert_eq!(users::count_all(&mut conn).await.unwrap(), 1);
@@ -115,7 +115,7 @@ async fn a_deleted_user_frees_the_email_and_keeps_the_record() {
         // The address is taken again by the new live user.
         let mut tx = db.begin().await.unwrap();
         let err = users::insert(&mut tx, &user("ada@example.com", "Third"), None).await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict("email")), "{err:?}");
+        assert!(matches!(err, StoreError::Conflict(Unique::UserEmail)), "{err:?}");
     }
 }
 
