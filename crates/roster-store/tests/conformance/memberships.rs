@@ -7,15 +7,28 @@ use roster_store::{StoreError, Ts, Unique, accounts, memberships, users};
 
 use crate::support::{T0, at, engines, insert_account, insert_membership, insert_user, membership, scope, start, user};
 
+/// An agency with a client and the client's project, and another agency beside it.
+struct Tree {
+    agency: Account,
+    client: Account,
+    project: Account,
+    other: Account,
+}
+
+async fn tree(db: &roster_store::Db) -> Tree {
+    let agency = insert_account(db, "Agency", None).await;
+    let client = insert_account(db, "Client", Some(agency.id)).await;
+    let project = insert_account(db, "Project", Some(client.id)).await;
+    let other = insert_account(db, "Other agency", None).await;
+    Tree { agency, client, project, other }
+}
+
 #[tokio::test]
 async fn the_governing_membership_is_inherited_down_the_tree_and_an_own_one_wins() {
     for engine in engines().await {
         start(&engine);
         let db = &engine.db;
-        let agency = insert_account(db, "Agency", None).await;
-        let client = insert_account(db, "Client", Some(agency.id)).await;
-        let project = insert_account(db, "Project", Some(client.id)).await;
-        let other = insert_account(db, "Other agency", None).await;
+        let Tree { agency, client, project, other } = tree(db).await;
         let ada = user("ada@example.com", "Ada");
         let bob = user("bob@example.com", "Bob");
         insert_user(db, &ada).await;
@@ -66,10 +79,7 @@ async fn the_callers_governing_membership_in_each_account_of_a_target_comes_in_o
     for engine in engines().await {
         start(&engine);
         let db = &engine.db;
-        let agency = insert_account(db, "Agency", None).await;
-        let client = insert_account(db, "Client", Some(agency.id)).await;
-        let project = insert_account(db, "Project", Some(client.id)).await;
-        let other = insert_account(db, "Other agency", None).await;
+        let Tree { agency, client, project, other } = tree(db).await;
         let (ada, zed) = (user("ada@example.com", "Ada"), user("zed@example.com", "Zed"));
         insert_user(db, &ada).await;
         insert_user(db, &zed).await;
