@@ -37,13 +37,7 @@ pub async fn record(
     activities::insert(exec, &entry).await?;
     // The analytics queue folds the entry into the user's day (recomputed, so idempotent).
     let day = crate::jobs::handlers::day_of(at);
-    crate::jobs::enqueue(
-        exec,
-        crate::jobs::kind::ANALYTICS_ACTIVITY,
-        serde_json::json!({"user_id": user, "day": day}),
-        at,
-    )
-    .await?;
+    crate::jobs::enqueue(exec, &crate::jobs::payload::AnalyticsActivity { user_id: user, day }, at).await?;
     Ok(())
 }
 

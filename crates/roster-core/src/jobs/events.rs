@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{enqueue, kind};
+use super::enqueue;
+use super::payload::EventDelivery;
 use crate::error::CoreResult;
 use crate::notify::Event;
 
@@ -42,5 +43,5 @@ pub async fn record(
     now: OffsetDateTime,
 ) -> CoreResult<()> {
     let event = Event::new(kind_name, now, data);
-    enqueue(exec, kind::EVENT, json!({"event": event, "user_id": user}), now).await
+    enqueue(exec, &EventDelivery { event, user_id: user }, now).await
 }

@@ -5,13 +5,15 @@
 pub mod backoff;
 pub mod events;
 pub mod handlers;
+pub mod payload;
 pub mod runner;
 
 use roster_store::Exec;
 use roster_store::jobs::NewJob;
 use time::OffsetDateTime;
 
-use crate::error::CoreResult;
+use crate::error::{CoreError, CoreResult};
+use payload::Payload;
 
 /// The four queues of API.md §9 and their switches.
 pub mod queue {
@@ -25,40 +27,22 @@ pub mod queue {
 /// The states of a job (API.md §9).
 pub const STATUSES: [&str; 4] = ["queued", "running", "done", "dead"];
 
-/// One kind of job: the queue it runs on and its name.
+/// Every kind of job. Its name and queue are in [`payload`] (`Kind::name`, `Kind::queue`),
+/// with the payload type of each kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct JobKind {
-    pub queue: &'static str,
-    pub name: &'static str,
-}
-
-pub mod kind {
-    use super::{JobKind, queue};
-
-    /// Email with a link to `{public_url}/verify-email?token=…`.
-    pub const EMAIL_VERIFICATION: JobKind = JobKind { queue: queue::NOTIFICATIONS, name: "email.verification" };
-    /// Email with a link to `{public_url}/accept-invite?token=…`.
-    pub const EMAIL_INVITATION: JobKind = JobKind { queue: queue::NOTIFICATIONS, name: "email.invitation" };
-    /// Decides and sends the welcome sequence (as notification jobs).
-    pub const ONBOARDING_WELCOME: JobKind = JobKind { queue: queue::ONBOARDING, name: "onboarding.welcome" };
-    /// Writes the default dashboard into the user's preferences.
-    pub const ONBOARDING_DASHBOARD: JobKind = JobKind { queue: queue::ONBOARDING, name: "onboarding.dashboard" };
-    /// Brings the new member into its account's records (as a sync job).
-    pub const ONBOARDING_SYNC: JobKind = JobKind { queue: queue::ONBOARDING, name: "onboarding.sync" };
-    /// The welcome email itself.
-    pub const EMAIL_WELCOME: JobKind = JobKind { queue: queue::NOTIFICATIONS, name: "email.welcome" };
-    /// A text message: `{to, body}`.
-    pub const SMS: JobKind = JobKind { queue: queue::NOTIFICATIONS, name: "sms.send" };
-    /// A push notification: `{tokens, title, body, data}`.
-    pub const PUSH: JobKind = JobKind { queue: queue::NOTIFICATIONS, name: "push.send" };
-    /// Starts the user's analytics record.
-    pub const ANALYTICS_INIT: JobKind = JobKind { queue: queue::ANALYTICS, name: "analytics.init" };
-    /// Re-aggregates one user's day from the audit trail (idempotent).
-    pub const ANALYTICS_ACTIVITY: JobKind = JobKind { queue: queue::ANALYTICS, name: "analytics.activity" };
-    /// Keeps a member's CRM contact and its account's seat count up to date.
-    pub const SYNC_MEMBER: JobKind = JobKind { queue: queue::SYNC, name: "sync.member" };
-    /// Delivers one signed domain event to ROSTER_EVENTS_WEBHOOK_URL.
-    pub const EVENT: JobKind = JobKind { queue: queue::SYNC, name: "event.deliver" };
+pub enum Kind {
+    EmailVerification,
+    EmailInvitation,
+    EmailWelcome,
+    Sms,
+    Push,
+    OnboardingWelcome,
+    OnboardingDashboard,
+    OnboardingSync,
+    AnalyticsInit,
+    AnalyticsActivity,
+    SyncMember,
+    Event,
 }
 
 /// Attempts before a job is declared dead.
@@ -68,26 +52,21 @@ pub const DONE_RETENTION: time::Duration = time::Duration::days(7);
 /// Jobs deleted per statement by [`crate::Core::sweep_done_jobs`].
 const PURGE_BATCH: u32 = 1000;
 
-pub async fn enqueue(
-    exec: &mut impl Exec,
-    kind: JobKind,
-    payload: serde_json::Value,
-    now: OffsetDateTime,
-) -> CoreResult<()> {
-    enqueue_with_id(exec, uuid::Uuid::now_v7(), kind, payload, now).await
+/// Record the job `payload` (of its kind) to run from `now`, in the caller's transaction.
+pub async fn enqueue<P: Payload>(exec: &mut impl Exec, payload: &P, now: OffsetDateTime) -> CoreResult<()> {
+    enqueue_with_id(exec, uuid::Uuid::now_v7(), payload, now).await
 }
 
 /// Enqueue a job on behalf of job `parent`. Its id is derived from the parent's, so a parent
 /// that runs twice (delivery is at least once) records its children only once.
-pub async fn enqueue_child(
+pub async fn enqueue_child<P: Payload>(
     exec: &mut impl Exec,
     parent: uuid::Uuid,
-    kind: JobKind,
-    payload: serde_json::Value,
+    payload: &P,
     now: OffsetDateTime,
 ) -> CoreResult<()> {
     use sha2::Digest;
-    let digest = sha2::Sha256::new().chain_update(parent.as_bytes()).chain_update(kind.name.as_bytes()).finalize();
+    let digest = sha2::Sha256::new().chain_update(parent.as_bytes()).chain_update(P::KIND.name().as_bytes()).finalize();
     let mut random = [0u8; 10];
     random.copy_from_slice(&digest[..10]);
     // The parent's own time (the first 48 bits of a UUID v7), not the clock: a second run of the
@@ -95,20 +74,21 @@ pub async fn enqueue_child(
     let b = parent.as_bytes();
     let millis = u64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]]);
     let id = uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid();
-    enqueue_with_id(exec, id, kind, payload, now).await
+    enqueue_with_id(exec, id, payload, now).await
 }
 
-async fn enqueue_with_id(
+async fn enqueue_with_id<P: Payload>(
     exec: &mut impl Exec,
     id: uuid::Uuid,
-    kind: JobKind,
-    payload: serde_json::Value,
+    payload: &P,
     now: OffsetDateTime,
 ) -> CoreResult<()> {
+    let payload = serde_json::to_value(payload)
+        .map_err(|e| CoreError::Internal(format!("payload of {}: {e}", P::KIND.name())))?;
     let job = NewJob {
         id,
-        queue: kind.queue,
-        kind: kind.name,
+        queue: P::KIND.queue(),
+        kind: P::KIND.name(),
         payload,
         max_attempts: MAX_ATTEMPTS,
         run_at: now,
@@ -126,8 +106,7 @@ pub async fn sync_memberships(
     now: OffsetDateTime,
 ) -> CoreResult<()> {
     for (membership, _) in roster_store::memberships::of_user(exec, user).await? {
-        let payload = serde_json::json!({"user_id": user, "account_id": membership.account_id});
-        enqueue(exec, kind::SYNC_MEMBER, payload, now).await?;
+        enqueue(exec, &payload::SyncMember { user_id: user, account_id: membership.account_id }, now).await?;
     }
     Ok(())
 }

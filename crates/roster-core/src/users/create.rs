@@ -13,7 +13,7 @@ use time::{Duration, OffsetDateTime};
 use super::input::{self, CreateUser};
 use crate::access::Granted;
 use crate::error::{CoreError, CoreResult, Denied};
-use crate::jobs::{self, kind};
+use crate::jobs::{self, payload};
 use crate::{Actor, Core, RequestMeta, SignupMode, access, activity, secrets};
 
 const VERIFICATION_VALIDITY: Duration = Duration::hours(24);
@@ -189,26 +189,21 @@ impl Core {
         };
         preferences::upsert(&mut tx, user.id, &crate::preferences::stored_defaults(), Ts::new(now)).await?;
 
-        let (purpose, validity, email_kind) = if invited {
-            (purpose::INVITE, INVITATION_VALIDITY, kind::EMAIL_INVITATION)
-        } else {
-            (purpose::VERIFY_EMAIL, VERIFICATION_VALIDITY, kind::EMAIL_VERIFICATION)
-        };
-        let token_id = issue_token(&mut tx, user.id, purpose, validity, now).await?;
         let actor_id = actor.map(|a| a.user.id);
-        let subject = json!({"user_id": user.id, "account_id": account});
-        // No address in the job: the worker mails the user's address as it is when it sends.
-        jobs::enqueue(
-            &mut tx,
-            email_kind,
-            json!({"user_id": user.id, "token_id": token_id, "invited_by": actor_id}),
-            now,
-        )
-        .await?;
-        jobs::enqueue(&mut tx, kind::ONBOARDING_WELCOME, subject.clone(), now).await?;
-        jobs::enqueue(&mut tx, kind::ONBOARDING_DASHBOARD, subject.clone(), now).await?;
-        jobs::enqueue(&mut tx, kind::ONBOARDING_SYNC, subject.clone(), now).await?;
-        jobs::enqueue(&mut tx, kind::ANALYTICS_INIT, subject, now).await?;
+        // No address in the jobs: the worker mails the user's address as it is when it sends.
+        if invited {
+            let token_id = issue_token(&mut tx, user.id, purpose::INVITE, INVITATION_VALIDITY, now).await?;
+            let mail = payload::InvitationMail { user_id: user.id, token_id, invited_by: actor_id };
+            jobs::enqueue(&mut tx, &mail, now).await?;
+        } else {
+            let token_id = issue_token(&mut tx, user.id, purpose::VERIFY_EMAIL, VERIFICATION_VALIDITY, now).await?;
+            jobs::enqueue(&mut tx, &payload::VerificationMail { user_id: user.id, token_id }, now).await?;
+        }
+        let subject = payload::NewMember { user_id: user.id, account_id: account };
+        jobs::enqueue(&mut tx, &payload::OnboardingWelcome(subject), now).await?;
+        jobs::enqueue(&mut tx, &payload::OnboardingDashboard(subject), now).await?;
+        jobs::enqueue(&mut tx, &payload::OnboardingSync(subject), now).await?;
+        jobs::enqueue(&mut tx, &payload::AnalyticsInit(subject), now).await?;
         jobs::events::record(&mut tx, "user.created", user.id, jobs::events::user_data(&user), now).await?;
         let changes = json!({"email": user.email, "role": role.as_str(), "status": user.status.as_str()});
         activity::record(

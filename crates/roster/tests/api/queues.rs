@@ -384,10 +384,13 @@ async fn sms_and_push_jobs_post_to_their_providers_and_non_2xx_is_retried() {
     .await;
     let now = app.clock.now();
     let mut tx = app.core.db.begin().await.unwrap();
-    use roster_core::jobs::{enqueue, kind};
-    enqueue(&mut tx, kind::SMS, json!({"to": "+14155550100", "body": "Your code is 123456"}), now).await.unwrap();
-    let push = json!({"tokens": ["device-1"], "title": "Hello", "body": "World", "data": {"k": 1}});
-    enqueue(&mut tx, kind::PUSH, push, now).await.unwrap();
+    use roster_core::jobs::enqueue;
+    use roster_core::jobs::payload::{Push, Sms};
+    let sms = Sms { to: "+14155550100".into(), body: "Your code is 123456".into() };
+    enqueue(&mut tx, &sms, now).await.unwrap();
+    let push =
+        Push { tokens: vec!["device-1".into()], title: "Hello".into(), body: "World".into(), data: json!({"k": 1}) };
+    enqueue(&mut tx, &push, now).await.unwrap();
     tx.commit().await.unwrap();
     provider.fail_next(1, 502);
     app.drain().await;
@@ -400,4 +403,39 @@ async fn sms_and_push_jobs_post_to_their_providers_and_non_2xx_is_retried() {
     let push = delivered.iter().find(|r| r.path == "/push").expect("push");
     assert_eq!(push.body, json!({"tokens": ["device-1"], "title": "Hello", "body": "World", "data": {"k": 1}}));
     assert_eq!(provider.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_job_whose_payload_does_not_fit_its_kind_or_whose_kind_is_unknown_is_dead_at_once() {
+    let app = spawn_app().await;
+    let (admin, admin_token, _) = app.member("root@example.com", "Root").await;
+    app.make_platform_admin(admin["id"].as_str().unwrap()).await;
+    app.drain().await;
+    let now = app.clock.now();
+    let mut tx = app.core.db.begin().await.unwrap();
+    for (kind, payload) in [("sms.send", json!({"to": "+14155550100"})), ("sms.teleport", json!({}))] {
+        let job = roster_store::jobs::NewJob {
+            id: uuid::Uuid::now_v7(),
+            queue: "notifications",
+            kind,
+            payload,
+            max_attempts: 10,
+            run_at: now,
+            created_at: now,
+        };
+        roster_store::jobs::enqueue(&mut tx, &job).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    app.drain().await;
+    let dead = app.get("/v1/admin/jobs?status=dead&queue=notifications", &admin_token).await;
+    let jobs = dead.body["data"].as_array().unwrap();
+    assert_eq!(jobs.len(), 2, "{jobs:?}");
+    for job in jobs {
+        assert_eq!(job["attempts"], 1, "no retry can help: {job}");
+        let reason = job["last_error"].as_str().unwrap();
+        match job["kind"].as_str().unwrap() {
+            "sms.send" => assert!(reason.contains("payload of sms.send") && reason.contains("body"), "{reason}"),
+            _ => assert!(reason.contains("unknown job kind \"sms.teleport\""), "{reason}"),
+        }
+    }
 }

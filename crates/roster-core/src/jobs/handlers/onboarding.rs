@@ -1,0 +1,41 @@
+//! The onboarding queue: what a new user gets after signing up (welcome, dashboard, sync).
+
+use roster_store::{Ts, preferences};
+use serde_json::{Value, json};
+
+use super::{Handlers, Outcome};
+use crate::jobs::payload::{OnboardingDashboard, OnboardingSync, OnboardingWelcome, SyncMember, WelcomeMail};
+
+impl Handlers {
+    /// The welcome email is a product message: it follows the user's email preferences.
+    pub(super) async fn onboarding_welcome(&self, parent: uuid::Uuid, job: OnboardingWelcome) -> Outcome {
+        let Some(user) = self.live_user(job.0.user_id).await? else { return Ok(()) };
+        let mut conn = self.core.db.conn().await?;
+        let stored = preferences::get(&mut conn, user.id).await?.unwrap_or_default();
+        drop(conn);
+        let wanted = stored.pointer("/notifications/email/product").and_then(Value::as_bool).unwrap_or(true);
+        if !wanted {
+            return Ok(());
+        }
+        self.child(parent, &WelcomeMail { user_id: user.id }).await
+    }
+
+    /// Give a new user the default dashboard, unless one is already there.
+    pub(super) async fn onboarding_dashboard(&self, job: OnboardingDashboard) -> Outcome {
+        let Some(user) = self.live_user(job.0.user_id).await? else { return Ok(()) };
+        let mut tx = self.core.db.begin().await?;
+        let mut stored = preferences::get(&mut tx, user.id).await?.unwrap_or_else(|| json!({}));
+        let empty = stored.get("dashboard").is_none_or(|d| d.as_object().is_some_and(|o| o.is_empty()));
+        if empty {
+            stored["dashboard"] = crate::preferences::default_dashboard();
+            preferences::upsert(&mut tx, user.id, &stored, Ts::new(self.core.now())).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Bring the new member into its account's records: a sync job of its own.
+    pub(super) async fn onboarding_sync(&self, parent: uuid::Uuid, job: OnboardingSync) -> Outcome {
+        self.child(parent, &SyncMember { user_id: job.0.user_id, account_id: job.0.account_id }).await
+    }
+}

@@ -1,0 +1,240 @@
+//! One payload type per kind of job, shared by the code that records the job and the handler
+//! that runs it: a field renamed on one side cannot be missed on the other, and a payload that
+//! does not decode is a dead job with serde's reason.
+//!
+//! Payloads name users and accounts by id, never by address: the worker reads what is current
+//! when it runs, and purging a user can redact every job that names it (`user_id`).
+
+use roster_domain::{AccountId, UserId};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::{Kind, queue};
+use crate::notify::Event;
+
+/// A job's payload, tied to its kind.
+pub trait Payload: Serialize + DeserializeOwned {
+    const KIND: Kind;
+}
+
+impl Kind {
+    /// Every kind; `name` and `queue` below say what each is.
+    pub const ALL: [Kind; 12] = [
+        Kind::EmailVerification,
+        Kind::EmailInvitation,
+        Kind::EmailWelcome,
+        Kind::Sms,
+        Kind::Push,
+        Kind::OnboardingWelcome,
+        Kind::OnboardingDashboard,
+        Kind::OnboardingSync,
+        Kind::AnalyticsInit,
+        Kind::AnalyticsActivity,
+        Kind::SyncMember,
+        Kind::Event,
+    ];
+
+    /// The name stored in `jobs.kind` (and shown by `GET /v1/admin/jobs`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kind::EmailVerification => "email.verification",
+            Kind::EmailInvitation => "email.invitation",
+            Kind::EmailWelcome => "email.welcome",
+            Kind::Sms => "sms.send",
+            Kind::Push => "push.send",
+            Kind::OnboardingWelcome => "onboarding.welcome",
+            Kind::OnboardingDashboard => "onboarding.dashboard",
+            Kind::OnboardingSync => "onboarding.sync",
+            Kind::AnalyticsInit => "analytics.init",
+            Kind::AnalyticsActivity => "analytics.activity",
+            Kind::SyncMember => "sync.member",
+            Kind::Event => "event.deliver",
+        }
+    }
+
+    /// The queue whose workers run it (API.md §9: every message is a notifications job).
+    pub const fn queue(self) -> &'static str {
+        match self {
+            Kind::EmailVerification | Kind::EmailInvitation | Kind::EmailWelcome | Kind::Sms | Kind::Push => {
+                queue::NOTIFICATIONS
+            }
+            Kind::OnboardingWelcome | Kind::OnboardingDashboard | Kind::OnboardingSync => queue::ONBOARDING,
+            Kind::AnalyticsInit | Kind::AnalyticsActivity => queue::ANALYTICS,
+            Kind::SyncMember | Kind::Event => queue::SYNC,
+        }
+    }
+
+    /// The kind stored as `name`, if this build knows it.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+/// Email with a link to `{public_url}/verify-email?token=…` (the token is minted when sent).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VerificationMail {
+    pub user_id: UserId,
+    pub token_id: uuid::Uuid,
+}
+
+impl Payload for VerificationMail {
+    const KIND: Kind = Kind::EmailVerification;
+}
+
+/// Email with a link to `{public_url}/accept-invite?token=…`, naming who invited.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvitationMail {
+    pub user_id: UserId,
+    pub token_id: uuid::Uuid,
+    pub invited_by: Option<UserId>,
+}
+
+impl Payload for InvitationMail {
+    const KIND: Kind = Kind::EmailInvitation;
+}
+
+/// The welcome email itself (decided by [`OnboardingWelcome`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WelcomeMail {
+    pub user_id: UserId,
+}
+
+impl Payload for WelcomeMail {
+    const KIND: Kind = Kind::EmailWelcome;
+}
+
+/// A text message to the SMS provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sms {
+    pub to: String,
+    pub body: String,
+}
+
+impl Payload for Sms {
+    const KIND: Kind = Kind::Sms;
+}
+
+/// A push notification to the push provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Push {
+    pub tokens: Vec<String>,
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
+impl Payload for Push {
+    const KIND: Kind = Kind::Push;
+}
+
+/// A new member of an account: the subject of the onboarding and analytics jobs of a sign-up.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct NewMember {
+    pub user_id: UserId,
+    pub account_id: AccountId,
+}
+
+/// Decides and sends the welcome sequence (as notification jobs).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OnboardingWelcome(pub NewMember);
+
+impl Payload for OnboardingWelcome {
+    const KIND: Kind = Kind::OnboardingWelcome;
+}
+
+/// Writes the default dashboard into the user's preferences.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OnboardingDashboard(pub NewMember);
+
+impl Payload for OnboardingDashboard {
+    const KIND: Kind = Kind::OnboardingDashboard;
+}
+
+/// Brings the new member into its account's records (as a [`SyncMember`] job).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OnboardingSync(pub NewMember);
+
+impl Payload for OnboardingSync {
+    const KIND: Kind = Kind::OnboardingSync;
+}
+
+/// Starts the user's analytics record.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AnalyticsInit(pub NewMember);
+
+impl Payload for AnalyticsInit {
+    const KIND: Kind = Kind::AnalyticsInit;
+}
+
+/// Re-aggregates one user's UTC day (`YYYY-MM-DD`) from the audit trail (idempotent).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnalyticsActivity {
+    pub user_id: UserId,
+    pub day: String,
+}
+
+impl Payload for AnalyticsActivity {
+    const KIND: Kind = Kind::AnalyticsActivity;
+}
+
+/// Keeps a member's CRM contact and its account's seat count up to date.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SyncMember {
+    pub user_id: UserId,
+    pub account_id: AccountId,
+}
+
+impl Payload for SyncMember {
+    const KIND: Kind = Kind::SyncMember;
+}
+
+/// Delivers one signed domain event to `ROSTER_EVENTS_WEBHOOK_URL`; `user_id` names the user
+/// it is about, so that purging the user redacts it while it waits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventDelivery {
+    pub event: Event,
+    pub user_id: UserId,
+}
+
+impl Payload for EventDelivery {
+    const KIND: Kind = Kind::Event;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_own_name_and_is_found_by_it() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_name(kind.name()), Some(kind));
+            assert!(queue::ALL.contains(&kind.queue()), "{kind:?}");
+        }
+        let mut names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Kind::ALL.len());
+        assert_eq!(Kind::from_name("email.verify"), None);
+    }
+
+    #[test]
+    fn payloads_read_what_earlier_builds_wrote() {
+        // Jobs recorded before payloads were typed stay readable (an extra field is ignored).
+        let user = UserId::new();
+        let token = uuid::Uuid::now_v7();
+        let old = serde_json::json!({"user_id": user, "token_id": token, "invited_by": null});
+        let mail: VerificationMail = serde_json::from_value(old).unwrap();
+        assert_eq!((mail.user_id, mail.token_id), (user, token));
+        let account = AccountId::new();
+        let subject = serde_json::json!({"user_id": user, "account_id": account});
+        let welcome: OnboardingWelcome = serde_json::from_value(subject.clone()).unwrap();
+        assert_eq!((welcome.0.user_id, welcome.0.account_id), (user, account));
+        // And a sign-up's subject is written as before.
+        assert_eq!(serde_json::to_value(welcome).unwrap(), subject);
+    }
+}
