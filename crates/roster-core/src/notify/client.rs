@@ -50,7 +50,13 @@ pub(super) async fn post_json(
     }
     head.truncate(ERROR_BODY_BYTES);
     let text = String::from_utf8_lossy(&head);
-    Err(DeliveryError::Rejected(format!("HTTP {status}: {}", text.trim())))
+    let message = format!("HTTP {status}: {}", text.trim());
+    // A 4xx says the request itself is wrong (a bad number, an unknown token, a refused key):
+    // sending it again cannot help, except for a timeout (408) and "slow down" (429).
+    let permanent = status.is_client_error()
+        && status != reqwest::StatusCode::REQUEST_TIMEOUT
+        && status != reqwest::StatusCode::TOO_MANY_REQUESTS;
+    Err(if permanent { DeliveryError::Permanent(message) } else { DeliveryError::Rejected(message) })
 }
 
 /// reqwest's error with its causes (the top level alone often says only "error sending

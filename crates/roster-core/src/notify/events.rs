@@ -54,7 +54,7 @@ impl Notifier {
     pub async fn send_event(&self, event: &Event) -> Result<(), DeliveryError> {
         let Some((url, secret)) = &self.inner.events else { return Ok(()) };
         let body =
-            serde_json::to_vec(event).map_err(|e| DeliveryError::Rejected(format!("unserializable event: {e}")))?;
+            serde_json::to_vec(event).map_err(|e| DeliveryError::Permanent(format!("unserializable event: {e}")))?;
         let t = OffsetDateTime::now_utc().unix_timestamp();
         let value = HeaderValue::from_str(&signature(secret, t, &body)).expect("the signature is ASCII");
         client::post_json(self.http()?, url, body, Some((HeaderName::from_static(SIGNATURE_HEADER), value))).await

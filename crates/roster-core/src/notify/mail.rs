@@ -23,8 +23,10 @@ impl Mail {
     /// the HTML part last (preferred), both quoted-printable so that any line length and any
     /// character survive every relay.
     fn to_message(&self, from: &Mailbox) -> Result<Message, DeliveryError> {
-        let to: Mailbox =
-            self.to.parse().map_err(|_| DeliveryError::Rejected("the recipient is not a valid mail address".into()))?;
+        let to: Mailbox = self
+            .to
+            .parse()
+            .map_err(|_| DeliveryError::Permanent("the recipient is not a valid mail address".into()))?;
         let part = |content_type: ContentType, body: &str| {
             SinglePart::builder()
                 .header(content_type)
@@ -41,7 +43,7 @@ impl Mail {
                     .singlepart(part(ContentType::TEXT_PLAIN, &self.text))
                     .singlepart(part(ContentType::TEXT_HTML, &self.html)),
             )
-            .map_err(|e| DeliveryError::Rejected(format!("cannot build the message: {e}")))
+            .map_err(|e| DeliveryError::Permanent(format!("cannot build the message: {e}")))
     }
 }
 
@@ -51,10 +53,10 @@ impl Notifier {
     pub async fn send_mail(&self, mail: &Mail) -> Result<(), DeliveryError> {
         let message = mail.to_message(&self.inner.from)?;
         match &self.inner.smtp {
-            Some(smtp) => smtp
-                .send(message.envelope(), &message.formatted())
-                .await
-                .map_err(|e| DeliveryError::Transport(format!("SMTP: {e}"))),
+            Some(smtp) => smtp.send(message.envelope(), &message.formatted()).await.map_err(|f| {
+                let message = format!("SMTP: {}", f.message);
+                if f.permanent { DeliveryError::Permanent(message) } else { DeliveryError::Transport(message) }
+            }),
             None => write_eml(&self.inner.mail_dir, &message.formatted()).await.map(|_| ()),
         }
     }

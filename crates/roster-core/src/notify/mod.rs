@@ -57,8 +57,12 @@ pub enum DeliveryError {
     /// The channel has no destination configured (names the variable to set).
     #[error("{0} is not set")]
     NotConfigured(&'static str),
-    /// The receiver answered, and not with success: HTTP status and the start of the body, or
-    /// a message the mail system cannot take.
+    /// Refused for good, so another try would get the same answer: an SMTP 5xx, an HTTP 4xx
+    /// other than 408 and 429, a recipient or message that cannot be sent at all.
+    #[error("refused: {0}")]
+    Permanent(String),
+    /// The receiver answered with a failure worth another try later: HTTP 5xx, 408 or 429 (the
+    /// status and the start of the body).
     #[error("rejected: {0}")]
     Rejected(String),
     /// The receiver could not be reached or did not answer in time, or the SMTP dialogue failed.

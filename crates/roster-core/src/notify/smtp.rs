@@ -127,8 +127,9 @@ impl Smtp {
         })
     }
 
-    /// Deliver one message; the error says which step failed, never with a credential.
-    pub(super) async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), String> {
+    /// Deliver one message; the error says which step failed, never with a credential, and
+    /// whether the server refused it for good (a 5xx reply).
+    pub(super) async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SendFailure> {
         let deliver = async {
             if let Some(mut connection) = self.reuse().await {
                 match connection.send(envelope, message).await {
@@ -139,7 +140,7 @@ impl Smtp {
                     // Refused for good (5xx): a fresh connection would hear the same.
                     Err(e) if e.is_permanent() => {
                         connection.abort().await;
-                        return Err(e.to_string());
+                        return Err(SendFailure::of(&e));
                     }
                     // The server may have hung up or refused this session (say, after its limit
                     // of messages per connection): one more try on a fresh connection. If it had
@@ -147,7 +148,7 @@ impl Smtp {
                     Err(_) => connection.abort().await,
                 }
             }
-            let mut connection = self.connect().await?;
+            let mut connection = self.connect().await.map_err(SendFailure::temporary)?;
             match connection.send(envelope, message).await {
                 Ok(_) => {
                     self.keep(connection).await;
@@ -155,13 +156,13 @@ impl Smtp {
                 }
                 Err(e) => {
                     connection.abort().await;
-                    Err(e.to_string())
+                    Err(SendFailure::of(&e))
                 }
             }
         };
         tokio::time::timeout(SEND_TIMEOUT, deliver)
             .await
-            .unwrap_or_else(|_| Err(format!("no answer within {} s", SEND_TIMEOUT.as_secs())))
+            .unwrap_or_else(|_| Err(SendFailure::temporary(format!("no answer within {} s", SEND_TIMEOUT.as_secs()))))
     }
 
     /// A kept connection that still answers, if there is one. Stale and silent ones are
@@ -282,6 +283,24 @@ impl AsyncWrite for ImplicitTls {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+/// Why a message was not sent.
+#[derive(Debug)]
+pub(super) struct SendFailure {
+    /// The server refused it for good (5xx): another try would hear the same.
+    pub permanent: bool,
+    pub message: String,
+}
+
+impl SendFailure {
+    fn of(e: &lettre::transport::smtp::Error) -> Self {
+        Self { permanent: e.is_permanent(), message: e.to_string() }
+    }
+
+    fn temporary(message: String) -> Self {
+        Self { permanent: false, message }
     }
 }
 

@@ -195,7 +195,39 @@ async fn smtp_refusals_and_outages_are_failures() {
     assert!(matches!(err, DeliveryError::Transport(_)), "{err:?}");
 
     let err = notifier.send_mail(&Mail { to: "not an address".into(), ..mail }).await.unwrap_err();
-    assert!(matches!(err, DeliveryError::Rejected(_)), "{err:?}");
+    assert!(matches!(err, DeliveryError::Permanent(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_smtp_5xx_is_a_refusal_for_good_and_a_4xx_a_failure_for_now() {
+    let sink = SmtpSink::start().await;
+    let notifier = smtp_notifier(sink.url());
+    let mail = verification("ada@example.com", &notifier, "t");
+    sink.refuse_next(1);
+    let err = notifier.send_mail(&mail).await.unwrap_err();
+    assert!(matches!(&err, DeliveryError::Permanent(m) if m.contains("550")), "{err:?}");
+    sink.fail_next(1);
+    let err = notifier.send_mail(&mail).await.unwrap_err();
+    assert!(matches!(&err, DeliveryError::Transport(m) if m.contains("451")), "{err:?}");
+    notifier.send_mail(&mail).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_provider_4xx_is_a_refusal_for_good_but_408_429_and_5xx_are_worth_another_try() {
+    let sink = HttpSink::start().await;
+    let notifier = Notifier::new(NotifyConfig { sms_webhook_url: Some(sink.url("sms")), ..config() }).unwrap();
+    for (status, permanent) in
+        [(400, true), (404, true), (410, true), (408, false), (429, false), (500, false), (503, false)]
+    {
+        sink.fail_next(1, status);
+        let err = notifier.send_sms("+15550100", "x").await.unwrap_err();
+        let ok = if permanent {
+            matches!(&err, DeliveryError::Permanent(m) if m.contains(&status.to_string()))
+        } else {
+            matches!(&err, DeliveryError::Rejected(m) if m.contains(&status.to_string()))
+        };
+        assert!(ok, "HTTP {status}: {err:?}");
+    }
 }
 
 #[tokio::test]
@@ -333,7 +365,7 @@ fn refusal_bodies_are_cut_to_200_bytes() {
             Notifier::new(NotifyConfig { sms_webhook_url: Some(format!("http://{addr}/")), ..config() }).unwrap();
         notifier.send_sms("+1", "x").await.unwrap_err()
     });
-    let DeliveryError::Rejected(message) = err else { panic!("{err:?}") };
+    let DeliveryError::Permanent(message) = err else { panic!("{err:?}") };
     assert!(message.starts_with("HTTP 400 Bad Request: é"), "{message}");
     assert!(message.len() < "HTTP 400 Bad Request: ".len() + 200 + 4, "{}", message.len());
     assert!(body.starts_with(message.trim_start_matches("HTTP 400 Bad Request: ").trim_end_matches('\u{fffd}')));

@@ -96,6 +96,7 @@ struct SmtpShared {
     messages: Mutex<Vec<ReceivedMail>>,
     count: watch::Sender<usize>,
     fail_next: Mutex<usize>,
+    refuse_next: Mutex<usize>,
     logins: Mutex<Vec<(String, String)>>,
     /// Connections accepted so far.
     sessions: AtomicUsize,
@@ -159,6 +160,12 @@ impl SmtpSink {
         *self.shared.fail_next.lock().unwrap() = n;
     }
 
+    /// Answer the next `n` messages with `550` (refused for good) after their data, and keep
+    /// none of them.
+    pub fn refuse_next(&self, n: usize) {
+        *self.shared.refuse_next.lock().unwrap() = n;
+    }
+
     /// Wait until at least `n` messages have arrived, and return all of them; panics after
     /// `timeout`.
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<ReceivedMail> {
@@ -213,15 +220,18 @@ async fn smtp_session(stream: TcpStream, shared: &SmtpShared) -> std::io::Result
             "DATA" => {
                 write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
                 let raw = read_data(&mut read).await?;
-                let failing = {
-                    let mut fail_next = shared.fail_next.lock().unwrap();
-                    let failing = *fail_next > 0;
-                    *fail_next = fail_next.saturating_sub(1);
-                    failing
+                let take = |counter: &Mutex<usize>| {
+                    let mut left = counter.lock().unwrap();
+                    let taken = *left > 0;
+                    *left = left.saturating_sub(1);
+                    taken
                 };
+                let (failing, refusing) = (take(&shared.fail_next), take(&shared.refuse_next));
                 let mail = ReceivedMail { from: std::mem::take(&mut from), to: std::mem::take(&mut to), raw };
                 if failing {
                     b"451 4.3.0 The sink was told to fail this message\r\n"
+                } else if refusing {
+                    b"550 5.1.1 The sink was told to refuse this message\r\n"
                 } else {
                     let count = {
                         let mut messages = shared.messages.lock().unwrap();

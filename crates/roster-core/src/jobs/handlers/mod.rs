@@ -50,6 +50,8 @@ impl From<DeliveryError> for JobError {
             // Nothing to deliver to until an operator configures it; retrying cannot help yet,
             // but the job stays visible (dead) and can be retried from the admin API.
             DeliveryError::NotConfigured(what) => JobError::Dead(format!("{what} is not set")),
+            // Refused for good: ten tries would hear the same ten times.
+            DeliveryError::Permanent(why) => JobError::Dead(format!("refused: {why}")),
             other => JobError::Retry(other.to_string()),
         }
     }
