@@ -35,9 +35,15 @@ pub async fn record(
         changes,
     };
     activities::insert(exec, &entry).await?;
-    // The analytics queue folds the entry into the user's day (recomputed, so idempotent).
+    // The analytics queue folds the entry into the user's day, recomputed whole: one job per
+    // user and day, queued again by each entry once it has run (N entries, not N runs).
     let day = crate::jobs::handlers::day_of(at);
-    crate::jobs::enqueue(exec, &crate::jobs::payload::AnalyticsActivity { user_id: user, day }, at).await?;
+    let midnight = at.to_offset(time::UtcOffset::UTC).replace_time(time::Time::MIDNIGHT);
+    let millis = u64::try_from(midnight.unix_timestamp() * 1000).unwrap_or_default();
+    let id = user.as_uuid();
+    let parts: [&[u8]; 2] = [id.as_bytes(), day.as_bytes()];
+    let payload = crate::jobs::payload::AnalyticsActivity { user_id: user, day: day.clone() };
+    crate::jobs::enqueue_coalesced(exec, millis, &parts, &payload, at).await?;
     Ok(())
 }
 

@@ -47,6 +47,36 @@ pub async fn enqueue(exec: &mut impl Exec, job: &NewJob) -> StoreResult<()> {
          VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, NULL, NULL, NULL, $7, $7) \
          ON CONFLICT (id) DO NOTHING RETURNING queue) \
          SELECT pg_notify($8, queue) FROM inserted";
+    write(exec, job, INSERT, INSERT_AND_NOTIFY).await
+}
+
+/// Record `job`, or if a job with its id exists and is not waiting to run (done, dead, or
+/// running), queue it again from `job.run_at` with fresh attempts: for work that is recomputed
+/// whole each run, one job per subject (a derived id) then serves any number of changes. A job
+/// still waiting is left as it is: it will see the change. A running one is queued again, so
+/// it runs once more after the change; its holder's settlement no longer applies (it is no
+/// longer the holder), and the handler must tolerate two runs at once (lock what it rewrites).
+pub async fn enqueue_rearm(exec: &mut impl Exec, job: &NewJob) -> StoreResult<()> {
+    const UPSERT: &str = "INSERT INTO jobs (id, queue, kind, payload, status, attempts, max_attempts, run_at, \
+         locked_by, locked_until, last_error, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, NULL, NULL, NULL, $7, $7) \
+         ON CONFLICT (id) DO UPDATE SET status = 'queued', attempts = 0, run_at = excluded.run_at, \
+         locked_by = NULL, locked_until = NULL, last_error = NULL, updated_at = excluded.updated_at \
+         WHERE jobs.status <> 'queued'";
+    // Announced for a row inserted or queued again (RETURNING gives both), as `enqueue` does.
+    const UPSERT_AND_NOTIFY: &str = "WITH armed AS (INSERT INTO jobs (id, queue, kind, payload, status, \
+         attempts, max_attempts, run_at, locked_by, locked_until, last_error, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, NULL, NULL, NULL, $7, $7) \
+         ON CONFLICT (id) DO UPDATE SET status = 'queued', attempts = 0, run_at = excluded.run_at, \
+         locked_by = NULL, locked_until = NULL, last_error = NULL, updated_at = excluded.updated_at \
+         WHERE jobs.status <> 'queued' RETURNING queue) \
+         SELECT pg_notify($8, queue) FROM armed";
+    write(exec, job, UPSERT, UPSERT_AND_NOTIFY).await
+}
+
+/// Run one of the statements above with `job`'s values (the PostgreSQL one also names the
+/// wake-up channel).
+async fn write(exec: &mut impl Exec, job: &NewJob, sqlite: &'static str, postgres: &'static str) -> StoreResult<()> {
     macro_rules! bound {
         ($sql:expr) => {
             sqlx::query($sql)
@@ -60,8 +90,8 @@ pub async fn enqueue(exec: &mut impl Exec, job: &NewJob) -> StoreResult<()> {
         };
     }
     match exec.conn() {
-        ConnRef::Sqlite(c) => bound!(INSERT).execute(c).await.map(drop)?,
-        ConnRef::Postgres(c) => bound!(INSERT_AND_NOTIFY).bind(WAKE_CHANNEL).execute(c).await.map(drop)?,
+        ConnRef::Sqlite(c) => bound!(sqlite).execute(c).await.map(drop)?,
+        ConnRef::Postgres(c) => bound!(postgres).bind(WAKE_CHANNEL).execute(c).await.map(drop)?,
     }
     Ok(())
 }

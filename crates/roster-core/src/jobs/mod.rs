@@ -65,16 +65,42 @@ pub async fn enqueue_child<P: Payload>(
     payload: &P,
     now: OffsetDateTime,
 ) -> CoreResult<()> {
-    use sha2::Digest;
-    let digest = sha2::Sha256::new().chain_update(parent.as_bytes()).chain_update(P::KIND.name().as_bytes()).finalize();
-    let mut random = [0u8; 10];
-    random.copy_from_slice(&digest[..10]);
     // The parent's own time (the first 48 bits of a UUID v7), not the clock: a second run of the
     // parent must derive the very same id.
     let b = parent.as_bytes();
     let millis = u64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]]);
-    let id = uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid();
+    let id = derived_id::<P>(millis, &[parent.as_bytes()]);
     enqueue_with_id(exec, id, payload, now).await
+}
+
+/// Record `payload` as THE job of its kind for a subject, or queue that job again if it is no
+/// longer waiting (`roster_store::jobs::enqueue_rearm`): for work recomputed whole each run, so
+/// that N changes cost one run, not N. The subject is named by `parts` and placed in time by
+/// `millis` (the id's time, so claims in id order stay near time order).
+pub async fn enqueue_coalesced<P: Payload>(
+    exec: &mut impl Exec,
+    millis: u64,
+    parts: &[&[u8]],
+    payload: &P,
+    now: OffsetDateTime,
+) -> CoreResult<()> {
+    let job = new_job(derived_id::<P>(millis, parts), payload, now)?;
+    roster_store::jobs::enqueue_rearm(exec, &job).await?;
+    Ok(())
+}
+
+/// A UUID v7 with the time `millis` and the rest a hash of `parts` and the kind: the same
+/// subject always gets the same id.
+fn derived_id<P: Payload>(millis: u64, parts: &[&[u8]]) -> uuid::Uuid {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    for part in parts {
+        hash.update(part);
+    }
+    let digest = hash.chain_update(P::KIND.name().as_bytes()).finalize();
+    let mut random = [0u8; 10];
+    random.copy_from_slice(&digest[..10]);
+    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
 }
 
 async fn enqueue_with_id<P: Payload>(
@@ -83,9 +109,14 @@ async fn enqueue_with_id<P: Payload>(
     payload: &P,
     now: OffsetDateTime,
 ) -> CoreResult<()> {
+    roster_store::jobs::enqueue(exec, &new_job(id, payload, now)?).await?;
+    Ok(())
+}
+
+fn new_job<P: Payload>(id: uuid::Uuid, payload: &P, now: OffsetDateTime) -> CoreResult<NewJob> {
     let payload = serde_json::to_value(payload)
         .map_err(|e| CoreError::Internal(format!("payload of {}: {e}", P::KIND.name())))?;
-    let job = NewJob {
+    Ok(NewJob {
         id,
         queue: P::KIND.queue(),
         kind: P::KIND.name(),
@@ -93,9 +124,7 @@ async fn enqueue_with_id<P: Payload>(
         max_attempts: MAX_ATTEMPTS,
         run_at: now,
         created_at: now,
-    };
-    roster_store::jobs::enqueue(exec, &job).await?;
-    Ok(())
+    })
 }
 
 /// Record a `sync.member` job for every account `user` belongs to (its CRM contacts and the

@@ -39,6 +39,11 @@ async fn claim(db: &Db, queues: &[&str], worker: &str, now: i64, limit: u32) -> 
     claimed
 }
 
+async fn run_at(db: &Db) -> Ts {
+    let mut conn = db.conn().await.unwrap();
+    job_queue::find(&mut conn, nth_id(1)).await.unwrap().expect("job exists").run_at
+}
+
 async fn status(db: &Db, n: u128) -> (String, i32, Option<String>) {
     let mut conn = db.conn().await.unwrap();
     let job = job_queue::find(&mut conn, nth_id(n)).await.unwrap().expect("job exists");
@@ -159,5 +164,47 @@ async fn done_jobs_are_purged_after_their_retention_and_nothing_else_is() {
         for n in [3, 4, 5] {
             assert!(job_queue::find(&mut conn, nth_id(n)).await.unwrap().is_some());
         }
+    }
+}
+
+#[tokio::test]
+async fn a_rearmed_job_is_queued_again_once_it_has_run_or_while_it_runs_but_a_waiting_one_is_left() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let rearm = |run_at: i64| {
+            let mut job = job(1, "analytics", 5);
+            job.run_at = at(run_at);
+            job.created_at = at(run_at);
+            async move {
+                let mut tx = db.begin().await.unwrap();
+                jobs::enqueue_rearm(&mut tx, &job).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+        };
+        // Waiting: left as it is (it will see the change anyway).
+        rearm(T0).await;
+        rearm(T0 + SECOND).await;
+        assert_eq!((status(db, 1).await, run_at(db).await), (("queued".into(), 0, None), Ts::from_micros(T0)));
+
+        // Done: queued again from the new time, with fresh attempts.
+        claim(db, &["analytics"], "w1", T0 + SECOND, 1).await;
+        let mut tx = db.begin().await.unwrap();
+        assert!(job_queue::complete(&mut tx, nth_id(1), "w1", Ts::from_micros(T0 + SECOND)).await.unwrap());
+        tx.commit().await.unwrap();
+        rearm(T0 + 2 * SECOND).await;
+        assert_eq!(
+            (status(db, 1).await, run_at(db).await),
+            (("queued".into(), 0, None), Ts::from_micros(T0 + 2 * SECOND))
+        );
+
+        // Running: queued again, and the run in progress no longer settles it.
+        assert_eq!(claim(db, &["analytics"], "w2", T0 + 2 * SECOND, 1).await.len(), 1);
+        rearm(T0 + 3 * SECOND).await;
+        let mut tx = db.begin().await.unwrap();
+        assert!(!job_queue::complete(&mut tx, nth_id(1), "w2", Ts::from_micros(T0 + 3 * SECOND)).await.unwrap());
+        tx.commit().await.unwrap();
+        assert_eq!(status(db, 1).await, ("queued".into(), 0, None));
+        assert_eq!(claim(db, &["analytics"], "w3", T0 + 3 * SECOND, 1).await.len(), 1, "it runs once more");
     }
 }

@@ -202,19 +202,28 @@ async fn with_notifications_off_the_mail_waits_for_a_worker_process() {
     eventually(Duration::from_secs(60), || async { job_of_kind(&store, "email.welcome").await })
         .await
         .unwrap_or_else(|| panic!("onboarding did not run; log:\n{}", server.log()));
-    // A barrier rather than a pause: a login now records an analytics job, due after both
-    // mails. Claims go in due order, so once that job is done a worker of the notifications
-    // queue would have taken the mails.
-    let before = jobs_of_kind(&store, "analytics.activity").await.len();
+    // A barrier rather than a pause: once the sign-up's analytics job of the day has run, a
+    // login queues it again, due after both mails. Claims go in due order, so once it is done
+    // again a worker of the notifications queue would have taken the mails.
+    let done = |store: &roster_store::Db, since: time::OffsetDateTime| {
+        let store = store.clone();
+        async move {
+            let jobs = jobs_of_kind(&store, "analytics.activity").await;
+            let since_then = |j: &JobView| j.run_at.get() >= since;
+            (jobs.iter().any(since_then) && jobs.iter().all(|j| j.status == "done")).then_some(())
+        }
+    };
+    let signed_up = time::OffsetDateTime::UNIX_EPOCH;
+    eventually(Duration::from_secs(60), || done(&store, signed_up))
+        .await
+        .unwrap_or_else(|| panic!("the sign-up's analytics job did not run; log:\n{}", server.log()));
+    let before_login = time::OffsetDateTime::now_utc();
     let (status, _) =
         post(&server.base, "/v1/auth/login", &json!({"email": "ada@example.com", "password": PASSWORD})).await;
     assert_eq!(status, 200);
-    eventually(Duration::from_secs(60), || async {
-        let jobs = jobs_of_kind(&store, "analytics.activity").await;
-        (jobs.len() > before && jobs.iter().all(|j| j.status == "done")).then_some(())
-    })
-    .await
-    .unwrap_or_else(|| panic!("the login's analytics job did not run; log:\n{}", server.log()));
+    eventually(Duration::from_secs(60), || done(&store, before_login))
+        .await
+        .unwrap_or_else(|| panic!("the login's analytics job did not run; log:\n{}", server.log()));
     assert!(smtp.messages().is_empty(), "nothing is sent: {:?}", smtp.messages());
     for kind in ["email.verification", "email.welcome"] {
         let job = job_of_kind(&store, kind).await.expect("recorded");

@@ -162,6 +162,25 @@ async fn analytics_counts_logins_and_active_days_for_those_who_may_see_them() {
 }
 
 #[tokio::test]
+async fn a_users_day_is_one_analytics_job_however_many_entries_and_it_runs_again_after_new_ones() {
+    let app = spawn_app().await;
+    let (user, token, _) = app.member("ada@example.com", "Ada").await;
+    let id = user["id"].as_str().unwrap();
+    for _ in 0..5 {
+        app.login("ada@example.com").await;
+    }
+    let analytics_jobs = |jobs: Vec<(String, String)>| jobs.iter().filter(|(_, k)| k == "analytics.activity").count();
+    assert_eq!(analytics_jobs(app.jobs_for(id).await), 1, "sign-up and six logins: one job for the day");
+    app.drain().await;
+    assert_eq!(app.get(&format!("/v1/users/{id}/analytics"), &token).await.body["logins_7d"], 6);
+    // After it ran, a new entry queues the same job again, and it counts the new one too.
+    app.login("ada@example.com").await;
+    assert_eq!(analytics_jobs(app.jobs_for(id).await), 1);
+    app.drain().await;
+    assert_eq!(app.get(&format!("/v1/users/{id}/analytics"), &token).await.body["logins_7d"], 7);
+}
+
+#[tokio::test]
 async fn analytics_windows_are_seven_and_thirty_days_and_members_readers_see_them() {
     let app = spawn_app_with(|o| o.clock = Clock::pinned(time::OffsetDateTime::now_utc())).await;
     let (_, owner, account) = app.member("owner@example.com", "Owner").await;

@@ -22,6 +22,10 @@ impl Handlers {
             .midnight()
             .assume_utc();
         let mut tx = self.core.db.begin().await?;
+        // Two runs of one day may overlap (a run queued again while it ran, see
+        // `enqueue_coalesced`): the user's row lock makes the later one count after the earlier
+        // commits, so the last write counts everything (PostgreSQL; SQLite has one writer).
+        roster_store::users::lock(&mut tx, job.user_id).await?;
         let end = Ts::new(start + time::Duration::days(1));
         analytics::recompute_day(&mut tx, job.user_id, day, Ts::new(start), end).await?;
         tx.commit().await?;
