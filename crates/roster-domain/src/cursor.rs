@@ -32,6 +32,7 @@ impl CursorKey {
         Self(secret)
     }
 
+    #[allow(clippy::expect_used, reason = "HMAC takes keys of any length")]
     fn tag(&self, context: &str, payload: &[u8]) -> [u8; 32] {
         let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC accepts keys of any length");
         mac.update(context.as_bytes());
@@ -41,6 +42,7 @@ impl CursorKey {
     }
 
     /// Seal `payload` (any serialisable position) for the list named by `context`.
+    #[allow(clippy::expect_used, reason = "cursor payloads are plain data: serialising cannot fail")]
     pub fn seal<T: serde::Serialize>(&self, context: &str, payload: &T) -> String {
         let bytes = serde_json::to_vec(payload).expect("cursor payloads are plain data");
         let tag = self.tag(context, &bytes);

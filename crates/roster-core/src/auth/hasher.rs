@@ -54,6 +54,7 @@ pub struct PasswordHasher {
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$q6nrBYf9RueXgXVcXRrhoQ$Ae3RLm9eySa4zCPbp1E/3bPZfv3EB9ZR3W6zhdAVJao";
 
+#[allow(clippy::expect_used, reason = "constant OWASP parameters, within argon2's bounds (a test hashes with them)")]
 fn params() -> Params {
     Params::new(MEMORY_KIB, ITERATIONS, LANES, None).expect("OWASP parameters are valid")
 }

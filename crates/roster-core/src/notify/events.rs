@@ -40,6 +40,7 @@ pub fn signature(secret: &str, t: i64, body: &[u8]) -> String {
     format!("t={t},v1={}", hmac_sha256_hex(secret.as_bytes(), &[t.as_bytes(), b".", body]))
 }
 
+#[allow(clippy::expect_used, reason = "HMAC takes keys of any length")]
 fn hmac_sha256_hex(key: &[u8], parts: &[&[u8]]) -> String {
     let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length");
     for part in parts {
@@ -56,7 +57,8 @@ impl Notifier {
         let body =
             serde_json::to_vec(event).map_err(|e| DeliveryError::Permanent(format!("unserializable event: {e}")))?;
         let t = OffsetDateTime::now_utc().unix_timestamp();
-        let value = HeaderValue::from_str(&signature(secret, t, &body)).expect("the signature is ASCII");
+        let value = HeaderValue::from_str(&signature(secret, t, &body))
+            .map_err(|e| DeliveryError::Permanent(format!("signature header: {e}")))?;
         client::post_json(self.http()?, url, body, Some((HeaderName::from_static(SIGNATURE_HEADER), value))).await
     }
 }

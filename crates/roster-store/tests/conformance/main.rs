@@ -1,6 +1,7 @@
 //! The store conformance suite: every test runs the same body against a fresh SQLite file and,
 //! when `ROSTER_TEST_DATABASE_URL` is set, a fresh PostgreSQL database (CI runs both), through
 //! the store's public API only. `schema` checks that the two migration folders agree.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test and its helpers fail by panicking")]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! Roster's API tests: every test drives the real app over HTTP, on a fresh SQLite file, or on a
 //! fresh PostgreSQL database when ROSTER_TEST_DATABASE_URL is set (CI runs both).
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test and its helpers fail by panicking")]
 
 mod helpers;
 
