@@ -60,6 +60,34 @@ pub struct User {
     pub deleted_at: Option<OffsetDateTime>,
 }
 
+/// One of a user's email addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserEmail {
+    pub address: String,
+    pub verified: bool,
+    pub primary: bool,
+}
+
+/// One of a user's phone numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPhone {
+    pub id: uuid::Uuid,
+    /// E.164.
+    pub number: String,
+    pub label: String,
+    pub verified: bool,
+    pub primary: bool,
+}
+
+/// A user with its email addresses and phone numbers: what every rendering of a user shows
+/// (API.md §3). The services complete users into this in one place (`users::detail`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserDetail {
+    pub user: User,
+    pub emails: Vec<UserEmail>,
+    pub phones: Vec<UserPhone>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub id: AccountId,

@@ -1,6 +1,6 @@
 //! Response bodies: how domain values are shown to clients. Nothing secret is ever a field here.
 
-use roster_domain::user::{Account, User};
+use roster_domain::user::{Account, UserDetail};
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -61,13 +61,18 @@ pub struct UserView {
     pub last_login_at: Option<String>,
 }
 
-impl From<&User> for UserView {
-    fn from(u: &User) -> Self {
+impl From<&UserDetail> for UserView {
+    fn from(detail: &UserDetail) -> Self {
+        let u = &detail.user;
         Self {
             id: u.id.as_uuid(),
             email: u.email.clone(),
             email_verified: u.email_verified,
-            emails: vec![EmailView { address: u.email.clone(), verified: u.email_verified, primary: true }],
+            emails: detail
+                .emails
+                .iter()
+                .map(|e| EmailView { address: e.address.clone(), verified: e.verified, primary: e.primary })
+                .collect(),
             name: u.name.clone(),
             first_name: u.first_name.clone(),
             last_name: u.last_name.clone(),
@@ -77,7 +82,17 @@ impl From<&User> for UserView {
             timezone: u.timezone.clone(),
             locale: u.locale.clone(),
             status: u.status.as_str().to_owned(),
-            phones: Vec::new(),
+            phones: detail
+                .phones
+                .iter()
+                .map(|p| PhoneView {
+                    id: p.id,
+                    number: p.number.clone(),
+                    label: p.label.clone(),
+                    verified: p.verified,
+                    primary: p.primary,
+                })
+                .collect(),
             metadata: u.metadata.clone(),
             mfa_enabled: u.mfa_enabled,
             platform_admin: u.platform_admin,

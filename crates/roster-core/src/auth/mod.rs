@@ -7,7 +7,7 @@ pub mod verify;
 
 use roster_domain::email::normalize_email;
 use roster_domain::password::normalize_password;
-use roster_domain::user::{User, UserStatus};
+use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_domain::{AccountId, SessionId};
 use roster_store::sessions::{self, NewSession, SessionWithUser};
 use roster_store::{Ts, memberships, users};
@@ -22,7 +22,7 @@ pub struct LoginSuccess {
     pub token: String,
     pub expires_at: OffsetDateTime,
     pub session_id: SessionId,
-    pub user: User,
+    pub user: UserDetail,
 }
 
 /// Sessions are touched at most this often, so a busy client does not turn every read into a
@@ -84,7 +84,12 @@ impl Core {
         tx.commit().await?;
 
         let user = User { last_login_at: Some(now), ..user };
-        Ok(LoginSuccess { token, expires_at: session.expires_at.get(), session_id: session.id, user })
+        Ok(LoginSuccess {
+            token,
+            expires_at: session.expires_at.get(),
+            session_id: session.id,
+            user: crate::users::detail(user),
+        })
     }
 
     /// Resolve a bearer token to the caller. `requested_account` is the `X-Account-Id` header;

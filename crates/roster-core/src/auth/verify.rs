@@ -1,6 +1,6 @@
 //! `POST /v1/auth/verify-email`: redeem a verification token.
 
-use roster_domain::user::{User, UserStatus};
+use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_store::{Ts, tokens, users};
 
 use crate::error::{CoreError, CoreResult};
@@ -10,7 +10,7 @@ use crate::{Core, RequestMeta, activity};
 impl Core {
     /// Mark the token's user verified. A used, expired, unknown token, or one of another
     /// purpose, is `invalid_token` (the same answer for each, so nothing is learnt).
-    pub async fn verify_email(&self, token: &str, meta: &RequestMeta) -> CoreResult<User> {
+    pub async fn verify_email(&self, token: &str, meta: &RequestMeta) -> CoreResult<UserDetail> {
         let now = self.now();
         let hash = crate::secrets::hash_token(token);
         let mut tx = self.db.begin().await?;
@@ -23,6 +23,6 @@ impl Core {
         activity::record(&mut tx, now, user.id, Some(user.id), None, "user.email_verified", meta, changes).await?;
         tx.commit().await?;
         self.wake_workers();
-        Ok(User { email_verified: true, updated_at: now, ..user })
+        Ok(crate::users::detail(User { email_verified: true, updated_at: now, ..user }))
     }
 }

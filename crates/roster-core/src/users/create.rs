@@ -4,7 +4,7 @@ use roster_domain::email::Email;
 use roster_domain::password::normalize_password;
 use roster_domain::role::Role;
 use roster_domain::scope::Scope;
-use roster_domain::user::{Account, Membership, User, UserStatus};
+use roster_domain::user::{Account, Membership, User, UserDetail, UserStatus};
 use roster_domain::{AccountId, FieldErrors, UserId};
 use roster_store::{Ts, Tx, accounts, memberships, preferences, tokens, users};
 use serde_json::json;
@@ -48,7 +48,12 @@ struct Plan {
 
 impl Core {
     /// Create a user. `actor` is `None` for an anonymous sign-up.
-    pub async fn create_user(&self, actor: Option<&Actor>, input: CreateUser, meta: &RequestMeta) -> CoreResult<User> {
+    pub async fn create_user(
+        &self,
+        actor: Option<&Actor>,
+        input: CreateUser,
+        meta: &RequestMeta,
+    ) -> CoreResult<UserDetail> {
         if actor.is_none() && self.config.signup == SignupMode::Invite {
             return Err(CoreError::Unauthenticated);
         }
@@ -58,7 +63,7 @@ impl Core {
             Some(password) => Some(self.hasher.hash(normalize_password(password)).await?),
             None => None,
         };
-        self.insert_user(actor, plan, hash, meta).await
+        self.insert_user(actor, plan, hash, meta).await.map(super::detail)
     }
 
     /// Validate everything and check the caller's rights; every field problem at once.

@@ -1,7 +1,7 @@
 //! `GET /v1/users` and `POST /v1/users/search`: filtered, sorted, cursor-paginated lists.
 
 use roster_domain::scope::Scope;
-use roster_domain::user::{User, UserStatus};
+use roster_domain::user::{UserDetail, UserStatus};
 use roster_domain::{AccountId, FieldErrors};
 use roster_store::Ts;
 use roster_store::user_list::{self, Budget, Population, Position, SortKey, Total, UserFilter, UserPage};
@@ -51,7 +51,7 @@ pub struct Paging {
 }
 
 pub struct UserList {
-    pub users: Vec<User>,
+    pub users: Vec<UserDetail>,
     pub next_cursor: Option<String>,
     pub total: Option<Total>,
 }
@@ -122,7 +122,7 @@ impl Core {
         } else {
             None
         };
-        Ok(UserList { users: found.users, next_cursor, total })
+        Ok(UserList { users: super::details(found.users), next_cursor, total })
     }
 }
 

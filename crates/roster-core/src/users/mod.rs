@@ -2,6 +2,7 @@
 
 pub mod create;
 pub mod delete;
+mod detail;
 pub mod input;
 pub mod list;
 pub mod read;
@@ -9,6 +10,7 @@ pub mod update;
 
 pub use create::purpose;
 pub use delete::Deletion;
+pub(crate) use detail::{detail, details};
 pub use input::{CreateUser, UpdateUser};
 pub use list::{Paging, SearchUsers, UserFilters, UserList};
 pub use read::{Profile, ProfileAccount};

@@ -2,7 +2,7 @@
 
 use roster_domain::UserId;
 use roster_domain::permissions::Permissions;
-use roster_domain::user::User;
+use roster_domain::user::UserDetail;
 use roster_store::{memberships, preferences};
 
 use crate::error::CoreResult;
@@ -31,7 +31,7 @@ pub struct ProfileParts {
 /// `GET /v1/users/profile`.
 #[derive(Debug, Clone)]
 pub struct Profile {
-    pub user: User,
+    pub user: UserDetail,
     pub active_account_id: Option<roster_domain::AccountId>,
     pub accounts: Vec<ProfileAccount>,
     pub preferences: serde_json::Value,
@@ -39,9 +39,9 @@ pub struct Profile {
 
 impl Core {
     /// `GET /v1/users/:id`: visible users only (404 otherwise, never 403).
-    pub async fn get_user(&self, actor: &Actor, id: UserId) -> CoreResult<User> {
+    pub async fn get_user(&self, actor: &Actor, id: UserId) -> CoreResult<UserDetail> {
         let mut conn = self.db.conn().await?;
-        access::visible_user(&mut conn, &actor.user, id).await
+        access::visible_user(&mut conn, &actor.user, id).await.map(super::detail)
     }
 
     pub async fn profile(&self, actor: &Actor) -> CoreResult<Profile> {
@@ -91,6 +91,11 @@ impl Core {
         // The user's own fields are the truth for these two.
         config["timezone"] = serde_json::json!(actor.user.timezone);
         config["locale"] = serde_json::json!(actor.user.locale);
-        Ok(Profile { user: actor.user.clone(), active_account_id: actor.account_id, accounts, preferences: config })
+        Ok(Profile {
+            user: super::detail(actor.user.clone()),
+            active_account_id: actor.account_id,
+            accounts,
+            preferences: config,
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! `PUT /v1/users/:id`: partial profile updates and status changes.
 
 use roster_domain::scope::Scope;
-use roster_domain::user::{User, UserStatus};
+use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_domain::{FieldErrors, UserId};
 use roster_store::{Ts, sessions, users};
 use serde_json::{Map, Value, json};
@@ -19,7 +19,7 @@ impl Core {
         update: UpdateUser,
         if_match: Option<&str>,
         meta: &RequestMeta,
-    ) -> CoreResult<User> {
+    ) -> CoreResult<UserDetail> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         // Locked before it is read: two updates (or an update and a deletion) of one user are
@@ -37,7 +37,7 @@ impl Core {
         }
         let (next, changes) = apply(&current, update)?;
         if changes.is_empty() {
-            return Ok(current);
+            return Ok(super::detail(current));
         }
         let next = User { updated_at: now, ..next };
         users::update_profile(&mut tx, &next).await?;
@@ -60,7 +60,7 @@ impl Core {
         crate::jobs::sync_memberships(&mut tx, next.id, now).await?;
         tx.commit().await?;
         self.wake_workers();
-        Ok(next)
+        Ok(super::detail(next))
     }
 }
 

@@ -43,7 +43,7 @@ async fn create_user(
     Json(body): Json<CreateUser>,
 ) -> ApiResult<Response> {
     let user = state.core.create_user(actor.as_ref(), body, &meta).await?;
-    let location = format!("/v1/users/{}", user.id);
+    let location = format!("/v1/users/{}", user.user.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(UserView::from(&user))).into_response())
 }
 
@@ -183,8 +183,8 @@ async fn profile(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<
     }))
 }
 
-fn with_etag(user: &roster_domain::user::User) -> Response {
-    let tag = etag(user);
+fn with_etag(user: &roster_domain::user::UserDetail) -> Response {
+    let tag = etag(&user.user);
     let mut response = axum::Json(UserView::from(user)).into_response();
     if let Ok(value) = HeaderValue::from_str(&tag) {
         response.headers_mut().insert(header::ETAG, value);
