@@ -2,11 +2,12 @@
 
 use roster_domain::AccountId;
 use roster_domain::UserId;
+use roster_domain::role::Role;
 use roster_domain::user::Account;
 use uuid::Uuid;
 
 use crate::db::Exec;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
 use crate::ts::Ts;
 
@@ -67,22 +68,36 @@ pub async fn find(exec: &mut impl Exec, id: AccountId) -> StoreResult<Option<Acc
     Ok(row.map(Account::from))
 }
 
-/// Every account `user` belongs to, directly or through an ancestor, oldest first.
-pub async fn of_user(exec: &mut impl Exec, user: UserId) -> StoreResult<Vec<Account>> {
-    let rows: Vec<AccountRow> = on_conn!(exec, |c| {
+/// Every live account `user` belongs to, directly or through an ancestor, oldest first, with
+/// the role that governs the user there: its own membership's, or else that of the nearest
+/// ancestor it is a member of (as `memberships::governing` finds it).
+pub async fn of_user(exec: &mut impl Exec, user: UserId) -> StoreResult<Vec<(Account, Role)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        account: AccountRow,
+        role: String,
+    }
+    let rows: Vec<Row> = on_conn!(exec, |c| {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "WITH RECURSIVE tree (id, depth) AS ( \
-                 SELECT account_id, 0 FROM memberships WHERE user_id = $1 \
-                 UNION SELECT a.id, tree.depth + 1 FROM accounts a JOIN tree ON a.parent_id = tree.id \
-                 WHERE tree.depth < 32) \
-             SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id IN (SELECT id FROM tree) \
-             AND a.status <> 'deleted' ORDER BY a.id"
+            "WITH RECURSIVE tree (id, role, depth) AS ( \
+                 SELECT account_id, role, 0 FROM memberships WHERE user_id = $1 \
+                 UNION ALL SELECT a.id, tree.role, tree.depth + 1 FROM accounts a \
+                 JOIN tree ON a.parent_id = tree.id WHERE tree.depth < 32), \
+             nearest AS (SELECT id, role, ROW_NUMBER() OVER (PARTITION BY id ORDER BY depth) AS n FROM tree) \
+             SELECT {ACCOUNT_COLUMNS}, nearest.role FROM accounts a JOIN nearest ON nearest.id = a.id \
+             WHERE nearest.n = 1 AND a.status <> 'deleted' ORDER BY a.id"
         )))
         .bind(user.as_uuid())
         .fetch_all(c)
         .await
     })?;
-    Ok(rows.into_iter().map(Account::from).collect())
+    rows.into_iter()
+        .map(|r| {
+            let role = Role::parse(&r.role).ok_or_else(|| StoreError::Corrupt(format!("role {:?}", r.role)))?;
+            Ok((Account::from(r.account), role))
+        })
+        .collect()
 }
 
 /// Copy the kept count of live members of an account into `seats_used`.

@@ -66,7 +66,11 @@ pub fn response(operation_id: &str) -> Option<Value> {
         "user_analytics" => json!({"logins_7d": 4, "logins_30d": 19, "active_days_30d": 12, "last_active_at": AT}),
         "login" => json!({"token": "mF3Qz8rT0wYb6nLd2Kc9Xv4Hs7Ja1Pe5Ug0Ri3Oq8Wt", "token_type": "Bearer",
             "expires_at": "2026-12-24T10:00:00Z", "session_id": SESSION_ID, "user": user()}),
-        "list_accounts" => json!({"data": [account()], "next_cursor": null}),
+        "list_accounts" => {
+            let mut mine = account();
+            mine["role"] = json!("owner");
+            json!({"data": [mine], "next_cursor": null})
+        }
         "get_account" => account(),
         "list_jobs" => json!({"data": [job()], "next_cursor": null}),
         "retry_job" => {

@@ -2,6 +2,8 @@
 
 use axum::extract::State;
 use roster_domain::AccountId;
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -14,14 +16,29 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_accounts)).routes(routes!(get_account))
 }
 
+/// An account of the caller's, with the caller's role there.
+#[derive(Debug, Serialize, ToSchema)]
+struct MyAccountView {
+    #[serde(flatten)]
+    account: AccountView,
+    /// The role that governs the caller here: its own membership's, or the nearest ancestor's.
+    #[schema(value_type = roster_core::openapi::Role)]
+    role: String,
+}
+
 /// List the caller's accounts.
 ///
-/// The accounts the caller belongs to, directly or by inheritance.
+/// The accounts the caller belongs to, directly or by inheritance (sub-accounts of an account
+/// it is a member of), each with the caller's role there.
 #[utoipa::path(get, path = "/v1/accounts", tag = "accounts",
-    responses((status = 200, body = Page<AccountView>), (status = 401, body = Problem)))]
-async fn list_accounts(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<axum::Json<Page<AccountView>>> {
+    responses((status = 200, body = Page<MyAccountView>), (status = 401, body = Problem)))]
+async fn list_accounts(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<axum::Json<Page<MyAccountView>>> {
     let accounts = state.core.list_accounts(&actor).await?;
-    Ok(axum::Json(Page::new(accounts.iter().map(AccountView::from).collect(), None)))
+    let data = accounts
+        .iter()
+        .map(|(account, role)| MyAccountView { account: AccountView::from(account), role: role.as_str().to_owned() })
+        .collect();
+    Ok(axum::Json(Page::new(data, None)))
 }
 
 /// Get an account.

@@ -65,10 +65,12 @@ async fn the_governing_membership_is_inherited_down_the_tree_and_an_own_one_wins
         let own = memberships::of_user(&mut conn, ada.id).await.unwrap();
         let own: Vec<(AccountId, String)> = own.into_iter().map(|(m, name)| (m.account_id, name)).collect();
         assert_eq!(own, [(agency.id, "Agency".to_owned()), (client.id, "Client".to_owned())]);
-        let mut reachable: Vec<AccountId> =
-            accounts::of_user(&mut conn, ada.id).await.unwrap().into_iter().map(|a| a.id).collect();
+        // Every account reachable, with the role that governs there: the agency's own, the
+        // client's own, and the client's inherited by the project.
+        let mut reachable: Vec<(AccountId, Role)> =
+            accounts::of_user(&mut conn, ada.id).await.unwrap().into_iter().map(|(a, role)| (a.id, role)).collect();
         reachable.sort();
-        let mut expected = vec![agency.id, client.id, project.id];
+        let mut expected = vec![(agency.id, Role::Admin), (client.id, Role::Viewer), (project.id, Role::Viewer)];
         expected.sort();
         assert_eq!(reachable, expected);
     }

@@ -28,6 +28,9 @@ async fn list_shows_every_account_of_the_caller_and_no_other() {
     assert_eq!(mine["parent_id"], Value::Null);
     assert_eq!(mine["status"], "active");
     assert_eq!(mine["seats_used"], 1);
+    assert_eq!(mine["role"], "owner");
+    let theirs = reply.body["data"].as_array().unwrap().iter().find(|a| a["id"] == other.as_str()).unwrap();
+    assert_eq!(theirs["role"], "viewer", "the caller's role in each account");
     assert!(mine["created_at"].as_str().unwrap().ends_with('Z'));
     assert!(mine["updated_at"].is_string());
 }
