@@ -2,8 +2,9 @@
 //! comparisons.
 //!
 //! A check that passes returns a proof — [`Granted`] for a scope in an account, [`MayChange`]
-//! for a user as a whole — with private fields, made only here. The services' write steps take
-//! the proof as a parameter, so a write path cannot be reached without its check.
+//! for a user as a whole — with private fields, made only here. Write steps take the proof as a
+//! parameter (`users::create::join_account` takes a `Granted`), so that such a path cannot be
+//! reached without its check; the account and member services are to be built the same way.
 
 use roster_domain::permissions::{Permissions, Source};
 use roster_domain::role::Role;
@@ -36,8 +37,13 @@ impl Granted {
     /// Whether the caller may hand out `role` here: only if it holds every scope of that role
     /// itself (nobody grants what they do not have).
     pub fn may_assign(&self, role: Role) -> bool {
-        role.scopes().iter().all(|s| self.perms.allows(s))
+        holds_role(&self.perms, role)
     }
+}
+
+/// Whether `perms` hold every scope of `role` (so their holder ranks at least as `role`).
+fn holds_role(perms: &Permissions, role: Role) -> bool {
+    role.scopes().iter().all(|s| perms.allows(s))
 }
 
 /// Proof that the caller may change a user as a whole (profile, status, deletion): the user
@@ -140,9 +146,9 @@ async fn rights_over(exec: &mut impl Exec, caller: &User, target: &User, wanted:
     }
     let standing = standing_over(exec, caller, target).await?;
     Ok(!standing.is_empty()
-        && standing.iter().all(|(theirs, ours)| {
-            ours.as_ref().is_some_and(|p| p.allows(wanted) && theirs.role.scopes().iter().all(|s| p.allows(s)))
-        }))
+        && standing
+            .iter()
+            .all(|(theirs, ours)| ours.as_ref().is_some_and(|p| p.allows(wanted) && holds_role(p, theirs.role))))
 }
 
 /// Require that `caller` may change `target` as a whole with `wanted` (itself, or

@@ -77,10 +77,6 @@ pub struct VerificationMail {
     pub token_id: uuid::Uuid,
 }
 
-impl Payload for VerificationMail {
-    const KIND: Kind = Kind::EmailVerification;
-}
-
 /// Email with a link to `{public_url}/accept-invite?token=…`, naming who invited.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InvitationMail {
@@ -89,18 +85,10 @@ pub struct InvitationMail {
     pub invited_by: Option<UserId>,
 }
 
-impl Payload for InvitationMail {
-    const KIND: Kind = Kind::EmailInvitation;
-}
-
 /// The welcome email itself (decided by [`OnboardingWelcome`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WelcomeMail {
     pub user_id: UserId,
-}
-
-impl Payload for WelcomeMail {
-    const KIND: Kind = Kind::EmailWelcome;
 }
 
 /// A text message to the SMS provider.
@@ -108,10 +96,6 @@ impl Payload for WelcomeMail {
 pub struct Sms {
     pub to: String,
     pub body: String,
-}
-
-impl Payload for Sms {
-    const KIND: Kind = Kind::Sms;
 }
 
 /// A push notification to the push provider.
@@ -122,10 +106,6 @@ pub struct Push {
     pub body: String,
     #[serde(default)]
     pub data: serde_json::Value,
-}
-
-impl Payload for Push {
-    const KIND: Kind = Kind::Push;
 }
 
 /// A new member of an account: the subject of the onboarding and analytics jobs of a sign-up.
@@ -140,36 +120,20 @@ pub struct NewMember {
 #[serde(transparent)]
 pub struct OnboardingWelcome(pub NewMember);
 
-impl Payload for OnboardingWelcome {
-    const KIND: Kind = Kind::OnboardingWelcome;
-}
-
 /// Writes the default dashboard into the user's preferences.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct OnboardingDashboard(pub NewMember);
-
-impl Payload for OnboardingDashboard {
-    const KIND: Kind = Kind::OnboardingDashboard;
-}
 
 /// Brings the new member into its account's records (as a [`SyncMember`] job).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct OnboardingSync(pub NewMember);
 
-impl Payload for OnboardingSync {
-    const KIND: Kind = Kind::OnboardingSync;
-}
-
 /// Starts the user's analytics record.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct AnalyticsInit(pub NewMember);
-
-impl Payload for AnalyticsInit {
-    const KIND: Kind = Kind::AnalyticsInit;
-}
 
 /// Re-aggregates one user's UTC day (`YYYY-MM-DD`) from the audit trail (idempotent).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -178,19 +142,11 @@ pub struct AnalyticsActivity {
     pub day: String,
 }
 
-impl Payload for AnalyticsActivity {
-    const KIND: Kind = Kind::AnalyticsActivity;
-}
-
 /// Keeps a member's CRM contact and its account's seat count up to date.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct SyncMember {
     pub user_id: UserId,
     pub account_id: AccountId,
-}
-
-impl Payload for SyncMember {
-    const KIND: Kind = Kind::SyncMember;
 }
 
 /// Delivers one signed domain event to `ROSTER_EVENTS_WEBHOOK_URL`; `user_id` names the user
@@ -201,8 +157,28 @@ pub struct EventDelivery {
     pub user_id: UserId,
 }
 
-impl Payload for EventDelivery {
-    const KIND: Kind = Kind::Event;
+/// Which kind each payload is.
+macro_rules! kinds {
+    ($($payload:ty => $kind:ident,)*) => {
+        $(impl Payload for $payload {
+            const KIND: Kind = Kind::$kind;
+        })*
+    };
+}
+
+kinds! {
+    VerificationMail => EmailVerification,
+    InvitationMail => EmailInvitation,
+    WelcomeMail => EmailWelcome,
+    Sms => Sms,
+    Push => Push,
+    OnboardingWelcome => OnboardingWelcome,
+    OnboardingDashboard => OnboardingDashboard,
+    OnboardingSync => OnboardingSync,
+    AnalyticsInit => AnalyticsInit,
+    AnalyticsActivity => AnalyticsActivity,
+    SyncMember => SyncMember,
+    EventDelivery => Event,
 }
 
 #[cfg(test)]
