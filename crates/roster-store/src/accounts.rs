@@ -7,7 +7,7 @@ use roster_domain::user::Account;
 use uuid::Uuid;
 
 use crate::db::Exec;
-use crate::error::{StoreError, StoreResult};
+use crate::error::StoreResult;
 use crate::on_conn;
 use crate::ts::Ts;
 
@@ -92,12 +92,7 @@ pub async fn of_user(exec: &mut impl Exec, user: UserId) -> StoreResult<Vec<(Acc
         .fetch_all(c)
         .await
     })?;
-    rows.into_iter()
-        .map(|r| {
-            let role = Role::parse(&r.role).ok_or_else(|| StoreError::Corrupt(format!("role {:?}", r.role)))?;
-            Ok((Account::from(r.account), role))
-        })
-        .collect()
+    rows.into_iter().map(|r| Ok((Account::from(r.account), crate::memberships::stored_role(&r.role)?))).collect()
 }
 
 /// Copy the kept count of live members of an account into `seats_used`.

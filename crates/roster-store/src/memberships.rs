@@ -26,7 +26,7 @@ impl TryFrom<MembershipRow> for Membership {
     type Error = StoreError;
 
     fn try_from(row: MembershipRow) -> Result<Self, Self::Error> {
-        let role = Role::parse(&row.role).ok_or_else(|| StoreError::Corrupt(format!("role {:?}", row.role)))?;
+        let role = stored_role(&row.role)?;
         let scopes = |list: Vec<String>| {
             list.iter()
                 .map(|s| Scope::parse(s).map_err(|_| StoreError::Corrupt(format!("scope {s:?}"))))
@@ -41,6 +41,11 @@ impl TryFrom<MembershipRow> for Membership {
             created_at: row.created_at.get(),
         })
     }
+}
+
+/// A role as stored; anything else is corrupt data.
+pub(crate) fn stored_role(raw: &str) -> StoreResult<Role> {
+    Role::parse(raw).ok_or_else(|| StoreError::Corrupt(format!("role {raw:?}")))
 }
 
 fn names(scopes: &[Scope]) -> Vec<String> {

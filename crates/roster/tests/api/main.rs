@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod activity;
+mod analytics;
 mod auth;
 mod cli;
 mod hardening;
@@ -13,6 +14,7 @@ mod http_errors;
 mod idempotency;
 mod integrity;
 mod process;
+mod queue_dead;
 mod queue_faults;
 mod queues;
 mod signup;
