@@ -42,7 +42,7 @@ impl Granted {
 }
 
 /// Whether `perms` hold every scope of `role` (so their holder ranks at least as `role`).
-fn holds_role(perms: &Permissions, role: Role) -> bool {
+pub(crate) fn holds_role(perms: &Permissions, role: Role) -> bool {
     role.scopes().iter().all(|s| perms.allows(s))
 }
 
@@ -82,7 +82,7 @@ fn of_membership(m: Membership, account: AccountId) -> Permissions {
     let source = if m.account_id == account {
         Source::Direct
     } else {
-        Source::Inherited { from_account: m.account_id.as_uuid() }
+        Source::Inherited { from_account: m.account_id.as_uuid(), from_name: None }
     };
     Permissions { role: m.role, grant: m.grant, deny: m.deny, source }
 }

@@ -74,6 +74,14 @@ pub enum Denied {
     PurgeOthers,
     #[error("platform admins only")]
     PlatformAdminOnly,
+    #[error("nobody changes their own role or scopes")]
+    OwnScope,
+    #[error("only an owner can change or remove an owner")]
+    OwnerByNonOwner,
+    #[error("the member's role ({}) holds scopes you do not", .0.as_str())]
+    RankAboveOwn(Role),
+    #[error("cannot grant {0}: you do not hold it in this account")]
+    GrantAboveOwn(Scope),
 }
 
 /// What a request collided with (409 `conflict`); the conflicts that have codes of their own
@@ -82,6 +90,10 @@ pub enum Denied {
 pub enum Clash {
     #[error("the user is already a member of this account")]
     AlreadyMember,
+    #[error("the user is already a member of this workspace")]
+    AlreadyWorkspaceMember,
+    #[error("the account has sub-accounts that are not deleted")]
+    LiveSubAccounts,
     #[error("a request with this idempotency key is still in progress")]
     RequestInProgress,
     #[error("only a dead or failed job can be retried")]
@@ -93,6 +105,7 @@ impl From<StoreError> for CoreError {
         match err {
             StoreError::Conflict(Unique::UserEmail) => CoreError::EmailTaken,
             StoreError::Conflict(Unique::Membership) => CoreError::Conflict(Clash::AlreadyMember),
+            StoreError::Conflict(Unique::WorkspaceMember) => CoreError::Conflict(Clash::AlreadyWorkspaceMember),
             other => CoreError::Store(other),
         }
     }

@@ -61,3 +61,60 @@ pub enum QueueName {
     Analytics,
     Sync,
 }
+
+/// A scope (API.md §4): a resource, `resource.action`, or `*` for everything.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub enum ScopeName {
+    #[serde(rename = "*")]
+    Everything,
+    #[serde(rename = "users")]
+    Users,
+    #[serde(rename = "users.read")]
+    UsersRead,
+    #[serde(rename = "users.create")]
+    UsersCreate,
+    #[serde(rename = "users.update")]
+    UsersUpdate,
+    #[serde(rename = "users.delete")]
+    UsersDelete,
+    #[serde(rename = "users.scope")]
+    UsersScope,
+    #[serde(rename = "accounts")]
+    Accounts,
+    #[serde(rename = "accounts.read")]
+    AccountsRead,
+    #[serde(rename = "accounts.update")]
+    AccountsUpdate,
+    #[serde(rename = "accounts.create")]
+    AccountsCreate,
+    #[serde(rename = "accounts.delete")]
+    AccountsDelete,
+    #[serde(rename = "workspaces")]
+    Workspaces,
+    #[serde(rename = "workspaces.read")]
+    WorkspacesRead,
+    #[serde(rename = "contacts")]
+    Contacts,
+    #[serde(rename = "contacts.read")]
+    ContactsRead,
+    #[serde(rename = "analytics")]
+    Analytics,
+    #[serde(rename = "analytics.read")]
+    AnalyticsRead,
+    #[serde(rename = "calendars")]
+    Calendars,
+    #[serde(rename = "billing")]
+    Billing,
+    #[serde(rename = "announcements")]
+    Announcements,
+}
+
+/// A member's part in a workspace.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkspaceRoleName {
+    Lead,
+    Member,
+}

@@ -55,3 +55,7 @@ id_type!(
     /// A signed-in session (one bearer token).
     SessionId
 );
+id_type!(
+    /// A workspace inside an account.
+    WorkspaceId
+);

@@ -13,6 +13,7 @@ pub mod role;
 pub mod scope;
 pub mod user;
 pub mod web_url;
+pub mod workspace;
 
 pub use field_error::{FieldError, FieldErrors};
-pub use ids::{AccountId, SessionId, UserId};
+pub use ids::{AccountId, SessionId, UserId, WorkspaceId};

@@ -19,7 +19,9 @@ pub enum Source {
     /// The user's own membership in this account.
     Direct,
     /// A membership in an ancestor account, inherited because the user has none here.
-    Inherited { from_account: Uuid },
+    /// `from_name` is the ancestor's name when it was looked up (for explanations; the checks
+    /// that guard every request do not need it).
+    Inherited { from_account: Uuid, from_name: Option<String> },
     /// Not a membership at all: platform admins may do everything everywhere.
     PlatformAdmin,
 }
@@ -59,7 +61,10 @@ impl Permissions {
     pub fn explain(&self, wanted: &Scope) -> Decision {
         let reason = self.decide(wanted);
         let from = match &self.source {
-            Source::Inherited { from_account } => format!(" inherited from account {from_account}"),
+            Source::Inherited { from_account, from_name: Some(name) } => {
+                format!(" inherited from account {name:?} ({from_account})")
+            }
+            Source::Inherited { from_account, from_name: None } => format!(" inherited from account {from_account}"),
             Source::Direct | Source::PlatformAdmin => String::new(),
         };
         let role = self.role;
@@ -302,7 +307,7 @@ mod tests {
             role: Role::Admin,
             grant: vec![],
             deny: vec![],
-            source: Source::Inherited { from_account: account },
+            source: Source::Inherited { from_account: account, from_name: None },
         };
         assert_eq!(
             p.explain(&s("users.read")).because,
@@ -311,6 +316,12 @@ mod tests {
         assert_eq!(
             p.explain(&s("billing")).because,
             "not granted by role admin inherited from account 0192f0c1-2b3c-7d4e-8f50-123456789abc or any grant"
+        );
+        let named =
+            Permissions { source: Source::Inherited { from_account: account, from_name: Some("Agency".into()) }, ..p };
+        assert_eq!(
+            named.explain(&s("users.read")).because,
+            "granted by role admin inherited from account \"Agency\" (0192f0c1-2b3c-7d4e-8f50-123456789abc)"
         );
     }
 

@@ -1,6 +1,8 @@
 //! Response bodies: how domain values are shown to clients. Nothing secret is ever a field here.
 
-use roster_domain::user::{Account, UserDetail};
+use roster_domain::permissions::{Permissions, Source};
+use roster_domain::scope::Scope;
+use roster_domain::user::{Account, Membership, UserDetail};
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -158,4 +160,42 @@ impl<T: ToSchema> Page<T> {
     pub fn new(data: Vec<T>, next_cursor: Option<String>) -> Self {
         Self { data, next_cursor, total: None, total_exact: None }
     }
+}
+
+/// A user's membership in an account (API.md §3): `effective` = role ∪ grant − deny.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipView {
+    pub user_id: Uuid,
+    pub account_id: Uuid,
+    #[schema(value_type = roster_core::openapi::Role)]
+    pub role: String,
+    #[schema(value_type = Vec<roster_core::openapi::ScopeName>)]
+    pub grant: Vec<String>,
+    #[schema(value_type = Vec<roster_core::openapi::ScopeName>)]
+    pub deny: Vec<String>,
+    /// Every scope the membership allows, `*` excepted.
+    #[schema(value_type = Vec<roster_core::openapi::ScopeName>)]
+    pub effective: Vec<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&Membership> for MembershipView {
+    fn from(m: &Membership) -> Self {
+        let perms = Permissions { role: m.role, grant: m.grant.clone(), deny: m.deny.clone(), source: Source::Direct };
+        Self {
+            user_id: m.user_id.as_uuid(),
+            account_id: m.account_id.as_uuid(),
+            role: m.role.as_str().to_owned(),
+            grant: scope_names(&m.grant),
+            deny: scope_names(&m.deny),
+            effective: scope_names(&perms.effective()),
+            created_at: rfc3339(m.created_at),
+        }
+    }
+}
+
+/// Scopes as their names.
+pub fn scope_names(scopes: &[Scope]) -> Vec<String> {
+    scopes.iter().map(|s| s.as_str().to_owned()).collect()
 }

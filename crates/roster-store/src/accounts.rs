@@ -119,3 +119,100 @@ pub async fn lock(exec: &mut impl Exec, id: AccountId) -> StoreResult<()> {
     }
     Ok(())
 }
+
+/// How many levels the tree has down to `id`, counting it and every ancestor (a top-level
+/// account is level 1); 0 when it does not exist.
+pub async fn level(exec: &mut impl Exec, id: AccountId) -> StoreResult<i64> {
+    let n: i64 = on_conn!(exec, |c| {
+        sqlx::query_scalar(
+            "WITH RECURSIVE up (id, parent_id, depth) AS ( \
+                 SELECT id, parent_id, 1 FROM accounts WHERE id = $1 \
+                 UNION ALL SELECT a.id, a.parent_id, up.depth + 1 FROM accounts a \
+                 JOIN up ON a.id = up.parent_id WHERE up.depth < 64) \
+             SELECT CAST(COUNT(*) AS BIGINT) FROM up",
+        )
+        .bind(id.as_uuid())
+        .fetch_one(c)
+        .await
+    })?;
+    Ok(n)
+}
+
+/// The live sub-accounts of `parent` after `after` (an id), in id order, at most `limit`.
+pub async fn children(
+    exec: &mut impl Exec,
+    parent: AccountId,
+    after: Option<AccountId>,
+    limit: u32,
+) -> StoreResult<Vec<Account>> {
+    let rows: Vec<AccountRow> = on_conn!(exec, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.parent_id = $1 AND ($2 IS NULL OR a.id > $2) \
+             AND a.status <> 'deleted' ORDER BY a.id LIMIT $3"
+        )))
+        .bind(parent.as_uuid())
+        .bind(after.map(|a| a.as_uuid()))
+        .bind(i64::from(limit))
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows.into_iter().map(Account::from).collect())
+}
+
+/// Whether `id` has a sub-account that is not deleted.
+pub async fn has_live_children(exec: &mut impl Exec, id: AccountId) -> StoreResult<bool> {
+    let n: i64 = on_conn!(exec, |c| {
+        sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM accounts \
+             WHERE parent_id = $1 AND status <> 'deleted' LIMIT 1) AS live",
+        )
+        .bind(id.as_uuid())
+        .fetch_one(c)
+        .await
+    })?;
+    Ok(n > 0)
+}
+
+/// Rename an account.
+pub async fn rename(exec: &mut impl Exec, id: AccountId, name: &str, at: Ts) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE accounts SET name = $2, updated_at = $3 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(name)
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Mark an account deleted (the row stays for the audit trail) with no seats.
+pub async fn mark_deleted(exec: &mut impl Exec, id: AccountId, at: Ts) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE accounts SET status = 'deleted', seats_used = 0, updated_at = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// The accounts from `id` up to its top-level ancestor, nearest first, with their names.
+pub async fn path_up(exec: &mut impl Exec, id: AccountId) -> StoreResult<Vec<(AccountId, String)>> {
+    let rows: Vec<(Uuid, String)> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "WITH RECURSIVE up (id, name, parent_id, depth) AS ( \
+                 SELECT id, name, parent_id, 0 FROM accounts WHERE id = $1 \
+                 UNION ALL SELECT a.id, a.name, a.parent_id, up.depth + 1 FROM accounts a \
+                 JOIN up ON a.id = up.parent_id WHERE up.depth < 32) \
+             SELECT id, name FROM up ORDER BY depth",
+        )
+        .bind(id.as_uuid())
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows.into_iter().map(|(id, name)| (AccountId::from_uuid(id), name)).collect())
+}

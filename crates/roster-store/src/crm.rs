@@ -72,3 +72,29 @@ pub async fn of_account(exec: &mut impl Exec, account: AccountId) -> StoreResult
     })?;
     Ok(rows)
 }
+
+/// Remove every contact of an account (the account was deleted).
+pub async fn remove_account(exec: &mut impl Exec, account: AccountId) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("DELETE FROM crm_contacts WHERE account_id = $1")
+            .bind(account.as_uuid())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// The contacts that stand for `user`, in account order.
+pub async fn of_user(exec: &mut impl Exec, user: UserId) -> StoreResult<Vec<Contact>> {
+    let rows: Vec<Contact> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "SELECT id, account_id, user_id, name, email, phone FROM crm_contacts WHERE user_id = $1 \
+             ORDER BY account_id",
+        )
+        .bind(user.as_uuid())
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows)
+}

@@ -53,6 +53,8 @@ pub enum Unique {
     UserEmail,
     /// The user is already a member of the account.
     Membership,
+    /// The user is already a member of the workspace.
+    WorkspaceMember,
 }
 
 impl Unique {
@@ -61,6 +63,7 @@ impl Unique {
         match self {
             Unique::UserEmail => "users_email_live",
             Unique::Membership => "memberships_pkey",
+            Unique::WorkspaceMember => "workspace_members_pkey",
         }
     }
 
@@ -69,6 +72,7 @@ impl Unique {
         match self {
             Unique::UserEmail => "users.email_normalized",
             Unique::Membership => "memberships.user_id, memberships.account_id",
+            Unique::WorkspaceMember => "workspace_members.workspace_id, workspace_members.user_id",
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod user_list;
 pub mod users;
+pub mod workspaces;
 
 pub use db::{Conn, Db, Engine, Exec, Tx};
 pub use error::{StoreError, StoreResult, Unique};

@@ -206,3 +206,175 @@ pub async fn other_owners(exec: &mut impl Exec, account: AccountId, except: User
     })?;
     Ok(n)
 }
+
+const MEMBERSHIP_COLUMNS: &str = "m.user_id, m.account_id, m.role, m.grants, m.denies, m.created_at";
+
+/// The user's own membership in `account` (not one inherited from an ancestor).
+pub async fn find(exec: &mut impl Exec, user: UserId, account: AccountId) -> StoreResult<Option<Membership>> {
+    let row: Option<MembershipRow> = on_conn!(exec, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {MEMBERSHIP_COLUMNS} FROM memberships m WHERE m.user_id = $1 AND m.account_id = $2"
+        )))
+        .bind(user.as_uuid())
+        .bind(account.as_uuid())
+        .fetch_optional(c)
+        .await
+    })?;
+    row.map(Membership::try_from).transpose()
+}
+
+/// Write a membership's role, grants and denies.
+pub async fn update(exec: &mut impl Exec, m: &Membership) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE memberships SET role = $3, grants = $4, denies = $5 WHERE user_id = $1 AND account_id = $2")
+            .bind(m.user_id.as_uuid())
+            .bind(m.account_id.as_uuid())
+            .bind(m.role.as_str())
+            .bind(Json(names(&m.grant)))
+            .bind(Json(names(&m.deny)))
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Remove one membership; whether there was one.
+pub async fn delete(exec: &mut impl Exec, user: UserId, account: AccountId) -> StoreResult<bool> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND account_id = $2")
+            .bind(user.as_uuid())
+            .bind(account.as_uuid())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(n > 0)
+}
+
+/// Remove every membership of an account, returning whose they were.
+pub async fn delete_all_of_account(exec: &mut impl Exec, account: AccountId) -> StoreResult<Vec<UserId>> {
+    let ids: Vec<Uuid> = on_conn!(exec, |c| {
+        sqlx::query_scalar("DELETE FROM memberships WHERE account_id = $1 RETURNING user_id")
+            .bind(account.as_uuid())
+            .fetch_all(c)
+            .await
+    })?;
+    Ok(ids.into_iter().map(UserId::from_uuid).collect())
+}
+
+/// The memberships in `account` of the users `users` (a page of a member list), any order.
+pub async fn in_account_of(exec: &mut impl Exec, account: AccountId, users: &[UserId]) -> StoreResult<Vec<Membership>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One placeholder per user: a page holds at most 100.
+    let marks: Vec<String> = (0..users.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT {MEMBERSHIP_COLUMNS} FROM memberships m WHERE m.account_id = $1 AND m.user_id IN ({})",
+        marks.join(", ")
+    );
+    let rows: Vec<MembershipRow> = on_conn!(exec, |c| {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(account.as_uuid());
+        for user in users {
+            query = query.bind(user.as_uuid());
+        }
+        query.fetch_all(c).await
+    })?;
+    rows.into_iter().map(Membership::try_from).collect()
+}
+
+/// The live users with their own membership in `account` whose role is one of `roles`, in id
+/// order: whom a notice to "the account's owners and admins" goes to.
+pub async fn with_roles(exec: &mut impl Exec, account: AccountId, roles: &[Role]) -> StoreResult<Vec<UserId>> {
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    let ids: Vec<Uuid> = on_conn!(exec, |c| {
+        sqlx::query_scalar(
+            "SELECT m.user_id FROM memberships m WHERE m.account_id = $1 AND m.user_status = 'active' \
+             AND m.role IN ($2, $3, $4, $5) ORDER BY m.user_id",
+        )
+        .bind(account.as_uuid())
+        .bind(names.first().copied().unwrap_or(""))
+        .bind(names.get(1).copied().unwrap_or(""))
+        .bind(names.get(2).copied().unwrap_or(""))
+        .bind(names.get(3).copied().unwrap_or(""))
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(ids.into_iter().map(UserId::from_uuid).collect())
+}
+
+/// A membership that may give its user a scope in an account: the user's own there, or the
+/// nearest one on the way up (`depth` steps above the account), with the user's name and email.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    pub membership: Membership,
+    pub depth: i64,
+    pub name: String,
+    pub email: String,
+    pub platform_admin: bool,
+}
+
+/// "Who can" in `account`, a page at a time in user order after `after`: the governing
+/// membership of every live user whose role is one of `roles` or who has any grant (the caller
+/// decides from grants and denies whether the scope is really held). Indexed by
+/// (account, role, user) and the partial index of memberships with grants, for the account and
+/// each ancestor: a page reads the holders, not every member.
+pub async fn holders(
+    exec: &mut impl Exec,
+    account: AccountId,
+    roles: &[Role],
+    after: Option<UserId>,
+    limit: u32,
+) -> StoreResult<Vec<Holder>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        m: MembershipRow,
+        depth: i64,
+        name: String,
+        email: String,
+        platform_admin: bool,
+    }
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    let role = |i: usize| names.get(i).copied().unwrap_or("");
+    let rows: Vec<Row> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "WITH RECURSIVE up (id, parent_id, depth) AS ( \
+                 SELECT id, parent_id, 0 FROM accounts WHERE id = $1 \
+                 UNION ALL SELECT a.id, a.parent_id, up.depth + 1 FROM accounts a \
+                 JOIN up ON a.id = up.parent_id WHERE up.depth < 32), \
+             cand AS ( \
+                 SELECT m.user_id, m.account_id, m.role, m.grants, m.denies, m.created_at, up.depth \
+                 FROM up JOIN memberships m ON m.account_id = up.id \
+                 WHERE (m.role IN ($3, $4, $5, $6) OR m.grants <> '[]') AND m.user_status <> 'deleted' \
+                 AND ($2 IS NULL OR m.user_id > $2)) \
+             SELECT c.user_id, c.account_id, c.role, c.grants, c.denies, c.created_at, \
+             CAST(c.depth AS BIGINT) AS depth, u.name, u.email, u.platform_admin \
+             FROM cand c JOIN users u ON u.id = c.user_id \
+             WHERE NOT EXISTS (SELECT 1 FROM memberships n JOIN up ON n.account_id = up.id \
+                 WHERE n.user_id = c.user_id AND up.depth < c.depth) \
+             ORDER BY c.user_id LIMIT $7",
+        )
+        .bind(account.as_uuid())
+        .bind(after.map(|u| u.as_uuid()))
+        .bind(role(0))
+        .bind(role(1))
+        .bind(role(2))
+        .bind(role(3))
+        .bind(i64::from(limit))
+        .fetch_all(c)
+        .await
+    })?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Holder {
+                membership: Membership::try_from(r.m)?,
+                depth: r.depth,
+                name: r.name,
+                email: r.email,
+                platform_admin: r.platform_admin,
+            })
+        })
+        .collect()
+}

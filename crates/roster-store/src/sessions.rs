@@ -138,3 +138,50 @@ pub async fn anonymize(exec: &mut impl Exec, user: UserId) -> StoreResult<()> {
     })?;
     Ok(())
 }
+
+/// Make `account` the active account of session `id`.
+pub async fn set_active_account(exec: &mut impl Exec, id: SessionId, account: AccountId) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE sessions SET active_account_id = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(account.as_uuid())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// The distinct active accounts of `user`'s unrevoked sessions.
+pub async fn active_accounts_of(exec: &mut impl Exec, user: UserId) -> StoreResult<Vec<AccountId>> {
+    let ids: Vec<Uuid> = on_conn!(exec, |c| {
+        sqlx::query_scalar(
+            "SELECT DISTINCT active_account_id FROM sessions \
+             WHERE user_id = $1 AND revoked_at IS NULL AND active_account_id IS NOT NULL",
+        )
+        .bind(user.as_uuid())
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(ids.into_iter().map(AccountId::from_uuid).collect())
+}
+
+/// Sessions active in `account` that may no longer act there — all of them, or only `user`'s —
+/// fall back to another account of their user's (its oldest live membership), or to none.
+pub async fn fall_back(exec: &mut impl Exec, account: AccountId, user: Option<UserId>) -> StoreResult<u64> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query(
+            "UPDATE sessions SET active_account_id = ( \
+                 SELECT m.account_id FROM memberships m JOIN accounts a ON a.id = m.account_id \
+                 WHERE m.user_id = sessions.user_id AND a.status <> 'deleted' AND m.account_id <> $1 \
+                 ORDER BY m.created_at, m.account_id LIMIT 1) \
+             WHERE active_account_id = $1 AND ($2 IS NULL OR user_id = $2) AND revoked_at IS NULL",
+        )
+        .bind(account.as_uuid())
+        .bind(user.map(|u| u.as_uuid()))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n)
+}

@@ -248,3 +248,22 @@ pub async fn lock(exec: &mut impl Exec, id: UserId) -> StoreResult<()> {
     }
     Ok(())
 }
+
+/// Live platform admins after `after` in id order, at most `limit`: (id, name, email).
+pub async fn platform_admins(
+    exec: &mut impl Exec,
+    after: Option<UserId>,
+    limit: u32,
+) -> StoreResult<Vec<(UserId, String, String)>> {
+    let rows: Vec<(Uuid, String, String)> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "SELECT id, name, email FROM users WHERE platform_admin AND status <> 'deleted' \
+             AND ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2",
+        )
+        .bind(after.map(|u| u.as_uuid()))
+        .bind(i64::from(limit))
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows.into_iter().map(|(id, name, email)| (UserId::from_uuid(id), name, email)).collect())
+}

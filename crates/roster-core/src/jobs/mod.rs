@@ -34,6 +34,9 @@ pub enum Kind {
     EmailVerification,
     EmailInvitation,
     EmailWelcome,
+    EmailMemberAdded,
+    EmailAccessChanged,
+    PermissionsChanged,
     Sms,
     Push,
     OnboardingWelcome,
@@ -67,9 +70,21 @@ pub async fn enqueue_child<P: Payload>(
 ) -> CoreResult<()> {
     // The parent's own time (the first 48 bits of a UUID v7), not the clock: a second run of the
     // parent must derive the very same id.
+    enqueue_child_keyed(exec, parent, &[], payload, now).await
+}
+
+/// [`enqueue_child`] for a parent with several children of one kind, told apart by `key` (a
+/// recipient's id, say).
+pub async fn enqueue_child_keyed<P: Payload>(
+    exec: &mut impl Exec,
+    parent: uuid::Uuid,
+    key: &[u8],
+    payload: &P,
+    now: OffsetDateTime,
+) -> CoreResult<()> {
     let b = parent.as_bytes();
     let millis = u64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]]);
-    let id = derived_id::<P>(millis, &[parent.as_bytes()]);
+    let id = derived_id::<P>(millis, &[parent.as_bytes(), key]);
     enqueue_with_id(exec, id, payload, now).await
 }
 

@@ -19,10 +19,13 @@ pub trait Payload: Serialize + DeserializeOwned {
 
 impl Kind {
     /// Every kind; `name` and `queue` below say what each is.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 15] = [
         Kind::EmailVerification,
         Kind::EmailInvitation,
         Kind::EmailWelcome,
+        Kind::EmailMemberAdded,
+        Kind::EmailAccessChanged,
+        Kind::PermissionsChanged,
         Kind::Sms,
         Kind::Push,
         Kind::OnboardingWelcome,
@@ -40,6 +43,9 @@ impl Kind {
             Kind::EmailVerification => "email.verification",
             Kind::EmailInvitation => "email.invitation",
             Kind::EmailWelcome => "email.welcome",
+            Kind::EmailMemberAdded => "email.member_added",
+            Kind::EmailAccessChanged => "email.access_changed",
+            Kind::PermissionsChanged => "permissions.changed",
             Kind::Sms => "sms.send",
             Kind::Push => "push.send",
             Kind::OnboardingWelcome => "onboarding.welcome",
@@ -55,9 +61,14 @@ impl Kind {
     /// The queue whose workers run it (API.md §9: every message is a notifications job).
     pub const fn queue(self) -> &'static str {
         match self {
-            Kind::EmailVerification | Kind::EmailInvitation | Kind::EmailWelcome | Kind::Sms | Kind::Push => {
-                queue::NOTIFICATIONS
-            }
+            Kind::EmailVerification
+            | Kind::EmailInvitation
+            | Kind::EmailWelcome
+            | Kind::EmailMemberAdded
+            | Kind::EmailAccessChanged
+            | Kind::PermissionsChanged
+            | Kind::Sms
+            | Kind::Push => queue::NOTIFICATIONS,
             Kind::OnboardingWelcome | Kind::OnboardingDashboard | Kind::OnboardingSync => queue::ONBOARDING,
             Kind::AnalyticsInit | Kind::AnalyticsActivity => queue::ANALYTICS,
             Kind::SyncMember | Kind::Event => queue::SYNC,
@@ -89,6 +100,43 @@ pub struct InvitationMail {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WelcomeMail {
     pub user_id: UserId,
+}
+
+/// "You were added to ACCOUNT", to an existing user made a member of another account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MemberAddedMail {
+    pub user_id: UserId,
+    pub account_id: AccountId,
+    pub added_by: Option<UserId>,
+}
+
+/// A member's role or scopes changed: tells the member (a security notice, always sent) and
+/// the account's owners and admins (a product notice, by their preference), one
+/// [`AccessChangedMail`] each.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PermissionsChanged {
+    pub user_id: UserId,
+    pub account_id: AccountId,
+    pub changed_by: Option<UserId>,
+}
+
+/// Which kind of notice a message is: security notices always go by email; product notices
+/// follow `notifications.email.product`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    Security,
+    Product,
+}
+
+/// One "access changed" email: to `user_id` (the recipient) about `subject_id`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessChangedMail {
+    pub user_id: UserId,
+    pub subject_id: UserId,
+    pub account_id: AccountId,
+    pub changed_by: Option<UserId>,
+    pub notice: Notice,
 }
 
 /// A text message to the SMS provider.
@@ -170,6 +218,9 @@ kinds! {
     VerificationMail => EmailVerification,
     InvitationMail => EmailInvitation,
     WelcomeMail => EmailWelcome,
+    MemberAddedMail => EmailMemberAdded,
+    AccessChangedMail => EmailAccessChanged,
+    PermissionsChanged => PermissionsChanged,
     Sms => Sms,
     Push => Push,
     OnboardingWelcome => OnboardingWelcome,

@@ -142,6 +142,11 @@ impl Notifier {
         })
     }
 
+    /// The sign-in page, for messages that ask the reader to sign in.
+    pub fn sign_in_link(&self) -> String {
+        format!("{}/sign-in", self.inner.public_url)
+    }
+
     /// The link a message carries for `token` (API.md §8): `{public_url}/{path}?token=...`,
     /// with `path` one of `verify-email`, `reset-password`, `accept-invite`, `confirm-email`.
     pub fn link(&self, path: &str, token: &str) -> String {

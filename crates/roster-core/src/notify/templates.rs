@@ -17,6 +17,11 @@ pub enum Template {
     Invitation { name: String, inviter: Option<String>, link: String },
     /// After sign-up, from the onboarding queue.
     Welcome { name: String },
+    /// An existing user was made a member of another account; `link` is the public URL.
+    MemberAdded { name: String, inviter: Option<String>, account: String, link: String },
+    /// The role or scopes of `subject` in `account` changed (to the user itself, "you", as a
+    /// security notice; to the account's owners and admins as a product notice).
+    AccessChanged { name: String, changer: Option<String>, subject: String, account: String, role: String },
 }
 
 /// The two files of one message.
@@ -44,6 +49,8 @@ impl Template {
             Template::EmailVerification { .. } => files!("email_verification"),
             Template::Invitation { .. } => files!("invitation"),
             Template::Welcome { .. } => files!("welcome"),
+            Template::MemberAdded { .. } => files!("member_added"),
+            Template::AccessChanged { .. } => files!("access_changed"),
         }
     }
 
@@ -51,10 +58,22 @@ impl Template {
         match self {
             Template::EmailVerification { name, link } => vec![("name", greeting(name)), ("link", link.clone())],
             Template::Invitation { name, inviter, link } => {
-                let inviter = inviter.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("Someone");
-                vec![("name", greeting(name)), ("inviter", inviter.to_owned()), ("link", link.clone())]
+                vec![("name", greeting(name)), ("inviter", someone(inviter.as_deref())), ("link", link.clone())]
             }
             Template::Welcome { name } => vec![("name", greeting(name))],
+            Template::MemberAdded { name, inviter, account, link } => vec![
+                ("name", greeting(name)),
+                ("inviter", someone(inviter.as_deref())),
+                ("account", account.clone()),
+                ("link", link.clone()),
+            ],
+            Template::AccessChanged { name, changer, subject, account, role } => vec![
+                ("name", greeting(name)),
+                ("changer", someone(changer.as_deref())),
+                ("subject", subject.clone()),
+                ("account", account.clone()),
+                ("role", role.clone()),
+            ],
         }
     }
 
@@ -70,6 +89,11 @@ impl Template {
             html: fill(files.html, &values, true).0,
         }
     }
+}
+
+/// A person named in a message, or "Someone" when the name is unknown or blank.
+fn someone(name: Option<&str>) -> String {
+    name.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("Someone").to_owned()
 }
 
 /// "Hi {{name}}," reads "Hi there," for someone without a name.
@@ -137,10 +161,27 @@ mod tests {
                 link: "https://r.example/accept-invite?token=t2".into(),
             },
             Template::Welcome { name: "Alan".into() },
+            Template::MemberAdded {
+                name: "Grace".into(),
+                inviter: Some("Ada".into()),
+                account: "Engines".into(),
+                link: "https://r.example".into(),
+            },
+            Template::AccessChanged {
+                name: "Ada".into(),
+                changer: Some("Grace".into()),
+                subject: "you".into(),
+                account: "Engines".into(),
+                role: "admin".into(),
+            },
         ];
         for template in &all {
             match template {
-                Template::EmailVerification { .. } | Template::Invitation { .. } | Template::Welcome { .. } => {}
+                Template::EmailVerification { .. }
+                | Template::Invitation { .. }
+                | Template::Welcome { .. }
+                | Template::MemberAdded { .. }
+                | Template::AccessChanged { .. } => {}
             }
         }
         all

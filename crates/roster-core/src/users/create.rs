@@ -28,11 +28,11 @@ pub mod purpose {
 /// Where the new user goes: a new account of its own (sign-up) or an existing one.
 enum Placement {
     NewAccount { name: String },
-    Existing { granted: Granted, role: Role },
+    Existing { granted: Granted, role: Role, grant: Vec<Scope>, deny: Vec<Scope> },
 }
 
 /// A validated request.
-struct Plan {
+pub(crate) struct Plan {
     email: Email,
     password: Option<String>,
     name: String,
@@ -44,6 +44,26 @@ struct Plan {
     placement: Placement,
     /// Only the command line and the start-up bootstrap create platform admins.
     platform_admin: bool,
+}
+
+impl Plan {
+    /// An invitation of a new address into an account (`POST /v1/accounts/:id/members`): the
+    /// user is named after the address until it accepts and sets its own name.
+    pub(crate) fn invitation(email: Email, granted: Granted, role: Role, grant: Vec<Scope>, deny: Vec<Scope>) -> Plan {
+        let name = email.as_str().split('@').next().unwrap_or(email.as_str()).to_owned();
+        Plan {
+            email,
+            password: None,
+            name,
+            first_name: None,
+            last_name: None,
+            timezone: "UTC".to_owned(),
+            locale: "en".to_owned(),
+            metadata: json!({}),
+            placement: Placement::Existing { granted, role, grant, deny },
+            platform_admin: false,
+        }
+    }
 }
 
 impl Core {
@@ -129,7 +149,7 @@ impl Core {
                 if !granted.may_assign(role) {
                     return Err(CoreError::Forbidden(Denied::RoleAboveOwn(role)));
                 }
-                Placement::Existing { granted, role }
+                Placement::Existing { granted, role, grant: Vec::new(), deny: Vec::new() }
             }
         };
         Ok(Plan {
@@ -147,7 +167,7 @@ impl Core {
     }
 
     /// The one transaction: user, account or membership, preferences, token, activity, jobs.
-    async fn insert_user(
+    pub(crate) async fn insert_user(
         &self,
         actor: Option<&Actor>,
         plan: Plan,
@@ -187,8 +207,10 @@ impl Core {
                 join_account(&mut tx, user.id, Joining::Founder(account.id), now).await?;
                 (account.id, Role::Owner)
             }
-            Placement::Existing { granted, role } => {
-                join_account(&mut tx, user.id, Joining::AddedBy(&granted, role), now).await?;
+            Placement::Existing { granted, role, grant, deny } => {
+                let joining = Joining::AddedBy { granted: &granted, role, grant, deny };
+                let membership = join_account(&mut tx, user.id, joining, now).await?;
+                crate::accounts::members::announce(&mut tx, &membership, actor.map(|a| a.user.id), now).await?;
                 (granted.account(), role)
             }
         };
@@ -267,29 +289,29 @@ pub(crate) fn new_account(name: String, now: OffsetDateTime) -> Account {
 pub(crate) enum Joining<'g> {
     /// As the owner of the account it has just created.
     Founder(AccountId),
-    /// With `role`, added by a caller holding `users.create` there.
-    AddedBy(&'g Granted, Role),
+    /// With `role` and scope overrides, added by a caller holding `users.create` there (who
+    /// checked that it may hand them out).
+    AddedBy { granted: &'g Granted, role: Role, grant: Vec<Scope>, deny: Vec<Scope> },
 }
 
-/// Add a membership with the role's default scopes and count the seat.
+/// Add a membership and count the seat.
 pub(crate) async fn join_account(
     tx: &mut Tx,
     user: UserId,
     joining: Joining<'_>,
     now: OffsetDateTime,
-) -> CoreResult<()> {
-    let (account, role) = match joining {
-        Joining::Founder(account) => (account, Role::Owner),
-        Joining::AddedBy(granted, role) => (granted.account(), role),
+) -> CoreResult<Membership> {
+    let (account, role, grant, deny) = match joining {
+        Joining::Founder(account) => (account, Role::Owner, Vec::new(), Vec::new()),
+        Joining::AddedBy { granted, role, grant, deny } => (granted.account(), role, grant, deny),
     };
     // Locked first, so concurrent joins count seats one after the other (see accounts::lock).
     accounts::lock(tx, account).await?;
-    let membership =
-        Membership { user_id: user, account_id: account, role, grant: vec![], deny: vec![], created_at: now };
+    let membership = Membership { user_id: user, account_id: account, role, grant, deny, created_at: now };
     // Already a member → 409 `conflict` (the store names the constraint).
     memberships::insert(tx, &membership).await?;
     accounts::refresh_seats(tx, account, Ts::new(now)).await?;
-    Ok(())
+    Ok(membership)
 }
 
 /// Record a single-use token of `purpose` (voiding older ones) and return its id.

@@ -10,5 +10,5 @@ pub mod query;
 pub use auth::{Auth, MaybeAuth};
 pub use json::Json;
 pub use meta::Meta;
-pub use path::Id;
+pub use path::{Id, Ids};
 pub use query::Query;

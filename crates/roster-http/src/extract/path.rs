@@ -16,3 +16,16 @@ impl<S: Send + Sync, T: From<Uuid>> FromRequestParts<S> for Id<T> {
         Ok(Id(T::from(id)))
     }
 }
+
+/// Two ids in a path, such as `/v1/accounts/{id}/members/{userId}`.
+pub struct Ids<A, B>(pub A, pub B);
+
+impl<S: Send + Sync, A: From<Uuid>, B: From<Uuid>> FromRequestParts<S> for Ids<A, B> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path((a, b)) =
+            Path::<(Uuid, Uuid)>::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found())?;
+        Ok(Ids(A::from(a), B::from(b)))
+    }
+}

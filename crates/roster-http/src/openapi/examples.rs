@@ -25,6 +25,34 @@ fn account() -> Value {
         "seats_used": 3, "created_at": AT, "updated_at": AT})
 }
 
+const CHILD_ID: &str = "0193f6a2-7c1e-7a41-9d2b-3c4e5f607101";
+const WORKSPACE_ID: &str = "0193f6a2-7c1e-7a41-9d2b-3c4e5f6071aa";
+const OTHER_USER_ID: &str = "0193f6a2-7c1e-7a41-9d2b-3c4e5f60718b";
+
+fn membership() -> Value {
+    json!({"user_id": OTHER_USER_ID, "account_id": ACCOUNT_ID, "role": "admin", "grant": ["billing"],
+        "deny": ["users.delete"], "effective": ["accounts.create", "accounts.read", "accounts.update", "analytics",
+        "analytics.read", "announcements", "billing", "calendars", "contacts", "contacts.read", "users.create",
+        "users.read", "users.scope", "users.update", "workspaces", "workspaces.read"], "created_at": AT})
+}
+
+fn member() -> Value {
+    let mut member = membership();
+    member["name"] = json!("Grace Hopper");
+    member["email"] = json!("grace@example.com");
+    member["status"] = json!("active");
+    member
+}
+
+fn workspace() -> Value {
+    json!({"id": WORKSPACE_ID, "account_id": ACCOUNT_ID, "name": "Difference Engine", "created_at": AT, "updated_at": AT})
+}
+
+fn workspace_member() -> Value {
+    json!({"workspace_id": WORKSPACE_ID, "user_id": OTHER_USER_ID, "name": "Grace Hopper",
+        "email": "grace@example.com", "role": "lead", "created_at": AT})
+}
+
 fn job() -> Value {
     json!({"id": JOB_ID, "queue": "notifications", "kind": "email.verification", "status": "dead",
         "attempts": 10, "max_attempts": 10, "last_error": "SMTP 550: mailbox unavailable",
@@ -40,6 +68,18 @@ pub fn request(operation_id: &str) -> Option<Value> {
         "update_user" => json!({"title": "Analyst", "bio": "Wrote the first program.", "timezone": "Europe/London"}),
         "login" => json!({"email": "ada@example.com", "password": "blue falcon orbits quietly 42"}),
         "verify_email" => json!({"token": "Zq3Kd0mN1x7vYb2LcR8sT4uW6eA9fH5jG0pQ1iO2kM3"}),
+        "create_account" => json!({"name": "Client: Jacquard Looms", "parent_id": ACCOUNT_ID}),
+        "update_account" => json!({"name": "Analytical Engines Ltd"}),
+        "add_member" => {
+            json!({"email": "grace@example.com", "role": "admin", "grant": ["billing"], "deny": ["users.delete"]})
+        }
+        "switch_account" => json!({"account_id": CHILD_ID}),
+        "update_scope" => {
+            json!({"account_id": ACCOUNT_ID, "role": "admin", "grant": ["billing"], "deny": ["users.delete"]})
+        }
+        "create_workspace" => json!({"name": "Difference Engine"}),
+        "update_workspace" => json!({"name": "Difference Engine No. 2"}),
+        "add_workspace_member" => json!({"user_id": OTHER_USER_ID, "role": "lead"}),
         _ => return None,
     })
 }
@@ -71,7 +111,47 @@ pub fn response(operation_id: &str) -> Option<Value> {
             mine["role"] = json!("owner");
             json!({"data": [mine], "next_cursor": null})
         }
-        "get_account" => account(),
+        "get_account" | "update_account" => account(),
+        "create_account" => {
+            let mut child = account();
+            child["id"] = json!(CHILD_ID);
+            child["name"] = json!("Client: Jacquard Looms");
+            child["parent_id"] = json!(ACCOUNT_ID);
+            child["seats_used"] = json!(0);
+            child
+        }
+        "delete_account" => {
+            let mut gone = account();
+            gone["status"] = json!("deleted");
+            gone["seats_used"] = json!(0);
+            gone
+        }
+        "account_children" => {
+            let mut child = account();
+            child["id"] = json!(CHILD_ID);
+            child["parent_id"] = json!(ACCOUNT_ID);
+            json!({"data": [child], "next_cursor": null})
+        }
+        "list_members" => json!({"data": [member()], "next_cursor": null}),
+        "add_member" => member(),
+        "account_access" => json!({"scope": "users.delete", "account_id": CHILD_ID, "data": [{"user_id": USER_ID,
+            "name": "Ada Lovelace", "email": "ada@example.com", "role": "owner",
+            "because": format!("granted by role owner inherited from account \"Analytical Engines\" ({ACCOUNT_ID})")}],
+            "next_cursor": null}),
+        "switch_account" => json!({"active_account_id": CHILD_ID, "role": "owner", "effective": ["accounts", "users"]}),
+        "update_scope" => membership(),
+        "user_permissions" => json!({"user_id": OTHER_USER_ID, "account_id": CHILD_ID, "role": "admin",
+            "membership_account_id": ACCOUNT_ID, "platform_admin": false, "effective": ["users.read", "users.update"],
+            "check": {"scope": "users.delete", "allowed": false,
+            "because": format!("denied by deny users.delete inherited from account \"Analytical Engines\" ({ACCOUNT_ID})")}}),
+        "user_associated" => json!({"accounts": [{"id": ACCOUNT_ID, "name": "Analytical Engines", "parent_id": null,
+            "role": "admin"}], "workspaces": [{"id": WORKSPACE_ID, "name": "Difference Engine", "account_id": ACCOUNT_ID,
+            "role": "lead"}], "contacts": [{"id": "0193f6a2-bb00-7d34-8a51-000000000002", "account_id": ACCOUNT_ID,
+            "name": "Grace Hopper", "email": "grace@example.com"}]}),
+        "create_workspace" | "get_workspace" | "update_workspace" => workspace(),
+        "list_workspaces" => json!({"data": [workspace()], "next_cursor": null}),
+        "list_workspace_members" => json!({"data": [workspace_member()], "next_cursor": null}),
+        "add_workspace_member" => workspace_member(),
         "list_jobs" => json!({"data": [job()], "next_cursor": null}),
         "retry_job" => {
             let mut job = job();

@@ -23,6 +23,43 @@ pub fn router() -> OpenApiRouter<AppState> {
         .layer(map_response(never_stored))
         .routes(routes!(logout))
         .routes(routes!(verify_email))
+        .routes(routes!(switch_account))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SwitchAccount {
+    /// An account the caller belongs to, directly or by inheritance (else 404).
+    account_id: Uuid,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct SwitchedView {
+    active_account_id: Uuid,
+    /// The caller's role there (a platform admin without a membership shows `owner`).
+    #[schema(value_type = roster_core::openapi::Role)]
+    role: String,
+    #[schema(value_type = Vec<roster_core::openapi::ScopeName>)]
+    effective: Vec<String>,
+}
+
+/// Switch the active account.
+///
+/// The session acts in this account from now on (a single request may name another with
+/// `X-Account-Id`). An account the caller does not belong to → 404.
+#[utoipa::path(post, path = "/v1/auth/switch-account", tag = "auth", request_body = SwitchAccount,
+    responses((status = 200, body = SwitchedView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn switch_account(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Json(body): Json<SwitchAccount>,
+) -> ApiResult<axum::Json<SwitchedView>> {
+    let (account, perms) = state.core.switch_account(&actor, AccountId::from_uuid(body.account_id)).await?;
+    Ok(axum::Json(SwitchedView {
+        active_account_id: account.as_uuid(),
+        role: perms.role.as_str().to_owned(),
+        effective: crate::views::scope_names(&perms.effective()),
+    }))
 }
 
 /// No `Debug`: it holds a password.

@@ -326,11 +326,20 @@ async fn health_readiness_and_metrics() {
 fn declared_operations() -> BTreeSet<(String, String)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../roster-http/src/routes");
     let mut operations = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).expect("routes folder") {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
+    // Every .rs file of the folder and its subfolders (routes/users/, routes/accounts/, …).
+    let mut folders = vec![dir];
+    let mut files = Vec::new();
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("routes folder") {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
         }
+    }
+    for path in files {
         let source = std::fs::read_to_string(&path).unwrap();
         for attribute in source.split("#[utoipa::path(").skip(1) {
             let method = attribute.split(',').next().unwrap().trim().to_owned();

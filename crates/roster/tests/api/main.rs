@@ -5,6 +5,9 @@
 mod helpers;
 
 mod accounts;
+mod accounts_members;
+mod accounts_scope;
+mod accounts_tree;
 mod activity;
 mod analytics;
 mod auth;
@@ -26,3 +29,4 @@ mod users_paging;
 mod users_read;
 mod users_search;
 mod users_update;
+mod workspaces;

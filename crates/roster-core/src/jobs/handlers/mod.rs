@@ -5,6 +5,7 @@
 //! A job's payload is decoded into the type of its kind ([`super::payload`]) before its handler
 //! runs: a payload that does not decode, or a kind this build does not know, is dead at once.
 
+mod access;
 mod analytics;
 mod notifications;
 mod onboarding;
@@ -84,6 +85,9 @@ impl Handlers {
             Kind::EmailVerification => self.verification_mail(decode(payload)?).await,
             Kind::EmailInvitation => self.invitation_mail(decode(payload)?).await,
             Kind::EmailWelcome => self.welcome_mail(decode(payload)?).await,
+            Kind::EmailMemberAdded => self.member_added_mail(decode(payload)?).await,
+            Kind::EmailAccessChanged => self.access_changed_mail(decode(payload)?).await,
+            Kind::PermissionsChanged => self.permissions_changed(job.id, decode(payload)?).await,
             Kind::Sms => self.sms(decode(payload)?).await,
             Kind::Push => self.push(decode(payload)?).await,
             Kind::OnboardingWelcome => self.onboarding_welcome(job.id, decode(payload)?).await,

@@ -1,4 +1,7 @@
-//! `/v1/users`: handlers extract, call one service method, and map the result.
+//! `/v1/users`: handlers extract, call one service method, and map the result. A user's
+//! access (scope, permissions, associations) has a file of its own.
+
+mod access;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -24,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user, update_user, delete_user))
         .routes(routes!(user_activity))
         .routes(routes!(user_analytics))
+        .merge(access::router())
 }
 
 /// Create a user.

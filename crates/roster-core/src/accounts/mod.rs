@@ -1,0 +1,241 @@
+//! Accounts (tenants) and their tree: create, rename, delete, list, switch (API.md §6).
+//!
+//! Members, scopes and workspaces have files of their own; every write here takes its
+//! [`access::Granted`] proof first and changes the tree in one transaction with its audit entry
+//! and its event.
+
+pub mod access_list;
+pub mod input;
+pub mod members;
+pub mod scope;
+pub mod workspaces;
+
+use roster_domain::permissions::Permissions;
+use roster_domain::role::Role;
+use roster_domain::scope::Scope;
+use roster_domain::user::Account;
+use roster_domain::{AccountId, FieldErrors};
+use roster_store::{Ts, Tx, accounts, crm, memberships, sessions, workspaces as workspace_store};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub use input::{NewAccount, RenameAccount};
+
+use crate::error::{Clash, CoreError, CoreResult};
+use crate::users::create::{Joining, join_account, new_account};
+use crate::users::input as fields;
+use crate::{Actor, Core, RequestMeta, access, activity, jobs};
+
+/// How deep the tree goes: a top-level account and 7 levels of sub-accounts below it.
+pub const MAX_LEVELS: i64 = 8;
+
+/// A page of a keyset list, and where the next one starts.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// The position of a list kept in id order.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct AfterId {
+    pub(crate) id: Uuid,
+}
+
+impl Core {
+    /// Open the cursor of an id-ordered list `context` (400 when forged or of another list).
+    pub(crate) fn after_id(&self, context: &str, cursor: Option<&str>) -> CoreResult<Option<Uuid>> {
+        Ok(self.open_cursor::<AfterId>(context, cursor)?.map(|a| a.id))
+    }
+
+    /// `items` fetched with `limit + 1`: the page, and a cursor past its last item when more
+    /// follow.
+    pub(crate) fn id_page<T>(&self, context: &str, mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> Page<T> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next_cursor =
+            items.last().filter(|_| more).map(|last| self.cursor_key.seal(context, &AfterId { id: id(last) }));
+        Page { items, next_cursor }
+    }
+}
+
+/// The strong `ETag` of an account (or any record with an id and an `updated_at`).
+pub fn etag(id: Uuid, updated_at: OffsetDateTime) -> String {
+    format!("\"{}-{}\"", id.simple(), Ts::new(updated_at).micros())
+}
+
+/// Whether an `If-Match` header names `current` (or `*`); weak tags never match (RFC 9110).
+pub(crate) fn if_match(header: Option<&str>, current: &str) -> CoreResult<()> {
+    match header {
+        Some(header) if !header.split(',').map(str::trim).any(|tag| tag == "*" || tag == current) => {
+            Err(CoreError::PreconditionFailed)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The account if it exists and is not deleted (deleted accounts are gone for every write).
+async fn live(tx: &mut Tx, id: AccountId) -> CoreResult<Account> {
+    accounts::find(tx, id).await?.filter(|a| a.status != "deleted").ok_or(CoreError::NotFound)
+}
+
+impl Core {
+    /// `GET /v1/accounts`: every account the caller belongs to, directly or by inheritance, with
+    /// the caller's role there.
+    pub async fn list_accounts(&self, actor: &Actor) -> CoreResult<Vec<(Account, Role)>> {
+        let mut conn = self.db.conn().await?;
+        Ok(accounts::of_user(&mut conn, actor.user.id).await?)
+    }
+
+    /// `GET /v1/accounts/:id`: needs `accounts.read` there. Platform admins also see deleted
+    /// accounts (`status: deleted`); for everyone else they are gone.
+    pub async fn get_account(&self, actor: &Actor, id: AccountId) -> CoreResult<Account> {
+        let mut conn = self.db.conn().await?;
+        access::require(&mut conn, &actor.user, id, &Scope::ACCOUNTS_READ).await?;
+        accounts::find(&mut conn, id).await?.ok_or(CoreError::NotFound)
+    }
+
+    /// `POST /v1/accounts`: a top-level account owned by the caller, or a sub-account of one
+    /// where the caller holds `accounts.create` (members of the parent keep their roles there
+    /// by inheritance).
+    pub async fn create_account(&self, actor: &Actor, input: NewAccount, meta: &RequestMeta) -> CoreResult<Account> {
+        let mut errors = FieldErrors::new();
+        let name = fields::text(&mut errors, "name", input.name.as_deref(), true, fields::NAME_MAX);
+        errors.into_result().map_err(CoreError::Validation)?;
+        let name = name.ok_or_else(|| CoreError::Internal("validated name missing".into()))?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut account = new_account(name, now);
+        match input.parent_id.map(AccountId::from_uuid) {
+            Some(parent) => {
+                access::require(&mut tx, &actor.user, parent, &Scope::ACCOUNTS_CREATE).await?;
+                live(&mut tx, parent).await?;
+                if accounts::level(&mut tx, parent).await? >= MAX_LEVELS {
+                    return Err(CoreError::field(
+                        "parent_id",
+                        "too_deep",
+                        format!("accounts nest at most {MAX_LEVELS} levels deep"),
+                    ));
+                }
+                account.parent_id = Some(parent);
+                accounts::insert(&mut tx, &account).await?;
+            }
+            None => {
+                accounts::insert(&mut tx, &account).await?;
+                join_account(&mut tx, actor.user.id, Joining::Founder(account.id), now).await?;
+            }
+        }
+        let data = json!({"id": account.id, "name": account.name, "parent_id": account.parent_id});
+        activity::record(
+            &mut tx,
+            now,
+            actor.user.id,
+            Some(actor.user.id),
+            Some(account.id),
+            "account.created",
+            meta,
+            data.clone(),
+        )
+        .await?;
+        jobs::events::record(&mut tx, "account.created", actor.user.id, data, now).await?;
+        let account = live(&mut tx, account.id).await?;
+        tx.commit().await?;
+        self.wake_workers();
+        Ok(account)
+    }
+
+    /// `PUT /v1/accounts/:id`: rename (`accounts.update`), honouring `If-Match`.
+    pub async fn rename_account(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        input: RenameAccount,
+        if_match_header: Option<&str>,
+        meta: &RequestMeta,
+    ) -> CoreResult<Account> {
+        let mut errors = FieldErrors::new();
+        let name = fields::text(&mut errors, "name", input.name.as_deref(), true, fields::NAME_MAX);
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        accounts::lock(&mut tx, id).await?;
+        access::require(&mut tx, &actor.user, id, &Scope::ACCOUNTS_UPDATE).await?;
+        let current = live(&mut tx, id).await?;
+        errors.into_result().map_err(CoreError::Validation)?;
+        if_match(if_match_header, &etag(current.id.as_uuid(), current.updated_at))?;
+        let name = name.ok_or_else(|| CoreError::Internal("validated name missing".into()))?;
+        if name == current.name {
+            return Ok(current);
+        }
+        accounts::rename(&mut tx, id, &name, Ts::new(now)).await?;
+        let changes = json!({"name": {"from": current.name, "to": name}});
+        activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), Some(id), "account.updated", meta, changes)
+            .await?;
+        let data = json!({"id": id, "name": name, "parent_id": current.parent_id});
+        jobs::events::record(&mut tx, "account.updated", actor.user.id, data, now).await?;
+        let account = live(&mut tx, id).await?;
+        tx.commit().await?;
+        self.wake_workers();
+        Ok(account)
+    }
+
+    /// `DELETE /v1/accounts/:id` (`accounts.delete`): refused while a sub-account lives. Every
+    /// member loses the account (and their workspaces and CRM contacts in it); sessions acting
+    /// in it fall back to another account of their user's. The row stays, `status: deleted`.
+    pub async fn delete_account(&self, actor: &Actor, id: AccountId, meta: &RequestMeta) -> CoreResult<Account> {
+        let now = self.now();
+        let at = Ts::new(now);
+        let mut tx = self.db.begin().await?;
+        accounts::lock(&mut tx, id).await?;
+        access::require(&mut tx, &actor.user, id, &Scope::ACCOUNTS_DELETE).await?;
+        let account = live(&mut tx, id).await?;
+        if accounts::has_live_children(&mut tx, id).await? {
+            return Err(CoreError::Conflict(Clash::LiveSubAccounts));
+        }
+        workspace_store::delete_all_of_account(&mut tx, id).await?;
+        crm::remove_account(&mut tx, id).await?;
+        let members = memberships::delete_all_of_account(&mut tx, id).await?;
+        accounts::mark_deleted(&mut tx, id, at).await?;
+        sessions::fall_back(&mut tx, id, None).await?;
+        let changes = json!({"name": account.name, "members_removed": members.len()});
+        activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), Some(id), "account.deleted", meta, changes)
+            .await?;
+        let data = json!({"id": id, "name": account.name, "parent_id": account.parent_id, "members": members});
+        jobs::events::record(&mut tx, "account.deleted", actor.user.id, data, now).await?;
+        let account = accounts::find(&mut tx, id).await?.ok_or(CoreError::NotFound)?;
+        tx.commit().await?;
+        self.wake_workers();
+        Ok(account)
+    }
+
+    /// `GET /v1/accounts/:id/children` (`accounts.read`): live sub-accounts in id order.
+    pub async fn account_children(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> CoreResult<Page<Account>> {
+        let mut errors = FieldErrors::new();
+        let limit = crate::users::list::page_limit(&mut errors, limit);
+        errors.into_result().map_err(CoreError::Validation)?;
+        let mut conn = self.db.conn().await?;
+        access::require(&mut conn, &actor.user, id, &Scope::ACCOUNTS_READ).await?;
+        let context = format!("children:{id}");
+        let after = self.after_id(&context, cursor)?.map(AccountId::from_uuid);
+        let found = accounts::children(&mut conn, id, after, limit + 1).await?;
+        Ok(self.id_page(&context, found, limit, |a| a.id.as_uuid()))
+    }
+
+    /// `POST /v1/auth/switch-account`: make an account of the caller's (direct or inherited)
+    /// the session's active one.
+    pub async fn switch_account(&self, actor: &Actor, id: AccountId) -> CoreResult<(AccountId, Permissions)> {
+        let mut tx = self.db.begin().await?;
+        let perms = access::permissions(&mut tx, &actor.user, id).await?.ok_or(CoreError::NotFound)?;
+        live(&mut tx, id).await?;
+        sessions::set_active_account(&mut tx, actor.session_id, id).await?;
+        tx.commit().await?;
+        Ok((id, perms))
+    }
+}
