@@ -13,6 +13,7 @@ pub mod scale;
 pub mod seed;
 pub mod soak;
 pub mod startup;
+pub mod tree;
 
 use std::time::Duration;
 
@@ -28,7 +29,7 @@ pub const DEFAULT_ORDER: [&str; 7] =
     ["idle_rss", "argon2", "seed", "login", "profile", "profile_vs_healthz", "queue_drain"];
 
 /// Scenarios that run only when named (`--scenarios soak`): too long for the default run.
-pub const ON_REQUEST: [&str; 2] = ["soak", "scale"];
+pub const ON_REQUEST: [&str; 3] = ["soak", "scale", "tree"];
 
 /// A user created by `seed`, usable to log in.
 #[derive(Clone, Debug)]
@@ -87,6 +88,7 @@ async fn run_one(name: &str, ctx: &mut Ctx) -> anyhow::Result<()> {
         "queue_drain" => queue_drain::run(ctx).await,
         "soak" => soak::run(ctx).await,
         "scale" => scale::run(ctx).await,
+        "tree" => tree::run(ctx).await,
         other => anyhow::bail!("unknown scenario {other:?}"),
     }
 }

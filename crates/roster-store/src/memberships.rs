@@ -317,9 +317,9 @@ pub struct Holder {
 
 /// "Who can" in `account`, a page at a time in user order after `after`: the governing
 /// membership of every live user whose role is one of `roles` or who has any grant (the caller
-/// decides from grants and denies whether the scope is really held). Indexed by
-/// (account, role, user) and the partial index of memberships with grants, for the account and
-/// each ancestor: a page reads the holders, not every member.
+/// decides from grants and denies whether the scope is really held). Two index walks per
+/// account on the way up — (account, role, user) for the roles, the partial index of
+/// memberships with grants for the rest — joined by UNION (an OR would read every member).
 pub async fn holders(
     exec: &mut impl Exec,
     account: AccountId,
@@ -347,8 +347,11 @@ pub async fn holders(
              cand AS ( \
                  SELECT m.user_id, m.account_id, m.role, m.grants, m.denies, m.created_at, up.depth \
                  FROM up JOIN memberships m ON m.account_id = up.id \
-                 WHERE (m.role IN ($3, $4, $5, $6) OR m.grants <> '[]') AND m.user_status <> 'deleted' \
-                 AND ($2 IS NULL OR m.user_id > $2)) \
+                 WHERE m.role IN ($3, $4, $5, $6) AND m.user_status <> 'deleted' AND ($2 IS NULL OR m.user_id > $2) \
+                 UNION \
+                 SELECT m.user_id, m.account_id, m.role, m.grants, m.denies, m.created_at, up.depth \
+                 FROM up JOIN memberships m ON m.account_id = up.id \
+                 WHERE m.grants <> '[]' AND m.user_status <> 'deleted' AND ($2 IS NULL OR m.user_id > $2)) \
              SELECT c.user_id, c.account_id, c.role, c.grants, c.denies, c.created_at, \
              CAST(c.depth AS BIGINT) AS depth, u.name, u.email, u.platform_admin \
              FROM cand c JOIN users u ON u.id = c.user_id \

@@ -9,9 +9,9 @@
 //! (medians); an unfiltered total p99 ≤ 5 ms, a filtered one ≤ 100 ms; any search term p99
 //! ≤ 20 ms; the whole seed ≤ 180 s.
 
-mod cases;
+pub(crate) mod cases;
 mod data;
-mod seed;
+pub(crate) mod seed;
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
