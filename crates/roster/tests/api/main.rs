@@ -16,6 +16,7 @@ mod hardening;
 mod http_errors;
 mod idempotency;
 mod integrity;
+mod permissions_model;
 mod process;
 mod queue_dead;
 mod queue_faults;
