@@ -5,6 +5,7 @@
 
 mod support;
 
+mod accounts_tree;
 mod idempotency;
 mod job_queue;
 mod jobs_secrets;
@@ -17,3 +18,4 @@ mod ts;
 mod user_list;
 mod user_list_budget;
 mod users;
+mod workspaces;
