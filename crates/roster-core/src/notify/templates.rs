@@ -19,8 +19,9 @@ pub enum Template {
     Welcome { name: String },
     /// An existing user was made a member of another account; `link` is the public URL.
     MemberAdded { name: String, inviter: Option<String>, account: String, link: String },
-    /// The role or scopes of `subject` in `account` changed (to the user itself, "you", as a
-    /// security notice; to the account's owners and admins as a product notice).
+    /// The role or scopes of someone in `account` changed; `subject` is whose ("your" to the
+    /// member itself, a security notice; "NAME's" to the account's owners and admins, a product
+    /// notice).
     AccessChanged { name: String, changer: Option<String>, subject: String, account: String, role: String },
 }
 
@@ -170,7 +171,7 @@ mod tests {
             Template::AccessChanged {
                 name: "Ada".into(),
                 changer: Some("Grace".into()),
-                subject: "you".into(),
+                subject: "your".into(),
                 account: "Engines".into(),
                 role: "admin".into(),
             },

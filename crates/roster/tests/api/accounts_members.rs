@@ -203,3 +203,44 @@ async fn the_same_user_added_twice_at_once_is_added_once() {
     let members = app.get(&format!("{path}?include_total=true"), &owner).await;
     assert_eq!(members.body["total"], 2);
 }
+
+#[tokio::test]
+async fn a_scope_change_tells_the_member_always_and_the_admins_by_their_preference() {
+    let (app, smtp) = app_with_mail().await;
+    let (_, owner, account) = app.member("owner@x.test", "Owner").await;
+    let (quiet, _) = app.add_member(&owner, &account, "quiet@x.test", "admin").await;
+    let (_, admin) = app.add_member(&owner, &account, "admin@x.test", "admin").await;
+    let (target, _) = app.add_member(&owner, &account, "target@x.test", "viewer").await;
+    // The target turned product mail off (security notices go all the same); so did one admin.
+    for who in [&target, &quiet] {
+        let id = roster_domain::UserId::from_uuid(who["id"].as_str().unwrap().parse().unwrap());
+        let mut tx = app.core.db.begin().await.unwrap();
+        let mut config = roster_store::preferences::get(&mut tx, id).await.unwrap().unwrap();
+        config["notifications"]["email"]["product"] = json!(false);
+        roster_store::preferences::upsert(&mut tx, id, &config, roster_store::Ts::new(app.clock.now())).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    app.drain().await;
+    let before = smtp.messages().len();
+
+    let path = format!("/v1/users/{}/scope", target["id"].as_str().unwrap());
+    assert_eq!(app.put(&path, &admin, json!({"role": "member"})).await.status, StatusCode::OK);
+    app.drain().await;
+    let mails = smtp.messages();
+    let mut told: Vec<(String, String)> =
+        mails[before..].iter().map(|m| (m.to[0].clone(), m.header("subject").unwrap_or_default())).collect();
+    told.sort();
+    assert_eq!(
+        told,
+        [
+            ("owner@x.test".to_owned(), "Access to Owner's account changed".to_owned()),
+            ("target@x.test".to_owned(), "Access to Owner's account changed".to_owned()),
+        ],
+        "the member (security), the owner (product); not the changer, not the admin who opted out"
+    );
+    let to_target = mails[before..].iter().find(|m| m.to == ["target@x.test".to_owned()]).unwrap();
+    assert!(
+        to_target.decoded().contains("changed your access to Owner's account")
+            && to_target.decoded().contains("member")
+    );
+}

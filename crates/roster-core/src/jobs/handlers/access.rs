@@ -2,9 +2,7 @@
 //! and "access to ACCOUNT changed".
 
 use roster_domain::role::Role;
-use roster_domain::user::User;
-use roster_store::{accounts, memberships, preferences};
-use serde_json::Value;
+use roster_store::{accounts, memberships};
 
 use super::{Handlers, JobError, Outcome};
 use crate::jobs::enqueue_child_keyed;
@@ -67,11 +65,12 @@ impl Handlers {
         let role = memberships::governing(&mut conn, job.subject_id, job.account_id).await?;
         drop(conn);
         let role = role.map_or_else(|| "none".to_owned(), |m| m.role.as_str().to_owned());
+        // Whose access, as the sentence needs it: "your", or "Grace Hopper's".
         let subject = if job.subject_id == recipient.id {
-            "you".to_owned()
+            "your".to_owned()
         } else {
             match self.live_user(job.subject_id).await? {
-                Some(subject) => subject.name,
+                Some(subject) => format!("{}'s", subject.name),
                 None => return Ok(()),
             }
         };
@@ -82,12 +81,6 @@ impl Handlers {
         let template = Template::AccessChanged { name: recipient.name.clone(), changer, subject, account, role };
         self.notifier.send_mail(&template.render(&recipient.email)).await?;
         Ok(())
-    }
-
-    async fn wants_product_mail(&self, user: &User) -> Result<bool, JobError> {
-        let mut conn = self.core.db.conn().await?;
-        let stored = preferences::get(&mut conn, user.id).await?.unwrap_or_default();
-        Ok(stored.pointer("/notifications/email/product").and_then(Value::as_bool).unwrap_or(true))
     }
 
     async fn live_account_name(&self, id: roster_domain::AccountId) -> Result<Option<String>, JobError> {

@@ -107,6 +107,13 @@ impl Handlers {
         Ok(user.filter(|u| u.status != UserStatus::Deleted))
     }
 
+    /// Whether `user` takes product mail (`notifications.email.product`, on unless turned off).
+    async fn wants_product_mail(&self, user: &User) -> Result<bool, JobError> {
+        let mut conn = self.core.db.conn().await?;
+        let stored = roster_store::preferences::get(&mut conn, user.id).await?.unwrap_or_default();
+        Ok(stored.pointer("/notifications/email/product").and_then(Value::as_bool).unwrap_or(true))
+    }
+
     /// Record a job on behalf of job `parent` (its id derived from the parent's, so a parent
     /// that runs twice records it once).
     async fn child<P: Payload>(&self, parent: uuid::Uuid, payload: &P) -> Outcome {

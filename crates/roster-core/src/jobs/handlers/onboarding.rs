@@ -1,7 +1,7 @@
 //! The onboarding queue: what a new user gets after signing up (welcome, dashboard, sync).
 
 use roster_store::{Ts, preferences};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{Handlers, Outcome};
 use crate::jobs::payload::{OnboardingDashboard, OnboardingSync, OnboardingWelcome, SyncMember, WelcomeMail};
@@ -10,11 +10,7 @@ impl Handlers {
     /// The welcome email is a product message: it follows the user's email preferences.
     pub(super) async fn onboarding_welcome(&self, parent: uuid::Uuid, job: OnboardingWelcome) -> Outcome {
         let Some(user) = self.live_user(job.0.user_id).await? else { return Ok(()) };
-        let mut conn = self.core.db.conn().await?;
-        let stored = preferences::get(&mut conn, user.id).await?.unwrap_or_default();
-        drop(conn);
-        let wanted = stored.pointer("/notifications/email/product").and_then(Value::as_bool).unwrap_or(true);
-        if !wanted {
+        if !self.wants_product_mail(&user).await? {
             return Ok(());
         }
         self.child(parent, &WelcomeMail { user_id: user.id }).await
