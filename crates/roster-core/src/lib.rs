@@ -41,7 +41,10 @@ use roster_store::sessions::SessionWithUser;
 /// Everything a request needs, built once at start-up and passed down explicitly (no globals).
 #[derive(Clone)]
 pub struct Core {
-    pub db: Db,
+    /// Private: requests, the binary and operations reach the database through the services
+    /// below, so that every read and write has one place (tests and benchmarks that must look
+    /// underneath use [`Core::store`]).
+    db: Db,
     pub clock: Clock,
     pub config: CoreConfig,
     pub(crate) hasher: PasswordHasher,
@@ -79,6 +82,36 @@ impl Core {
             profiles: Arc::default(),
             db,
         })
+    }
+
+    /// The database underneath, for tests and tools that check what the services wrote (and
+    /// inject faults). Services and handlers never use it: they call a service.
+    #[doc(hidden)]
+    pub fn store(&self) -> &Db {
+        &self.db
+    }
+
+    /// `/readyz`: the database answers and carries this build's schema.
+    pub async fn ready(&self) -> CoreResult<()> {
+        Ok(self.db.ping().await?)
+    }
+
+    /// Close the database's connections (at shutdown, after the last request and job).
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    /// Whether the database holds no user at all (start-up creates the first platform admin
+    /// then).
+    pub async fn has_no_users(&self) -> CoreResult<bool> {
+        let mut conn = self.db.conn().await?;
+        Ok(roster_store::users::count_all(&mut conn).await? == 0)
+    }
+
+    /// Jobs by queue and status, for the `roster_jobs` gauges.
+    pub async fn job_counts(&self) -> CoreResult<Vec<(String, String, i64)>> {
+        let mut conn = self.db.conn().await?;
+        Ok(roster_store::job_queue::counts(&mut conn).await?)
     }
 
     /// Tell this process's idle workers that jobs were committed (other processes learn it from

@@ -74,7 +74,7 @@ impl App {
         roster_http::server::serve(listener, router, self.limits, stop.signal()).await?;
         let _ = workers.await;
         background.abort();
-        self.core.db.close().await;
+        self.core.close().await;
         Ok(())
     }
 
@@ -83,7 +83,7 @@ impl App {
         let background = self.background();
         self.runner.clone().run(shutdown).await;
         background.abort();
-        self.core.db.close().await;
+        self.core.close().await;
         Ok(())
     }
 
@@ -136,11 +136,9 @@ impl Stop {
 
 /// On a database with no users, create the platform admin named by the configuration.
 async fn bootstrap_admin(core: &Core, email: &str, password: &str) -> anyhow::Result<()> {
-    let mut conn = core.db.conn().await?;
-    if roster_store::users::count_all(&mut conn).await? > 0 {
+    if !core.has_no_users().await? {
         return Ok(());
     }
-    drop(conn);
     match core.bootstrap_user(email, password, None, true, None).await {
         Ok(user) => {
             tracing::info!(user_id = %user.id, "created the platform admin from ROSTER_ADMIN_EMAIL");

@@ -107,7 +107,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     ),
                     other => anyhow::anyhow!("{other}"),
                 })?;
-            core.db.close().await;
+            core.close().await;
             println!(
                 "{}",
                 serde_json::json!({"id": user.id, "email": user.email, "platform_admin": user.platform_admin})

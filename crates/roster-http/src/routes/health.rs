@@ -33,7 +33,7 @@ async fn healthz() -> axum::Json<Health> {
 /// The database answers and carries this build's schema (all migrations applied).
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Health), (status = 503, body = Problem)))]
 async fn readyz(State(state): State<AppState>) -> ApiResult<axum::Json<Health>> {
-    state.core.db.ping().await.map_err(|e| {
+    state.core.ready().await.map_err(|e| {
         tracing::warn!(error = %e, "readiness check failed");
         ApiError::new(Code::Unavailable, "the database is not reachable or not migrated")
     })?;

@@ -54,11 +54,7 @@ pub fn metrics() -> PrometheusHandle {
 /// Set the `roster_jobs{queue,status}` gauges from the database (every process sees the same
 /// numbers: they describe the shared queues).
 pub async fn record_job_gauges(core: &roster_core::Core) {
-    let counts = async {
-        let mut conn = core.db.conn().await?;
-        roster_store::job_queue::counts(&mut conn).await
-    };
-    match counts.await {
+    match core.job_counts().await {
         Ok(rows) => {
             // Every queue and state, zero included, so a series never just disappears.
             for queue in roster_core::jobs::queue::ALL {

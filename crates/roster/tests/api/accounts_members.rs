@@ -214,7 +214,7 @@ async fn a_scope_change_tells_the_member_always_and_the_admins_by_their_preferen
     // The target turned product mail off (security notices go all the same); so did one admin.
     for who in [&target, &quiet] {
         let id = roster_domain::UserId::from_uuid(who["id"].as_str().unwrap().parse().unwrap());
-        let mut tx = app.core.db.begin().await.unwrap();
+        let mut tx = app.core.store().begin().await.unwrap();
         let mut config = roster_store::preferences::get(&mut tx, id).await.unwrap().unwrap();
         config["notifications"]["email"]["product"] = json!(false);
         roster_store::preferences::upsert(&mut tx, id, &config, roster_store::Ts::new(app.clock.now())).await.unwrap();

@@ -329,7 +329,7 @@ impl TestApp {
     /// Run raw SQL on the app's database: `sqlite` on SQLite, each of `postgres` on PostgreSQL
     /// (for fault injection).
     pub async fn sql(&self, sqlite: &str, postgres: &[&str]) {
-        let mut tx = self.core.db.begin().await.unwrap();
+        let mut tx = self.core.store().begin().await.unwrap();
         match roster_store::Exec::conn(&mut tx) {
             roster_store::db::ConnRef::Sqlite(c) => {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sqlite.to_owned())).execute(c).await.unwrap();
@@ -345,7 +345,7 @@ impl TestApp {
 
     /// Rows in `table`.
     pub async fn count(&self, table: &str) -> i64 {
-        let mut conn = self.core.db.conn().await.unwrap();
+        let mut conn = self.core.store().conn().await.unwrap();
         let sql = format!("SELECT COUNT(*) FROM {table}");
         roster_store::on_conn!(&mut conn, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(c).await).unwrap()
     }
@@ -353,7 +353,7 @@ impl TestApp {
     /// Make an existing user a platform admin (there is no API for it, by design).
     pub async fn make_platform_admin(&self, user_id: &str) {
         let id = roster_domain::UserId::from_uuid(user_id.parse().unwrap());
-        let mut tx = self.core.db.begin().await.unwrap();
+        let mut tx = self.core.store().begin().await.unwrap();
         roster_store::users::set_platform_admin(&mut tx, id, true).await.unwrap();
         tx.commit().await.unwrap();
     }
@@ -369,7 +369,7 @@ impl TestApp {
             deny: deny.iter().map(|s| roster_domain::scope::Scope::parse(s).expect("a scope")).collect(),
             created_at: self.clock.now(),
         };
-        let mut tx = self.core.db.begin().await.unwrap();
+        let mut tx = self.core.store().begin().await.unwrap();
         roster_store::memberships::insert(&mut tx, &membership).await.unwrap();
         roster_store::accounts::refresh_seats(&mut tx, membership.account_id, roster_store::Ts::new(self.clock.now()))
             .await
@@ -380,21 +380,21 @@ impl TestApp {
     /// Mark a user's email verified in the store (the verification link has its own tests).
     pub async fn verify_email(&self, user_id: &str) {
         let id = roster_domain::UserId::from_uuid(user_id.parse().unwrap());
-        let mut tx = self.core.db.begin().await.unwrap();
+        let mut tx = self.core.store().begin().await.unwrap();
         roster_store::users::set_email_verified(&mut tx, id, roster_store::Ts::new(self.clock.now())).await.unwrap();
         tx.commit().await.unwrap();
     }
 
     /// The stored user record, deleted or not (the API shows no deleted user).
     pub async fn stored_user(&self, user_id: &str) -> Option<roster_domain::user::User> {
-        let mut conn = self.core.db.conn().await.unwrap();
+        let mut conn = self.core.store().conn().await.unwrap();
         roster_store::users::find(&mut conn, roster_domain::UserId::from_uuid(user_id.parse().unwrap())).await.unwrap()
     }
 
     /// The stored audit trail of a user, newest first, as (action, changes); readable after the
     /// user is deleted, when the API answers 404.
     pub async fn stored_activity(&self, user_id: &str) -> Vec<(String, Value)> {
-        let mut conn = self.core.db.conn().await.unwrap();
+        let mut conn = self.core.store().conn().await.unwrap();
         let id = roster_domain::UserId::from_uuid(user_id.parse().unwrap());
         roster_store::activities::of_user(&mut conn, id, None, 1000)
             .await
@@ -406,7 +406,7 @@ impl TestApp {
 
     /// The jobs recorded for a user, as (queue, kind).
     pub async fn jobs_for(&self, user_id: &str) -> Vec<(String, String)> {
-        let mut conn = self.core.db.conn().await.unwrap();
+        let mut conn = self.core.store().conn().await.unwrap();
         let mut jobs: Vec<(String, String)> = roster_store::jobs::for_user(&mut conn, user_id.parse().unwrap())
             .await
             .unwrap()

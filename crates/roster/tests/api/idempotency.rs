@@ -19,7 +19,7 @@ async fn post_with_key(app: &TestApp, path: &str, token: Option<&str>, key: &str
 }
 
 async fn user_count(app: &TestApp) -> i64 {
-    let mut conn = app.core.db.conn().await.unwrap();
+    let mut conn = app.core.store().conn().await.unwrap();
     roster_store::users::count_all(&mut conn).await.unwrap()
 }
 
@@ -264,7 +264,7 @@ async fn login_responses_are_never_stored_because_they_carry_a_token() {
         assert_eq!(reply.header(REPLAYED), None);
         assert_eq!(reply.header("cache-control"), Some("no-store"));
     }
-    let mut conn = app.core.db.conn().await.unwrap();
+    let mut conn = app.core.store().conn().await.unwrap();
     let stored: i64 = roster_store::on_conn!(&mut conn, |c| sqlx::query_scalar("SELECT COUNT(*) FROM idempotency")
         .fetch_one(c)
         .await)

@@ -10,7 +10,7 @@ use crate::helpers::{PASSWORD, spawn_app};
 async fn passwords_are_stored_as_argon2id_with_the_owasp_parameters() {
     let app = spawn_app().await;
     let user = app.signup("ada@example.com", "Ada").await;
-    let mut conn = app.core.db.conn().await.unwrap();
+    let mut conn = app.core.store().conn().await.unwrap();
     let id: uuid::Uuid = user["id"].as_str().unwrap().parse().unwrap();
     let hash: String =
         roster_store::on_conn!(&mut conn, |c| sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
@@ -27,7 +27,7 @@ async fn tokens_exist_only_as_hashes_even_in_the_outbox() {
     let app = spawn_app().await;
     let user = app.signup("ada@example.com", "Ada").await;
     let token = app.login("ada@example.com").await;
-    let mut conn = app.core.db.conn().await.unwrap();
+    let mut conn = app.core.store().conn().await.unwrap();
     let payloads: Vec<sqlx::types::Json<serde_json::Value>> =
         roster_store::on_conn!(&mut conn, |c| sqlx::query_scalar("SELECT payload FROM jobs").fetch_all(c).await)
             .unwrap();
@@ -49,7 +49,7 @@ async fn tokens_exist_only_as_hashes_even_in_the_outbox() {
 #[tokio::test]
 async fn sqlite_runs_in_wal_with_full_sync() {
     let app = spawn_app().await;
-    let mut conn = app.core.db.conn().await.unwrap();
+    let mut conn = app.core.store().conn().await.unwrap();
     if let roster_store::db::ConnRef::Sqlite(c) = roster_store::Exec::conn(&mut conn) {
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *c).await.unwrap();
         let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *c).await.unwrap();

@@ -18,6 +18,7 @@ mod idempotency;
 mod integrity;
 mod permissions_model;
 mod process;
+mod queue_busy;
 mod queue_dead;
 mod queue_faults;
 mod queues;

@@ -80,12 +80,15 @@ impl Member {
     }
 }
 
+/// A random membership: user, account, role, grants and denies, as indexes.
+type RawMember = (usize, usize, usize, Vec<usize>, Vec<usize>);
+
 /// The random input: raw numbers, shaped into a tree in [`Model::new`].
 #[derive(Debug, Clone)]
 struct Spec {
     accounts: usize,
     parents: Vec<u8>,
-    members: Vec<(usize, usize, usize, Vec<usize>, Vec<usize>)>,
+    members: Vec<RawMember>,
     checks: Vec<(usize, usize, usize)>,
     access: Vec<(usize, usize)>,
 }
@@ -184,7 +187,7 @@ fn user(email: String, now: time::OffsetDateTime) -> User {
 /// Write the model's tree into the database; the ids of its accounts and users.
 async fn build(app: &TestApp, spec: &Spec, model: &Model) -> (Vec<AccountId>, Vec<UserId>) {
     let now = app.clock.now();
-    let mut tx = app.core.db.begin().await.unwrap();
+    let mut tx = app.core.store().begin().await.unwrap();
     let mut accounts: Vec<AccountId> = Vec::new();
     for i in 0..spec.accounts {
         let account = Account {
@@ -230,7 +233,7 @@ async fn agree(app: &TestApp, root: &str, spec: Spec) -> Result<(), TestCaseErro
     let (accounts, users) = build(app, &spec, &model).await;
 
     // The store's resolution, for every user in every account.
-    let mut conn = app.core.db.conn().await.unwrap();
+    let mut conn = app.core.store().conn().await.unwrap();
     for (u, user_id) in users.iter().enumerate() {
         for (a, account_id) in accounts.iter().enumerate() {
             let stored = roster_store::memberships::governing(&mut conn, *user_id, *account_id).await.unwrap();

@@ -13,7 +13,7 @@ async fn a_job_whose_payload_does_not_fit_its_kind_or_whose_kind_is_unknown_is_d
     app.make_platform_admin(admin["id"].as_str().unwrap()).await;
     app.drain().await;
     let now = app.clock.now();
-    let mut tx = app.core.db.begin().await.unwrap();
+    let mut tx = app.core.store().begin().await.unwrap();
     for (kind, payload) in [("sms.send", json!({"to": "+14155550100"})), ("sms.teleport", json!({}))] {
         let job = roster_store::jobs::NewJob {
             id: uuid::Uuid::now_v7(),
@@ -54,13 +54,13 @@ async fn mail_refused_for_good_and_a_provider_4xx_end_dead_at_the_first_attempt(
     smtp.refuse_next(100);
     let user = app.signup("ada@example.com", "Ada").await;
     sms.fail_next(100, 400);
-    let mut tx = app.core.db.begin().await.unwrap();
+    let mut tx = app.core.store().begin().await.unwrap();
     let text = roster_core::jobs::payload::Sms { to: "+14155550100".into(), body: "Your code is 123456".into() };
     roster_core::jobs::enqueue(&mut tx, &text, app.clock.now()).await.unwrap();
     tx.commit().await.unwrap();
     app.drain().await;
 
-    let mut conn = app.core.db.conn().await.unwrap();
+    let mut conn = app.core.store().conn().await.unwrap();
     let user_id = user["id"].as_str().unwrap().parse().unwrap();
     let mails: Vec<_> = roster_store::jobs::for_user(&mut conn, user_id)
         .await

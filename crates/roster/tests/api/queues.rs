@@ -110,7 +110,7 @@ async fn onboarding_sends_welcome_writes_the_dashboard_and_syncs_the_account() {
     let profile = app.get("/v1/users/profile", &token).await;
     assert_eq!(profile.body["preferences"]["dashboard"]["layout"], "default");
 
-    let mut conn = app.core.db.conn().await.unwrap();
+    let mut conn = app.core.store().conn().await.unwrap();
     let account_id = roster_domain::AccountId::from_uuid(account.parse().unwrap());
     let contacts = roster_store::crm::of_account(&mut conn, account_id).await.unwrap();
     drop(conn);
@@ -122,7 +122,7 @@ async fn onboarding_sends_welcome_writes_the_dashboard_and_syncs_the_account() {
     app.put(&format!("/v1/users/{id}"), &token, json!({"name": "Ada King"})).await;
     let (member, _) = app.add_member(&token, &account, "m@example.com", "member").await;
     app.drain().await;
-    let mut conn = app.core.db.conn().await.unwrap();
+    let mut conn = app.core.store().conn().await.unwrap();
     let contacts = roster_store::crm::of_account(&mut conn, account_id).await.unwrap();
     drop(conn);
     let names: Vec<&str> = contacts.iter().map(|c| c.name.as_str()).collect();
@@ -132,7 +132,7 @@ async fn onboarding_sends_welcome_writes_the_dashboard_and_syncs_the_account() {
     let member_id = member["id"].as_str().unwrap();
     app.delete(&format!("/v1/users/{member_id}"), &token).await;
     app.drain().await;
-    let mut conn = app.core.db.conn().await.unwrap();
+    let mut conn = app.core.store().conn().await.unwrap();
     assert_eq!(roster_store::crm::of_account(&mut conn, account_id).await.unwrap().len(), 1);
     drop(conn);
     assert_eq!(app.get(&format!("/v1/accounts/{account}"), &token).await.body["seats_used"], 1);
@@ -337,7 +337,7 @@ async fn sms_and_push_jobs_post_to_their_providers_and_non_2xx_is_retried() {
     })
     .await;
     let now = app.clock.now();
-    let mut tx = app.core.db.begin().await.unwrap();
+    let mut tx = app.core.store().begin().await.unwrap();
     use roster_core::jobs::enqueue;
     use roster_core::jobs::payload::{Push, Sms};
     let sms = Sms { to: "+14155550100".into(), body: "Your code is 123456".into() };

@@ -202,7 +202,7 @@ async fn a_user_purges_itself_leaving_an_anonymous_tombstone() {
     assert_eq!((stored.first_name, stored.bio, stored.image), (None, None, None));
     assert_eq!(stored.metadata, json!({}));
     // Its jobs keep only the user id.
-    let mut conn = app.core.db.conn().await.unwrap();
+    let mut conn = app.core.store().conn().await.unwrap();
     let jobs = roster_store::jobs::for_user(&mut conn, id.parse().unwrap()).await.unwrap();
     assert!(!jobs.is_empty());
     assert!(jobs.iter().any(|j| j.kind == "event.deliver"), "its events are named after it too: {jobs:?}");
