@@ -3,8 +3,9 @@
 //!
 //! A check that passes returns a proof — [`Granted`] for a scope in an account, [`MayChange`]
 //! for a user as a whole — with private fields, made only here. Write steps take the proof as a
-//! parameter (`users::create::join_account` takes a `Granted`), so that such a path cannot be
-//! reached without its check; the account and member services are to be built the same way.
+//! parameter, so that such a path cannot be reached without its check: `join_account` and the
+//! member services take a `Granted`, the profile and deletion writes (`users::update::save`,
+//! `users::delete::retire`) a `MayChange`.
 
 use roster_domain::permissions::{Permissions, Source};
 use roster_domain::role::Role;

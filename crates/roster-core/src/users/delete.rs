@@ -4,10 +4,11 @@ use roster_domain::UserId;
 use roster_domain::role::Role;
 use roster_domain::scope::Scope;
 use roster_domain::user::UserStatus;
-use roster_store::{Ts, accounts, activities, memberships, preferences, sessions, tokens, users};
+use roster_store::{Ts, Tx, accounts, activities, memberships, preferences, sessions, tokens, users};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::access::MayChange;
 use crate::error::{CoreError, CoreResult, Denied};
 use crate::{Actor, Core, RequestMeta, access, activity};
 
@@ -74,16 +75,7 @@ impl Core {
         }
 
         let at = Ts::new(now);
-        users::mark_deleted(&mut tx, target.id, at, purge).await?;
-        sessions::revoke_all(&mut tx, target.id, at).await?;
-        tokens::void_all(&mut tx, target.id, at).await?;
-        if purge {
-            preferences::delete(&mut tx, target.id).await?;
-            activities::anonymize(&mut tx, target.id).await?;
-            sessions::anonymize(&mut tx, target.id).await?;
-            roster_store::jobs::redact_for_user(&mut tx, target.id.as_uuid()).await?;
-            roster_store::idempotency::forget_caller(&mut tx, &crate::idempotency::user_caller(target.id)).await?;
-        }
+        retire(&mut tx, may, purge, at).await?;
         for (membership, _) in &own {
             accounts::refresh_seats(&mut tx, membership.account_id, at).await?;
         }
@@ -97,4 +89,21 @@ impl Core {
         self.wake_workers();
         Ok(Deletion { id: target.id, deleted_at: now, transferred_to })
     }
+}
+
+/// The write of a deletion: reachable only with the proof that the caller may change the user.
+/// The user is marked deleted, its sessions and tokens void; a purge also erases what it stored.
+async fn retire(tx: &mut Tx, may: MayChange, purge: bool, at: Ts) -> CoreResult<()> {
+    let id = may.target();
+    users::mark_deleted(tx, id, at, purge).await?;
+    sessions::revoke_all(tx, id, at).await?;
+    tokens::void_all(tx, id, at).await?;
+    if purge {
+        preferences::delete(tx, id).await?;
+        activities::anonymize(tx, id).await?;
+        sessions::anonymize(tx, id).await?;
+        roster_store::jobs::redact_for_user(tx, id.as_uuid()).await?;
+        roster_store::idempotency::forget_caller(tx, &crate::idempotency::user_caller(id)).await?;
+    }
+    Ok(())
 }

@@ -3,10 +3,11 @@
 use roster_domain::scope::Scope;
 use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_domain::{FieldErrors, UserId};
-use roster_store::{Ts, sessions, users};
+use roster_store::{Ts, Tx, sessions, users};
 use serde_json::{Map, Value, json};
 
 use super::input::{self, UpdateUser};
+use crate::access::MayChange;
 use crate::error::{CoreError, CoreResult, Denied};
 use crate::{Actor, Core, RequestMeta, access, activity};
 
@@ -40,10 +41,7 @@ impl Core {
             return Ok(super::detail(current));
         }
         let next = User { updated_at: now, ..next };
-        users::update_profile(&mut tx, &next).await?;
-        if current.status != UserStatus::Suspended && next.status == UserStatus::Suspended {
-            sessions::revoke_all(&mut tx, next.id, Ts::new(now)).await?;
-        }
+        save(&mut tx, may, &current, &next).await?;
         activity::record(
             &mut tx,
             now,
@@ -62,6 +60,19 @@ impl Core {
         self.wake_workers();
         Ok(super::detail(next))
     }
+}
+
+/// The write of an update: reachable only with the proof that the caller may change this user.
+/// Suspending revokes the user's sessions in the same transaction.
+async fn save(tx: &mut Tx, may: MayChange, current: &User, next: &User) -> CoreResult<()> {
+    if may.target() != next.id {
+        return Err(CoreError::Internal("a MayChange proof for another user".into()));
+    }
+    users::update_profile(tx, next).await?;
+    if current.status != UserStatus::Suspended && next.status == UserStatus::Suspended {
+        sessions::revoke_all(tx, next.id, Ts::new(next.updated_at)).await?;
+    }
+    Ok(())
 }
 
 /// The user's strong validator: it changes whenever the representation can (`updated_at`
