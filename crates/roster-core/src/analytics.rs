@@ -30,7 +30,7 @@ impl Core {
             logins_7d: summary.logins_7d,
             logins_30d: summary.logins_30d,
             active_days_30d: summary.active_days_30d,
-            last_active_at: summary.last_active_at.map(|t| t.get()),
+            last_active_at: summary.last_active_at.map(roster_store::Ts::get),
         })
     }
 }

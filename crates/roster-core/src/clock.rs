@@ -22,7 +22,7 @@ impl Clock {
 
     pub fn now(&self) -> OffsetDateTime {
         match &self.pinned {
-            Some(at) => *at.lock().unwrap_or_else(|e| e.into_inner()),
+            Some(at) => *at.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
             None => OffsetDateTime::now_utc(),
         }
     }
@@ -30,7 +30,7 @@ impl Clock {
     /// Move a pinned clock forward; the system clock cannot be moved.
     pub fn advance(&self, by: Duration) {
         if let Some(at) = &self.pinned {
-            let mut at = at.lock().unwrap_or_else(|e| e.into_inner());
+            let mut at = at.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             *at += by;
         }
     }

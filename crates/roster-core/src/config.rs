@@ -30,7 +30,7 @@ impl Default for CoreConfig {
             password_policy: PasswordPolicy::default(),
             session_idle: Duration::days(7),
             session_absolute: Duration::days(30),
-            hash_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            hash_threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
         }
     }
 }

@@ -62,7 +62,7 @@ impl Core {
         tx.commit().await?;
         match recorded {
             None => Ok(Claim::Proceed),
-            Some(Recorded::InFlight { request_hash }) | Some(Recorded::Done { request_hash, .. })
+            Some(Recorded::InFlight { request_hash } | Recorded::Done { request_hash, .. })
                 if request_hash != fingerprint =>
             {
                 Err(CoreError::IdempotencyKeyReused)

@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn null_and_absent_are_none() {
         assert_eq!(serde_json::from_str::<Outer>(r#"{"inner":null}"#).unwrap().inner, None);
-        assert_eq!(serde_json::from_str::<Outer>(r#"{}"#).unwrap().inner, None);
+        assert_eq!(serde_json::from_str::<Outer>(r"{}").unwrap().inner, None);
     }
 
     #[test]
@@ -137,7 +137,7 @@ mod tests {
         assert_eq!(limit(r#"{"limit": 7}"#).unwrap(), Some(7));
         assert_eq!(limit(r#"{"limit": 7.0}"#).unwrap(), Some(7));
         assert_eq!(limit(r#"{"limit": null}"#).unwrap(), None);
-        assert_eq!(limit(r#"{}"#).unwrap(), None);
+        assert_eq!(limit(r"{}").unwrap(), None);
         for bad in [r#"{"limit": 7.5}"#, r#"{"limit": -1}"#, r#"{"limit": 1e12}"#, r#"{"limit": "7"}"#] {
             assert!(limit(bad).is_err(), "{bad}");
         }

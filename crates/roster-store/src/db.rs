@@ -164,7 +164,7 @@ impl Db {
             // each such thread keeps an allocator arena, a page cache and a statement cache for
             // the life of the process. Reads are short and the writer has its own connection,
             // so more readers than cores held ~3 MB more under the soak for no throughput.
-            let readers = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2) as u32;
+            let readers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get).max(2) as u32;
             let read = SqlitePoolOptions::new()
                 .max_connections(readers)
                 .min_connections(1)

@@ -26,8 +26,9 @@ impl StoreError {
     /// 500. (A query that is wrong is still a 500.)
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Database(err) => unavailable(err),
-            StoreError::Migrate(sqlx::migrate::MigrateError::Execute(err)) => unavailable(err),
+            StoreError::Database(err) | StoreError::Migrate(sqlx::migrate::MigrateError::Execute(err)) => {
+                unavailable(err)
+            }
             StoreError::NotMigrated { .. } => true,
             _ => false,
         }

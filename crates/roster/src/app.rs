@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use crate::config::Settings;
 
 /// How often expired idempotency records are deleted.
-const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_mins(10);
 
 /// How often the jobs-by-queue-and-state gauges are refreshed.
 const JOB_GAUGES_EVERY: std::time::Duration = std::time::Duration::from_secs(15);

@@ -108,24 +108,21 @@ impl Core {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut account = new_account(name, now);
-        match input.parent_id.map(AccountId::from_uuid) {
-            Some(parent) => {
-                access::require(&mut tx, &actor.user, parent, &Scope::ACCOUNTS_CREATE).await?;
-                live(&mut tx, parent).await?;
-                if accounts::level(&mut tx, parent).await? >= MAX_LEVELS {
-                    return Err(CoreError::field(
-                        "parent_id",
-                        "too_deep",
-                        format!("accounts nest at most {MAX_LEVELS} levels deep"),
-                    ));
-                }
-                account.parent_id = Some(parent);
-                accounts::insert(&mut tx, &account).await?;
+        if let Some(parent) = input.parent_id.map(AccountId::from_uuid) {
+            access::require(&mut tx, &actor.user, parent, &Scope::ACCOUNTS_CREATE).await?;
+            live(&mut tx, parent).await?;
+            if accounts::level(&mut tx, parent).await? >= MAX_LEVELS {
+                return Err(CoreError::field(
+                    "parent_id",
+                    "too_deep",
+                    format!("accounts nest at most {MAX_LEVELS} levels deep"),
+                ));
             }
-            None => {
-                accounts::insert(&mut tx, &account).await?;
-                join_account(&mut tx, actor.user.id, Joining::Founder(account.id), now).await?;
-            }
+            account.parent_id = Some(parent);
+            accounts::insert(&mut tx, &account).await?;
+        } else {
+            accounts::insert(&mut tx, &account).await?;
+            join_account(&mut tx, actor.user.id, Joining::Founder(account.id), now).await?;
         }
         let data = json!({"id": account.id, "name": account.name, "parent_id": account.parent_id});
         activity::record(

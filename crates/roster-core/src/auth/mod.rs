@@ -99,14 +99,13 @@ impl Core {
         let now = self.now();
         // Served from memory while the database has not changed since it was read (auth::cache).
         let mark = self.changes.mark().await?;
-        let session = match self.sessions.get(mark, &hash) {
-            Some(session) => session,
-            None => {
-                let mut conn = self.db.conn().await?;
-                let session = sessions::find_by_token(&mut conn, &hash).await?.ok_or(CoreError::Unauthenticated)?;
-                self.sessions.put(mark, hash.clone(), session.clone());
-                session
-            }
+        let session = if let Some(session) = self.sessions.get(mark, &hash) {
+            session
+        } else {
+            let mut conn = self.db.conn().await?;
+            let session = sessions::find_by_token(&mut conn, &hash).await?.ok_or(CoreError::Unauthenticated)?;
+            self.sessions.put(mark, hash.clone(), session.clone());
+            session
         };
         let idle_deadline = session.last_seen_at.get() + self.config.session_idle;
         if session.expires_at.get() <= now || idle_deadline <= now || session.user.status != UserStatus::Active {

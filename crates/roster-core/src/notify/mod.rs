@@ -108,14 +108,14 @@ impl Notifier {
             .mail_from
             .parse()
             .map_err(|e| format!("ROSTER_MAIL_FROM is not a mail address ({e}): {:?}", config.mail_from))?;
-        let smtp = match set(&config.smtp_url) {
+        let smtp = match set(config.smtp_url.as_ref()) {
             Some(url) => Some(smtp::Smtp::new(url).map_err(|e| format!("ROSTER_SMTP_URL: {e}"))?),
             None => None,
         };
-        let sms_url = webhook_url("ROSTER_SMS_WEBHOOK_URL", &config.sms_webhook_url)?;
-        let push_url = webhook_url("ROSTER_PUSH_WEBHOOK_URL", &config.push_webhook_url)?;
-        let events = match webhook_url("ROSTER_EVENTS_WEBHOOK_URL", &config.events_webhook_url)? {
-            Some(url) => match set(&config.events_secret) {
+        let sms_url = webhook_url("ROSTER_SMS_WEBHOOK_URL", config.sms_webhook_url.as_ref())?;
+        let push_url = webhook_url("ROSTER_PUSH_WEBHOOK_URL", config.push_webhook_url.as_ref())?;
+        let events = match webhook_url("ROSTER_EVENTS_WEBHOOK_URL", config.events_webhook_url.as_ref())? {
+            Some(url) => match set(config.events_secret.as_ref()) {
                 Some(secret) => Some((url, secret.to_owned())),
                 None => {
                     return Err("ROSTER_EVENTS_WEBHOOK_URL is set but ROSTER_EVENTS_SECRET is not: events must be \
@@ -155,11 +155,11 @@ impl Notifier {
 }
 
 /// A setting that is present and not blank.
-fn set(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+fn set(value: Option<&String>) -> Option<&str> {
+    value.map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
-fn webhook_url(var: &str, value: &Option<String>) -> Result<Option<reqwest::Url>, String> {
+fn webhook_url(var: &str, value: Option<&String>) -> Result<Option<reqwest::Url>, String> {
     let Some(value) = set(value) else { return Ok(None) };
     match reqwest::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(Some(url)),

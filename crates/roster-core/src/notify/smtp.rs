@@ -104,7 +104,10 @@ impl Smtp {
             "" => None,
             user => {
                 let decode = |s: &str| {
-                    percent_decode_str(s).decode_utf8().map(|s| s.into_owned()).map_err(|_| "credentials are not UTF-8")
+                    percent_decode_str(s)
+                        .decode_utf8()
+                        .map(std::borrow::Cow::into_owned)
+                        .map_err(|_| "credentials are not UTF-8")
                 };
                 Some(Credentials::new(decode(user)?, decode(url.password().unwrap_or_default())?))
             }

@@ -259,7 +259,7 @@ impl Core {
         platform_admin: bool,
         account_name: Option<&str>,
     ) -> CoreResult<User> {
-        let name = name.map(str::to_owned).unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
+        let name = name.map_or_else(|| email.split('@').next().unwrap_or(email).to_owned(), str::to_owned);
         let input = CreateUser {
             email: Some(email.to_owned()),
             password: Some(password.to_owned()),

@@ -77,16 +77,15 @@ impl Core {
             None => (SortKey::CreatedAt, false),
             Some(raw) => {
                 let (descending, field) = raw.strip_prefix('-').map_or((false, raw), |f| (true, f));
-                match SortKey::parse(field) {
-                    Some(key) => (key, descending),
-                    None => {
-                        errors.add(
-                            "sort",
-                            "invalid_sort",
-                            "must be name, email, created_at or last_login_at, optionally prefixed with -",
-                        );
-                        (SortKey::CreatedAt, false)
-                    }
+                if let Some(key) = SortKey::parse(field) {
+                    (key, descending)
+                } else {
+                    errors.add(
+                        "sort",
+                        "invalid_sort",
+                        "must be name, email, created_at or last_login_at, optionally prefixed with -",
+                    );
+                    (SortKey::CreatedAt, false)
                 }
             }
         };
@@ -138,12 +137,11 @@ pub fn page_limit(errors: &mut FieldErrors, limit: Option<u32>) -> u32 {
 
 fn time_filter(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<Ts> {
     let value = value?;
-    match OffsetDateTime::parse(value, &Rfc3339) {
-        Ok(at) => Some(Ts::new(at)),
-        Err(_) => {
-            errors.add(field, "invalid_datetime", "must be an RFC 3339 date-time such as 2026-11-24T10:00:00Z");
-            None
-        }
+    if let Ok(at) = OffsetDateTime::parse(value, &Rfc3339) {
+        Some(Ts::new(at))
+    } else {
+        errors.add(field, "invalid_datetime", "must be an RFC 3339 date-time such as 2026-11-24T10:00:00Z");
+        None
     }
 }
 

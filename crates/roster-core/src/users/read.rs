@@ -45,17 +45,16 @@ impl Core {
     }
 
     pub async fn profile(&self, actor: &Actor) -> CoreResult<Profile> {
-        let ProfileParts { own, stored } = match self.profiles.get(actor.mark, &actor.user.id) {
-            Some(parts) => parts,
-            None => {
-                let mut conn = self.db.conn().await?;
-                let parts = ProfileParts {
-                    own: memberships::of_user(&mut conn, actor.user.id).await?,
-                    stored: preferences::get(&mut conn, actor.user.id).await?,
-                };
-                self.profiles.put(actor.mark, actor.user.id, parts.clone());
-                parts
-            }
+        let ProfileParts { own, stored } = if let Some(parts) = self.profiles.get(actor.mark, &actor.user.id) {
+            parts
+        } else {
+            let mut conn = self.db.conn().await?;
+            let parts = ProfileParts {
+                own: memberships::of_user(&mut conn, actor.user.id).await?,
+                stored: preferences::get(&mut conn, actor.user.id).await?,
+            };
+            self.profiles.put(actor.mark, actor.user.id, parts.clone());
+            parts
         };
         let accounts = own
             .into_iter()

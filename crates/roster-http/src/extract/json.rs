@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn missing_field_is_required() {
-        let err = parse::<Body>(br#"{}"#).unwrap_err();
+        let err = parse::<Body>(br"{}").unwrap_err();
         assert_eq!(err.errors[0].field, "name");
         assert_eq!(err.errors[0].code, "required");
     }

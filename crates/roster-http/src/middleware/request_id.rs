@@ -18,5 +18,5 @@ impl MakeRequestId for MakeId {
 /// A client-supplied id is kept only if it is short printable ASCII: it ends up in logs.
 pub fn acceptable(value: &HeaderValue) -> bool {
     let bytes = value.as_bytes();
-    !bytes.is_empty() && bytes.len() <= 128 && bytes.iter().all(|b| b.is_ascii_graphic())
+    !bytes.is_empty() && bytes.len() <= 128 && bytes.iter().all(u8::is_ascii_graphic)
 }

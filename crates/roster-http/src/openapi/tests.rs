@@ -137,9 +137,9 @@ fn every_operation_has_an_example_request_and_response() {
 fn enums_in_the_document_are_the_words_the_domain_parses() {
     let doc = doc();
     let roles = enum_of(&doc, "Role");
-    assert_eq!(roles, roster_domain::role::Role::ALL.map(|r| r.as_str()));
+    assert_eq!(roles, roster_domain::role::Role::ALL.map(roster_core::openapi::Role::as_str));
     let statuses = enum_of(&doc, "UserStatus");
-    assert_eq!(statuses, roster_domain::user::UserStatus::ALL.map(|s| s.as_str()));
+    assert_eq!(statuses, roster_domain::user::UserStatus::ALL.map(roster_core::openapi::UserStatus::as_str));
     for sort in enum_of(&doc, "UserSort") {
         assert!(roster_store::user_list::SortKey::parse(sort.trim_start_matches('-')).is_some(), "{sort}");
     }

@@ -84,7 +84,7 @@ async fn walk(
         let cmp = if page.descending { ">=" } else { "<=" };
         sql.push(&format!(" AND ({key}, {id}) {cmp} ({v}, {i})"));
     }
-    order(&mut sql, branch, page, page.limit as i64 + 1, 0);
+    order(&mut sql, branch, page, i64::from(page.limit) + 1, 0);
     let hits = sql.positions(exec, page.sort).await?;
     let frontier = frontier.filter(|_| hits.len() <= page.limit as usize);
     Ok(BranchPage { hits, frontier })

@@ -22,7 +22,7 @@ fn migration_files(engine: &str) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".sql"))
+        .filter(|name| std::path::Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case("sql")))
         .collect();
     names.sort();
     names
@@ -96,7 +96,7 @@ fn tables_in_postgres_migrations() -> BTreeSet<String> {
         let words: Vec<String> = code
             .split(|c: char| c.is_whitespace() || c == '(' || c == ';')
             .filter(|w| !w.is_empty())
-            .map(|w| w.to_ascii_lowercase())
+            .map(str::to_ascii_lowercase)
             .collect();
         for i in 0..words.len().saturating_sub(2) {
             if words[i + 1] != "table" || !(words[i] == "create" || words[i] == "drop") {

@@ -53,18 +53,19 @@ pub fn unknown_variables(names: impl IntoIterator<Item = String>) -> Vec<Unknown
 pub fn warn_unknown_variables() {
     let names = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok());
     for variable in unknown_variables(names) {
-        match &variable.closest {
-            Some(closest) => tracing::warn!(
+        if let Some(closest) = &variable.closest {
+            tracing::warn!(
                 variable = %variable.name,
                 did_you_mean = %closest,
                 "unknown configuration variable {} (ignored); did you mean {closest}?",
                 variable.name
-            ),
-            None => tracing::warn!(
+            );
+        } else {
+            tracing::warn!(
                 variable = %variable.name,
                 "unknown configuration variable {} (ignored): this version does not read it",
                 variable.name
-            ),
+            );
         }
     }
 }

@@ -19,9 +19,9 @@ async fn list_shows_every_account_of_the_caller_and_no_other() {
     app.join(user["id"].as_str().unwrap(), &other, "viewer", &[]).await;
     let reply = app.get("/v1/accounts", &token).await;
     let mut ids: Vec<&str> = reply.body["data"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
-    ids.sort();
+    ids.sort_unstable();
     let mut expected = [own.as_str(), other.as_str()];
-    expected.sort();
+    expected.sort_unstable();
     assert_eq!(ids, expected);
     let mine = reply.body["data"].as_array().unwrap().iter().find(|a| a["id"] == own.as_str()).unwrap();
     assert_eq!(mine["name"], "Ada's account");

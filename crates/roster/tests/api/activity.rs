@@ -52,7 +52,7 @@ async fn activity_is_newest_first_and_pages_with_a_cursor() {
         .collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
     let mut ids: Vec<&str> = entries.iter().map(|e| e["id"].as_str().unwrap()).collect();
-    ids.sort();
+    ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 7, "no entry twice");
     let keys: Vec<&String> = entries[0].as_object().unwrap().keys().collect();

@@ -83,7 +83,7 @@ async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> Option<St
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => return Some(String::from_utf8_lossy(&seen).into_owned()),
+            Ok(Ok(0) | Err(_)) => return Some(String::from_utf8_lossy(&seen).into_owned()),
             Ok(Ok(n)) => seen.extend_from_slice(&buffer[..n]),
             Err(_) => return None,
         }

@@ -39,23 +39,20 @@ impl TestDb {
     pub async fn new() -> Self {
         let dir = std::env::temp_dir().join(format!("roster-test-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        match std::env::var("ROSTER_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-            Some(admin_url) => {
-                let name = format!("roster_test_{}", uuid::Uuid::now_v7().simple());
-                let mut conn =
-                    sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create test database");
-                conn.close().await.ok();
-                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
-                Self { url: format!("{base}/{name}"), dir, postgres: Some((admin_url.clone(), name)), owned: true }
-            }
-            None => {
-                let url = format!("sqlite://{}", dir.join("roster.db").display());
-                Self { url, dir, postgres: None, owned: true }
-            }
+        if let Some(admin_url) = std::env::var("ROSTER_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            let name = format!("roster_test_{}", uuid::Uuid::now_v7().simple());
+            let mut conn =
+                sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            conn.close().await.ok();
+            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+            Self { url: format!("{base}/{name}"), dir, postgres: Some((admin_url.clone(), name)), owned: true }
+        } else {
+            let url = format!("sqlite://{}", dir.join("roster.db").display());
+            Self { url, dir, postgres: None, owned: true }
         }
     }
 

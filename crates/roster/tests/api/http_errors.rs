@@ -125,7 +125,7 @@ async fn post_chunked(
         })
         .unwrap_or_default();
     // The answer may itself be chunked: take the JSON object inside.
-    let json = rest.find('{').zip(rest.rfind('}')).map(|(a, b)| &rest[a..=b]).unwrap_or("null");
+    let json = rest.find('{').zip(rest.rfind('}')).map_or("null", |(a, b)| &rest[a..=b]);
     (StatusCode::from_u16(status).unwrap(), content_type, serde_json::from_str(json).unwrap_or(Value::Null))
 }
 

@@ -99,7 +99,11 @@ async fn nul_characters_are_422_on_every_engine() {
 async fn a_password_of_the_wrong_type_is_not_repeated_back() {
     let app = spawn_app().await;
     let reply = app
-        .post("/v1/users", None, json!({"email": "a@example.com", "password": 918273645546372819_u64, "name": "A"}))
+        .post(
+            "/v1/users",
+            None,
+            json!({"email": "a@example.com", "password": 918_273_645_546_372_819_u64, "name": "A"}),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.fields(), ["password"]);

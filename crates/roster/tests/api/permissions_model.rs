@@ -282,7 +282,7 @@ async fn agree(app: &TestApp, root: &str, spec: Spec) -> Result<(), TestCaseErro
             }
             match reply.body["next_cursor"].as_str() {
                 Some(cursor) => {
-                    path = format!("/v1/accounts/{}/access?scope={scope}&limit=2&cursor={cursor}", accounts[a])
+                    path = format!("/v1/accounts/{}/access?scope={scope}&limit=2&cursor={cursor}", accounts[a]);
                 }
                 None => break,
             }

@@ -14,7 +14,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_roster");
 
 /// How long a process may take to start listening (a debug build migrating a database while
 /// many tests run at once).
-const START_LIMIT: Duration = Duration::from_secs(60);
+const START_LIMIT: Duration = Duration::from_mins(1);
 
 /// The binary with a clean environment (only what is given), run in the test's folder so no
 /// stray roster.toml is read.

@@ -103,7 +103,7 @@ async fn a_verification_mail_survives_a_dead_smtp_server_and_a_sigkill() {
     // it queued. (A job it is running when killed stays leased to the dead process until the
     // lease runs out; that path is allowed for below, but made unlikely by killing well before
     // the retry is due.)
-    let failed = eventually(Duration::from_secs(60), || async {
+    let failed = eventually(Duration::from_mins(1), || async {
         let job = job_of_kind(&store, "email.verification").await?;
         let margin = job.run_at.get() - time::OffsetDateTime::now_utc();
         (job.status == "queued" && job.last_error.is_some() && margin > time::Duration::milliseconds(300))
@@ -157,7 +157,7 @@ async fn an_event_refused_with_503_three_times_arrives_with_the_same_id() {
     let user = signup(&server, "ada@example.com").await;
 
     // Retries after about 1 s, 2 s and 4 s (±20 %).
-    let requests = eventually(Duration::from_secs(60), || async {
+    let requests = eventually(Duration::from_mins(1), || async {
         let requests = hooks.requests();
         requests.iter().any(|r| r.status == 200).then_some(requests)
     })
@@ -199,7 +199,7 @@ async fn with_notifications_off_the_mail_waits_for_a_worker_process() {
 
     // The other queues of this process work: onboarding records the welcome mail (on the
     // notifications queue), so the workers are up.
-    eventually(Duration::from_secs(60), || async { job_of_kind(&store, "email.welcome").await })
+    eventually(Duration::from_mins(1), || async { job_of_kind(&store, "email.welcome").await })
         .await
         .unwrap_or_else(|| panic!("onboarding did not run; log:\n{}", server.log()));
     // A barrier rather than a pause: once the sign-up's analytics job of the day has run, a
@@ -214,14 +214,14 @@ async fn with_notifications_off_the_mail_waits_for_a_worker_process() {
         }
     };
     let signed_up = time::OffsetDateTime::UNIX_EPOCH;
-    eventually(Duration::from_secs(60), || done(&store, signed_up))
+    eventually(Duration::from_mins(1), || done(&store, signed_up))
         .await
         .unwrap_or_else(|| panic!("the sign-up's analytics job did not run; log:\n{}", server.log()));
     let before_login = time::OffsetDateTime::now_utc();
     let (status, _) =
         post(&server.base, "/v1/auth/login", &json!({"email": "ada@example.com", "password": PASSWORD})).await;
     assert_eq!(status, 200);
-    eventually(Duration::from_secs(60), || done(&store, before_login))
+    eventually(Duration::from_mins(1), || done(&store, before_login))
         .await
         .unwrap_or_else(|| panic!("the login's analytics job did not run; log:\n{}", server.log()));
     assert!(smtp.messages().is_empty(), "nothing is sent: {:?}", smtp.messages());
@@ -231,7 +231,7 @@ async fn with_notifications_off_the_mail_waits_for_a_worker_process() {
     }
 
     let mut worker = Process::spawn(&db, "worker", &[("ROSTER_SMTP_URL", &smtp_url)]);
-    let mails = eventually(Duration::from_secs(60), || async {
+    let mails = eventually(Duration::from_mins(1), || async {
         let mails = smtp.messages();
         (mails.len() >= 2).then_some(mails)
     })
@@ -317,7 +317,7 @@ async fn two_worker_processes_send_a_thousand_jobs_once_each() {
     let mut workers = [0, 1].map(|_| Process::spawn(&db, "worker", &[("ROSTER_SMS_WEBHOOK_URL", &url)]));
     let logs = |workers: &[Process]| workers.iter().map(Process::log).collect::<Vec<_>>().join("\n---\n");
     let seen = std::sync::Mutex::new(HashSet::new());
-    eventually(Duration::from_secs(180), || async {
+    eventually(Duration::from_mins(3), || async {
         let holding = holders(&store).await;
         seen.lock().unwrap().extend(holding);
         (count_status(&store, "done").await == JOBS as i64).then_some(())

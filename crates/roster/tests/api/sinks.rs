@@ -169,9 +169,11 @@ impl SmtpSink {
     /// Wait until at least `n` messages have arrived, and return all of them; panics after
     /// `timeout`.
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<ReceivedMail> {
-        if !reached(&self.shared.count, n, timeout).await {
-            panic!("SMTP sink: {} of {n} messages after {timeout:?}", self.messages().len());
-        }
+        assert!(
+            reached(&self.shared.count, n, timeout).await,
+            "SMTP sink: {} of {n} messages after {timeout:?}",
+            self.messages().len()
+        );
         self.messages()
     }
 }
@@ -420,9 +422,11 @@ impl HttpSink {
     /// Wait until at least `n` requests have arrived (failed ones count), and return all of
     /// them; panics after `timeout`.
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<ReceivedRequest> {
-        if !reached(&self.shared.count, n, timeout).await {
-            panic!("HTTP sink: {} of {n} requests after {timeout:?}", self.requests().len());
-        }
+        assert!(
+            reached(&self.shared.count, n, timeout).await,
+            "HTTP sink: {} of {n} requests after {timeout:?}",
+            self.requests().len()
+        );
         self.requests()
     }
 }

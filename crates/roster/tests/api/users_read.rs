@@ -69,7 +69,7 @@ async fn profile_effective_scopes_follow_the_role_and_deny() {
     assert_eq!(accounts[0]["role"], "member");
     let mut expected = VIEWER_SCOPES.to_vec();
     expected.extend(["calendars", "contacts"]);
-    expected.sort();
+    expected.sort_unstable();
     assert_eq!(accounts[0]["effective"], json!(expected));
 
     assert_eq!(accounts[1]["account_id"], other.as_str());

@@ -21,7 +21,7 @@ impl Handlers {
         let Some(user) = self.live_user(job.0.user_id).await? else { return Ok(()) };
         let mut tx = self.core.db.begin().await?;
         let mut stored = preferences::get(&mut tx, user.id).await?.unwrap_or_else(|| json!({}));
-        let empty = stored.get("dashboard").is_none_or(|d| d.as_object().is_some_and(|o| o.is_empty()));
+        let empty = stored.get("dashboard").is_none_or(|d| d.as_object().is_some_and(serde_json::Map::is_empty));
         if empty {
             stored["dashboard"] = crate::preferences::default_dashboard();
             preferences::upsert(&mut tx, user.id, &stored, Ts::new(self.core.now())).await?;
