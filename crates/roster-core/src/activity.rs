@@ -4,7 +4,6 @@ use roster_domain::scope::Scope;
 use roster_domain::{AccountId, FieldErrors, UserId};
 use roster_store::Exec;
 use roster_store::activities::{self, Activity};
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -53,11 +52,6 @@ pub struct ActivityPage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct ActivityCursor {
-    before: Uuid,
-}
-
 /// Rows read per batch while filtering a trail down to what the caller may see, and batches
 /// read at most for one page (a page may come back short, with a cursor to go on).
 const BATCH: u32 = 100;
@@ -75,7 +69,7 @@ impl Core {
         cursor: Option<&str>,
     ) -> CoreResult<ActivityPage> {
         let mut errors = FieldErrors::new();
-        let limit = crate::users::list::page_limit(&mut errors, limit);
+        let limit = crate::paging::page_limit(&mut errors, limit);
         errors.into_result().map_err(CoreError::Validation)?;
         let mut conn = self.db.conn().await?;
         let target = access::visible_user(&mut conn, &actor.user, id).await?;
@@ -87,7 +81,7 @@ impl Core {
         };
         // The cursor is bound to this trail as this caller sees it.
         let context = format!("activity:{}:{}", target.id, actor.user.id);
-        let mut before = self.open_cursor::<ActivityCursor>(&context, cursor)?.map(|c| c.before);
+        let mut before = self.cursor_id(&context, cursor)?;
 
         let mut entries = Vec::new();
         let mut more = false;
@@ -117,11 +111,9 @@ impl Core {
         entries.truncate(limit as usize);
         let next_cursor = match (more, entries.len() == limit as usize) {
             // A full page: continue after its last entry.
-            (true, true) => {
-                entries.last().map(|last| self.cursor_key.seal(&context, &ActivityCursor { before: last.id }))
-            }
+            (true, true) => entries.last().map(|last| self.seal_id(&context, last.id)),
             // A short page cut by the batch budget: continue after the last row examined.
-            (true, false) => before.map(|b| self.cursor_key.seal(&context, &ActivityCursor { before: b })),
+            (true, false) => before.map(|b| self.seal_id(&context, b)),
             (false, _) => None,
         };
         Ok(ActivityPage { entries, next_cursor })

@@ -4,7 +4,6 @@ use roster_domain::FieldErrors;
 use roster_store::Ts;
 use roster_store::job_queue;
 pub use roster_store::job_queue::JobView;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{Clash, CoreError, CoreResult, Denied};
@@ -14,11 +13,6 @@ use crate::{Actor, Core};
 pub struct JobPage {
     pub jobs: Vec<JobView>,
     pub next_cursor: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct JobCursor {
-    before: Uuid,
 }
 
 fn require_platform_admin(actor: &Actor) -> CoreResult<()> {
@@ -43,15 +37,15 @@ impl Core {
         if queue.is_some_and(|q| !queue::ALL.contains(&q)) {
             errors.add("queue", "invalid_queue", "must be onboarding, notifications, analytics or sync");
         }
-        let limit = crate::users::list::page_limit(&mut errors, limit);
+        let limit = crate::paging::page_limit(&mut errors, limit);
         errors.into_result().map_err(CoreError::Validation)?;
         let context = format!("jobs:{}:{}", status.unwrap_or(""), queue.unwrap_or(""));
-        let before = self.open_cursor::<JobCursor>(&context, cursor)?.map(|c| c.before);
+        let before = self.cursor_id(&context, cursor)?;
         let mut conn = self.db.conn().await?;
         let mut jobs = job_queue::list(&mut conn, status, queue, before, limit).await?;
         let next_cursor = if jobs.len() > limit as usize {
             jobs.truncate(limit as usize);
-            jobs.last().map(|last| self.cursor_key.seal(&context, &JobCursor { before: last.id }))
+            jobs.last().map(|last| self.seal_id(&context, last.id))
         } else {
             None
         };

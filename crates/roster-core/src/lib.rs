@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod notify;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod paging;
 pub mod preferences;
 pub mod secrets;
 pub mod users;
@@ -128,20 +129,6 @@ impl Core {
 
     pub(crate) fn api_busy(&self) -> bool {
         self.api_load.busy()
-    }
-
-    /// The position a list's `cursor` names, for the list `context` (a cursor of another list,
-    /// or a forged one, is 400). An empty cursor is no cursor: the first page.
-    pub(crate) fn open_cursor<T: serde::de::DeserializeOwned>(
-        &self,
-        context: &str,
-        cursor: Option<&str>,
-    ) -> CoreResult<Option<T>> {
-        cursor
-            .filter(|c| !c.is_empty())
-            .map(|c| self.cursor_key.open::<T>(context, c))
-            .transpose()
-            .map_err(|_| CoreError::BadRequest("the cursor is invalid or belongs to another list".into()))
     }
 
     pub(crate) fn now(&self) -> time::OffsetDateTime {

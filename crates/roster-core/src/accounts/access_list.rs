@@ -53,13 +53,13 @@ impl Core {
                 .map_err(|_| errors.add("scope", "unknown_scope", format!("{raw:?} is not a known scope")))
                 .ok(),
         };
-        let limit = crate::users::list::page_limit(&mut errors, limit);
+        let limit = crate::paging::page_limit(&mut errors, limit);
         let mut conn = self.db.conn().await?;
         access::require(&mut conn, &actor.user, account, &Scope::USERS_READ).await?;
         errors.into_result().map_err(CoreError::Validation)?;
         let scope = scope.ok_or_else(|| CoreError::Internal("validated scope missing".into()))?;
         let context = format!("access:{account}:{}:{include_platform_admins}", scope.as_str());
-        let after = self.after_id(&context, cursor)?.map(UserId::from_uuid);
+        let after = self.cursor_id(&context, cursor)?.map(UserId::from_uuid);
 
         // Names of the account and its ancestors, by how far up they are.
         let path = accounts::path_up(&mut conn, account).await?;
@@ -123,7 +123,7 @@ impl Core {
         let mut page = self.id_page(&context, found, limit, |h| h.user_id.as_uuid());
         if page.next_cursor.is_none() && !exhausted {
             // A short page: the members were not all read; go on from where the reading stopped.
-            page.next_cursor = position.map(|p| self.cursor_key.seal(&context, &super::AfterId { id: p.as_uuid() }));
+            page.next_cursor = position.map(|p| self.seal_id(&context, p.as_uuid()));
         }
         Ok(page)
     }

@@ -16,10 +16,11 @@ use roster_domain::scope::Scope;
 use roster_domain::user::Account;
 use roster_domain::{AccountId, FieldErrors};
 use roster_store::{Ts, Tx, accounts, crm, memberships, sessions, workspaces as workspace_store};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+pub use crate::paging::Page;
 
 pub use input::{NewAccount, RenameAccount};
 
@@ -30,36 +31,6 @@ use crate::{Actor, Core, RequestMeta, access, activity, jobs};
 
 /// How deep the tree goes: a top-level account and 7 levels of sub-accounts below it.
 pub const MAX_LEVELS: i64 = 8;
-
-/// A page of a keyset list, and where the next one starts.
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
-/// The position of a list kept in id order.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct AfterId {
-    pub(crate) id: Uuid,
-}
-
-impl Core {
-    /// Open the cursor of an id-ordered list `context` (400 when forged or of another list).
-    pub(crate) fn after_id(&self, context: &str, cursor: Option<&str>) -> CoreResult<Option<Uuid>> {
-        Ok(self.open_cursor::<AfterId>(context, cursor)?.map(|a| a.id))
-    }
-
-    /// `items` fetched with `limit + 1`: the page, and a cursor past its last item when more
-    /// follow.
-    pub(crate) fn id_page<T>(&self, context: &str, mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> Page<T> {
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let next_cursor =
-            items.last().filter(|_| more).map(|last| self.cursor_key.seal(context, &AfterId { id: id(last) }));
-        Page { items, next_cursor }
-    }
-}
 
 /// The strong `ETag` of an account (or any record with an id and an `updated_at`).
 pub fn etag(id: Uuid, updated_at: OffsetDateTime) -> String {
@@ -215,12 +186,12 @@ impl Core {
         cursor: Option<&str>,
     ) -> CoreResult<Page<Account>> {
         let mut errors = FieldErrors::new();
-        let limit = crate::users::list::page_limit(&mut errors, limit);
+        let limit = crate::paging::page_limit(&mut errors, limit);
         errors.into_result().map_err(CoreError::Validation)?;
         let mut conn = self.db.conn().await?;
         access::require(&mut conn, &actor.user, id, &Scope::ACCOUNTS_READ).await?;
         let context = format!("children:{id}");
-        let after = self.after_id(&context, cursor)?.map(AccountId::from_uuid);
+        let after = self.cursor_id(&context, cursor)?.map(AccountId::from_uuid);
         let found = accounts::children(&mut conn, id, after, limit + 1).await?;
         Ok(self.id_page(&context, found, limit, |a| a.id.as_uuid()))
     }

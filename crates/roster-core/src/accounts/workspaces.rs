@@ -74,12 +74,12 @@ impl Core {
         cursor: Option<&str>,
     ) -> CoreResult<Page<Workspace>> {
         let mut errors = FieldErrors::new();
-        let limit = crate::users::list::page_limit(&mut errors, limit);
+        let limit = crate::paging::page_limit(&mut errors, limit);
         errors.into_result().map_err(CoreError::Validation)?;
         let mut conn = self.db.conn().await?;
         access::require(&mut conn, &actor.user, account, &Scope::WORKSPACES_READ).await?;
         let context = format!("workspaces:{account}");
-        let after = self.after_id(&context, cursor)?.map(WorkspaceId::from_uuid);
+        let after = self.cursor_id(&context, cursor)?.map(WorkspaceId::from_uuid);
         let found = workspaces::of_account(&mut conn, account, after, limit + 1).await?;
         Ok(self.id_page(&context, found, limit, |w| w.id.as_uuid()))
     }
@@ -143,12 +143,12 @@ impl Core {
         cursor: Option<&str>,
     ) -> CoreResult<Page<NamedMember>> {
         let mut errors = FieldErrors::new();
-        let limit = crate::users::list::page_limit(&mut errors, limit);
+        let limit = crate::paging::page_limit(&mut errors, limit);
         errors.into_result().map_err(CoreError::Validation)?;
         let mut conn = self.db.conn().await?;
         workspace_with(&mut conn, actor, id, &Scope::WORKSPACES_READ).await?;
         let context = format!("workspace-members:{id}");
-        let after = self.after_id(&context, cursor)?.map(UserId::from_uuid);
+        let after = self.cursor_id(&context, cursor)?.map(UserId::from_uuid);
         let found = workspaces::members(&mut conn, id, after, limit + 1).await?;
         Ok(self.id_page(&context, found, limit, |m| m.member.user_id.as_uuid()))
     }

@@ -13,8 +13,7 @@ use uuid::Uuid;
 use crate::error::{CoreError, CoreResult};
 use crate::{Actor, Core, access};
 
-pub const DEFAULT_LIMIT: u32 = 20;
-pub const MAX_LIMIT: u32 = 100;
+pub use crate::paging::{DEFAULT_LIMIT, MAX_LIMIT, page_limit};
 
 /// The filters shared by the list and the search (all optional).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -115,7 +114,7 @@ impl Core {
         let after = self.open_cursor::<Position>(&context, paging.cursor.as_deref())?;
         let page = UserPage { sort, descending, after, limit, budget: Budget::DEFAULT };
         let found = user_list::list(&mut conn, &filter, &page).await?;
-        let next_cursor = found.next.map(|next| self.cursor_key.seal(&context, &next));
+        let next_cursor = found.next.map(|next| self.seal_cursor(&context, &next));
         let total = if paging.include_total {
             Some(user_list::count(&mut conn, &filter, Budget::DEFAULT).await?)
         } else {
@@ -123,16 +122,6 @@ impl Core {
         };
         Ok(UserList { users: super::details(found.users), next_cursor, total })
     }
-}
-
-/// A page size: 1–100, 20 when not given (API.md §1).
-pub fn page_limit(errors: &mut FieldErrors, limit: Option<u32>) -> u32 {
-    let limit = limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        errors.add("limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}"));
-        return DEFAULT_LIMIT;
-    }
-    limit
 }
 
 fn time_filter(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<Ts> {
