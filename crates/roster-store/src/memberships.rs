@@ -189,15 +189,15 @@ pub async fn governing_in_accounts_of(
         .collect()
 }
 
-/// Live owners of an account other than `except`: the kept count, less `except` itself.
+/// Owners of an account other than `except` who can still run it: active users, holding the
+/// role whole (no deny). "An account always keeps an owner" (API.md §4) counts these: a
+/// suspended or invited owner, or one denied `*`, is no owner to fall back on. Read through
+/// (account, role, user): the owners, not the members.
 pub async fn other_owners(exec: &mut impl Exec, account: AccountId, except: UserId) -> StoreResult<i64> {
     let n: i64 = on_conn!(exec, |c| {
         sqlx::query_scalar(
-            "SELECT CAST((SELECT COALESCE(SUM(n), 0) FROM member_counts \
-                     WHERE account_id = $1 AND role = 'owner' AND user_status <> 'deleted') \
-                  - (SELECT COUNT(*) FROM memberships \
-                     WHERE account_id = $1 AND user_id = $2 AND role = 'owner' AND user_status <> 'deleted') \
-             AS BIGINT)",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM memberships WHERE account_id = $1 AND role = 'owner' \
+             AND user_id <> $2 AND user_status = 'active' AND denies = '[]'",
         )
         .bind(account.as_uuid())
         .bind(except.as_uuid())
@@ -316,7 +316,7 @@ pub struct Holder {
 }
 
 /// "Who can" in `account`, a page at a time in user order after `after`: the governing
-/// membership of every live user whose role is one of `roles` or who has any grant (the caller
+/// membership of every active user (suspended and invited users act on nothing) whose role is one of `roles` or who has any grant (the caller
 /// decides from grants and denies whether the scope is really held). Two index walks per
 /// account on the way up — (account, role, user) for the roles, the partial index of
 /// memberships with grants for the rest — joined by UNION (an OR would read every member).
@@ -347,11 +347,11 @@ pub async fn holders(
              cand AS ( \
                  SELECT m.user_id, m.account_id, m.role, m.grants, m.denies, m.created_at, up.depth \
                  FROM up JOIN memberships m ON m.account_id = up.id \
-                 WHERE m.role IN ($3, $4, $5, $6) AND m.user_status <> 'deleted' AND ($2 IS NULL OR m.user_id > $2) \
+                 WHERE m.role IN ($3, $4, $5, $6) AND m.user_status = 'active' AND ($2 IS NULL OR m.user_id > $2) \
                  UNION \
                  SELECT m.user_id, m.account_id, m.role, m.grants, m.denies, m.created_at, up.depth \
                  FROM up JOIN memberships m ON m.account_id = up.id \
-                 WHERE m.grants <> '[]' AND m.user_status <> 'deleted' AND ($2 IS NULL OR m.user_id > $2)) \
+                 WHERE m.grants <> '[]' AND m.user_status = 'active' AND ($2 IS NULL OR m.user_id > $2)) \
              SELECT c.user_id, c.account_id, c.role, c.grants, c.denies, c.created_at, \
              CAST(c.depth AS BIGINT) AS depth, u.name, u.email, u.platform_admin \
              FROM cand c JOIN users u ON u.id = c.user_id \

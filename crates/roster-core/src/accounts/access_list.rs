@@ -13,7 +13,7 @@ use roster_domain::{AccountId, FieldErrors, UserId};
 use roster_store::{accounts, memberships, users};
 
 use super::Page;
-use crate::error::{CoreError, CoreResult};
+use crate::error::{CoreError, CoreResult, Denied};
 use crate::{Actor, Core, access};
 
 /// One user who holds the scope.
@@ -57,6 +57,10 @@ impl Core {
         let mut conn = self.db.conn().await?;
         access::require(&mut conn, &actor.user, account, &Scope::USERS_READ).await?;
         errors.into_result().map_err(CoreError::Validation)?;
+        // Platform admins are nobody's tenant: only they may list one another.
+        if include_platform_admins && !actor.user.platform_admin {
+            return Err(CoreError::Forbidden(Denied::PlatformAdminOnly));
+        }
         let scope = scope.ok_or_else(|| CoreError::Internal("validated scope missing".into()))?;
         let context = format!("access:{account}:{}:{include_platform_admins}", scope.as_str());
         let after = self.cursor_id(&context, cursor)?.map(UserId::from_uuid);
@@ -81,9 +85,6 @@ impl Core {
             exhausted = batch.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
             for holder in batch {
                 position = Some(holder.membership.user_id);
-                if holder.platform_admin && !include_platform_admins {
-                    continue;
-                }
                 let from = path.get(usize::try_from(holder.depth).unwrap_or(0)).cloned();
                 let source = match from {
                     Some((id, name)) if holder.depth > 0 => {
@@ -94,13 +95,16 @@ impl Core {
                 let m = holder.membership;
                 let perms = Permissions { role: m.role, grant: m.grant, deny: m.deny, source };
                 let decision = perms.explain(&scope);
-                if decision.allowed || holder.platform_admin {
+                // A platform admin who is also a member: as a platform admin when those are
+                // asked for, else by its membership like anyone.
+                let as_admin = holder.platform_admin && include_platform_admins;
+                if decision.allowed || as_admin {
                     found.push(Holder {
                         user_id: m.user_id,
                         name: holder.name,
                         email: holder.email,
                         role: Some(m.role),
-                        because: if holder.platform_admin { "platform admin".to_owned() } else { decision.because },
+                        because: if as_admin { "platform admin".to_owned() } else { decision.because },
                     });
                 }
             }

@@ -83,6 +83,9 @@ impl Core {
         };
         let now = self.now();
         let mut tx = self.db.begin().await?;
+        // Locked first: a deletion of the account, or another join, runs before or after this
+        // one, never between its checks and its write.
+        accounts::lock(&mut tx, account).await?;
         let granted = access::require(&mut tx, &actor.user, account, &Scope::USERS_CREATE).await?;
         super::live(&mut tx, account).await?;
         errors.into_result().map_err(CoreError::Validation)?;
@@ -107,6 +110,14 @@ impl Core {
         };
         if user.status == UserStatus::Deleted {
             return Err(CoreError::NotFound);
+        }
+        // A membership of its own here would override what the user inherits from above: only
+        // someone who outranks that inherited role may do it (else an admin of a sub-account
+        // could demote an owner of the agency there).
+        if let Some(inherited) = memberships::governing(&mut tx, user.id, account).await?
+            && !access::holds_role(granted.perms(), inherited.role)
+        {
+            return Err(CoreError::Forbidden(Denied::RankAboveOwn(inherited.role)));
         }
         let joining = Joining::AddedBy { granted: &granted, role, grant, deny };
         let membership = join_account(&mut tx, user.id, joining, now).await?;

@@ -54,10 +54,27 @@ async fn live(tx: &mut Tx, id: AccountId) -> CoreResult<Account> {
 
 impl Core {
     /// `GET /v1/accounts`: every account the caller belongs to, directly or by inheritance, with
-    /// the caller's role there.
-    pub async fn list_accounts(&self, actor: &Actor) -> CoreResult<Vec<(Account, Role)>> {
+    /// the caller's role there, in id order, a page at a time. (One recursive query reads them
+    /// all — a person belongs to a handful — and the page is cut from it.)
+    pub async fn list_accounts(
+        &self,
+        actor: &Actor,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> CoreResult<Page<(Account, Role)>> {
+        let mut errors = FieldErrors::new();
+        let limit = crate::paging::page_limit(&mut errors, limit);
+        errors.into_result().map_err(CoreError::Validation)?;
+        let context = format!("accounts-of:{}", actor.user.id);
+        let after = self.cursor_id(&context, cursor)?;
         let mut conn = self.db.conn().await?;
-        Ok(accounts::of_user(&mut conn, actor.user.id).await?)
+        let all = accounts::of_user(&mut conn, actor.user.id).await?;
+        let page: Vec<(Account, Role)> = all
+            .into_iter()
+            .filter(|(a, _)| after.is_none_or(|after| a.id.as_uuid() > after))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX) + 1)
+            .collect();
+        Ok(self.id_page(&context, page, limit, |(a, _)| a.id.as_uuid()))
     }
 
     /// `GET /v1/accounts/:id`: needs `accounts.read` there. Platform admins also see deleted
@@ -80,6 +97,8 @@ impl Core {
         let mut tx = self.db.begin().await?;
         let mut account = new_account(name, now);
         if let Some(parent) = input.parent_id.map(AccountId::from_uuid) {
+            // Locked first: the parent cannot be deleted between the checks and the insert.
+            accounts::lock(&mut tx, parent).await?;
             access::require(&mut tx, &actor.user, parent, &Scope::ACCOUNTS_CREATE).await?;
             live(&mut tx, parent).await?;
             if accounts::level(&mut tx, parent).await? >= MAX_LEVELS {
@@ -200,6 +219,9 @@ impl Core {
     /// the session's active one.
     pub async fn switch_account(&self, actor: &Actor, id: AccountId) -> CoreResult<(AccountId, Permissions)> {
         let mut tx = self.db.begin().await?;
+        // Locked first: a deletion of the account (which moves its sessions elsewhere) runs
+        // before or after this switch, never between.
+        accounts::lock(&mut tx, id).await?;
         let perms = access::permissions(&mut tx, &actor.user, id).await?.ok_or(CoreError::NotFound)?;
         live(&mut tx, id).await?;
         sessions::set_active_account(&mut tx, actor.session_id, id).await?;

@@ -2,7 +2,7 @@
 //! (`GET /v1/users/:id/permissions`), and what a user is associated with
 //! (`GET /v1/users/:id/associated`).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use roster_domain::permissions::{Decision, Permissions, Source};
 use roster_domain::role::Role;
@@ -81,8 +81,9 @@ impl Core {
             deny: deny.unwrap_or_else(|| current.deny.clone()),
             ..current.clone()
         };
+        // An owner stays an owner who can run the account only with the role whole (no deny).
         if current.role == Role::Owner
-            && next.role != Role::Owner
+            && (next.role != Role::Owner || !next.deny.is_empty())
             && memberships::other_owners(&mut tx, account, target).await? == 0
         {
             return Err(CoreError::LastOwner);
@@ -152,7 +153,11 @@ impl Core {
         let user = roster_store::users::find(&mut conn, target).await?.filter(|u| u.status.as_str() != "deleted");
         let user = user.ok_or(CoreError::NotFound)?;
         let perms = access::permissions(&mut conn, &user, account).await?;
-        if perms.is_none() && !access::can_see(&mut conn, &actor.user, &user).await? {
+        // Shown to whoever can see the user, and to those with `users.read` here when the user
+        // stands here by a membership (its own or inherited) — not merely as a platform admin,
+        // which would tell any tenant who the platform admins are.
+        let member_here = memberships::governing(&mut conn, user.id, account).await?.is_some();
+        if !member_here && !access::can_see(&mut conn, &actor.user, &user).await? {
             return Err(CoreError::NotFound);
         }
         let perms = match perms {
@@ -171,36 +176,37 @@ impl Core {
     }
 
     /// `GET /v1/users/:id/associated` (as `GET /v1/users/:id`): the user's accounts with its
-    /// role, its workspaces and its CRM contacts, in the accounts the caller stands in.
+    /// role, its workspaces and its CRM contacts — each where the caller may read them
+    /// (`users.read`, `workspaces.read`, `contacts.read` in that account; everything for the user
+    /// itself and platform admins).
     pub async fn associated(&self, actor: &Actor, target: UserId) -> CoreResult<Associated> {
         let mut conn = self.db.conn().await?;
         let user = access::visible_user(&mut conn, &actor.user, target).await?;
         let everything = actor.user.id == user.id || actor.user.platform_admin;
-        let visible: HashSet<AccountId> = if everything {
-            HashSet::new()
-        } else {
-            accounts::of_user(&mut conn, actor.user.id).await?.into_iter().map(|(a, _)| a.id).collect()
+        let theirs = accounts::of_user(&mut conn, user.id).await?;
+        // The caller's permissions in each of the user's accounts: one look-up per account.
+        let mut mine: HashMap<AccountId, Option<Permissions>> = HashMap::new();
+        if !everything {
+            for (account, _) in &theirs {
+                mine.insert(account.id, access::permissions(&mut conn, &actor.user, account.id).await?);
+            }
+        }
+        let may = |account: AccountId, scope: &Scope| {
+            everything || mine.get(&account).is_some_and(|p| p.as_ref().is_some_and(|p| p.allows(scope)))
         };
-        let sees = |account: AccountId| everything || visible.contains(&account);
-        let accounts: Vec<(Account, Role)> =
-            accounts::of_user(&mut conn, user.id).await?.into_iter().filter(|(a, _)| sees(a.id)).collect();
-        let live: HashSet<AccountId> = accounts_of(&accounts);
         let workspaces = workspaces::of_user(&mut conn, user.id)
             .await?
             .into_iter()
-            .filter(|(w, _)| live.contains(&w.account_id))
+            .filter(|(w, _)| may(w.account_id, &Scope::WORKSPACES_READ))
             .collect();
         let contacts = crm::of_user(&mut conn, user.id)
             .await?
             .into_iter()
-            .filter(|c| live.contains(&AccountId::from_uuid(c.account_id)))
+            .filter(|c| may(AccountId::from_uuid(c.account_id), &Scope::CONTACTS_READ))
             .collect();
+        let accounts = theirs.into_iter().filter(|(a, _)| may(a.id, &Scope::USERS_READ)).collect();
         Ok(Associated { accounts, workspaces, contacts })
     }
-}
-
-fn accounts_of(list: &[(Account, Role)]) -> HashSet<AccountId> {
-    list.iter().map(|(a, _)| a.id).collect()
 }
 
 /// Every known scope a membership gives (its permissions held directly).

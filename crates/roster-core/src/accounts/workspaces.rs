@@ -17,7 +17,14 @@ use crate::users::input as fields;
 use crate::{Actor, Core, RequestMeta, access, activity};
 
 /// The workspace `id` if the caller holds `wanted` in its account; 404 when it cannot see it.
+/// Its account is locked first for a change (`workspaces`), so that membership changes of the
+/// account and of the workspace take turns.
 async fn workspace_with(exec: &mut impl Exec, actor: &Actor, id: WorkspaceId, wanted: &Scope) -> CoreResult<Workspace> {
+    if *wanted == Scope::WORKSPACES
+        && let Some(found) = workspaces::find(exec, id).await?
+    {
+        roster_store::accounts::lock(exec, found.account_id).await?;
+    }
     let workspace = workspaces::find(exec, id).await?.ok_or(CoreError::NotFound)?;
     // Without even read access, the workspace is not there for the caller.
     access::require(exec, &actor.user, workspace.account_id, &Scope::WORKSPACES_READ).await?;
@@ -42,6 +49,7 @@ impl Core {
         let name = name(&mut errors, body.name.as_deref());
         let now = self.now();
         let mut tx = self.db.begin().await?;
+        roster_store::accounts::lock(&mut tx, account).await?;
         access::require(&mut tx, &actor.user, account, &Scope::WORKSPACES).await?;
         super::live(&mut tx, account).await?;
         errors.into_result().map_err(CoreError::Validation)?;

@@ -57,6 +57,8 @@ impl Core {
         for account in locked {
             accounts::lock(&mut tx, account).await?;
         }
+        // Read again under the locks: a role changed meanwhile counts as it is now.
+        let own = memberships::of_user(&mut tx, target.id).await?;
         let mut transferred = false;
         for (membership, _) in own.iter().filter(|(m, _)| m.role == Role::Owner) {
             if memberships::other_owners(&mut tx, membership.account_id, target.id).await? > 0 {

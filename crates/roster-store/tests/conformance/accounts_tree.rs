@@ -212,3 +212,33 @@ async fn platform_admins_and_crm_contacts_are_listed_and_removed() {
         tx.commit().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn only_active_owners_without_denies_count_as_owners_to_fall_back_on() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let acme = insert_account(db, "Acme", None).await;
+        let ada = user("ada@x.test", "Ada");
+        let suspended = roster_domain::user::User {
+            status: roster_domain::user::UserStatus::Suspended,
+            ..user("sus@x.test", "Sus")
+        };
+        let restricted = user("res@x.test", "Res");
+        let full = user("full@x.test", "Full");
+        for u in [&ada, &suspended, &restricted, &full] {
+            insert_user(db, u).await;
+        }
+        insert_membership(db, &membership(ada.id, acme.id, Role::Owner)).await;
+        insert_membership(db, &membership(suspended.id, acme.id, Role::Owner)).await;
+        let denied = Membership { deny: vec![scope("billing")], ..membership(restricted.id, acme.id, Role::Owner) };
+        insert_membership(db, &denied).await;
+        let mut conn = db.conn().await.unwrap();
+        assert_eq!(memberships::other_owners(&mut conn, acme.id, ada.id).await.unwrap(), 0);
+        drop(conn);
+        insert_membership(db, &membership(full.id, acme.id, Role::Owner)).await;
+        let mut conn = db.conn().await.unwrap();
+        assert_eq!(memberships::other_owners(&mut conn, acme.id, ada.id).await.unwrap(), 1);
+        assert_eq!(memberships::other_owners(&mut conn, acme.id, full.id).await.unwrap(), 1);
+    }
+}

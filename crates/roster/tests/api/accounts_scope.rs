@@ -216,10 +216,24 @@ async fn access_lists_who_holds_a_scope_directly_and_by_inheritance() {
     assert!(holders[1].1.contains("inherited from account") && holders[1].1.contains(&agency), "{holders:?}");
 
     let with_admins = app.get(&format!("{path}&include_platform_admins=true"), &owner).await;
+    assert_eq!(with_admins.status, StatusCode::FORBIDDEN, "tenants do not learn who the platform admins are");
+    let root_token = app.login("root@x.test").await;
+    let with_admins = app.get(&format!("{path}&include_platform_admins=true"), &root_token).await;
     let admins: Vec<&Value> =
         with_admins.body["data"].as_array().unwrap().iter().filter(|h| h["because"] == "platform admin").collect();
     assert_eq!(admins.len(), 1);
     assert_eq!(admins[0]["user_id"], root["id"]);
+    assert_eq!(with_admins.body["data"].as_array().unwrap().len(), 3);
+    // Nor through /permissions: a platform admin with no membership here is nobody to a tenant.
+    let probe = app.get(&format!("/v1/users/{}/permissions?account_id={client}", id(&root)), &owner).await;
+    assert_eq!(probe.status, StatusCode::NOT_FOUND);
+
+    // A suspended holder holds nothing.
+    let suspended = app.put(&format!("/v1/users/{}", id(&granted)), &owner, json!({"status": "suspended"})).await;
+    assert_eq!(suspended.status, StatusCode::OK, "{:?}", suspended.body);
+    let now = app.get(&path, &owner).await;
+    assert_eq!(now.body["data"].as_array().unwrap().len(), 1);
+    app.put(&format!("/v1/users/{}", id(&granted)), &owner, json!({"status": "active"})).await;
 
     let mut seen = Vec::new();
     let mut page = app.get(&format!("{path}&limit=1"), &owner).await;
@@ -272,4 +286,40 @@ async fn associated_shows_accounts_workspaces_and_contacts_the_caller_may_see() 
     assert!(by_self.body["accounts"].as_array().unwrap().iter().any(|a| a["id"] == grace_home.as_str()));
     let (_, stranger, _) = app.member("s@z.test", "Stranger").await;
     assert_eq!(app.get(&format!("/v1/users/{}/associated", id(&grace)), &stranger).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_sub_account_admin_cannot_demote_an_agency_owner_by_adding_them_below() {
+    let app = spawn_app().await;
+    let (owner_user, owner, agency) = app.member("owner@agency.test", "Owner").await;
+    let client =
+        app.post("/v1/accounts", Some(&owner), json!({"name": "Client", "parent_id": agency})).await.body["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let (_, client_admin) = app.add_member(&owner, &client, "admin@client.test", "admin").await;
+    let path = format!("/v1/accounts/{client}/members");
+    let demote = app.post(&path, Some(&client_admin), json!({"email": "owner@agency.test", "role": "viewer"})).await;
+    assert_eq!(demote.status, StatusCode::FORBIDDEN, "{:?}", demote.body);
+    // By id the agency's owner is not even visible: none of its accounts is one of the admin's.
+    let by_id = app.post(&path, Some(&client_admin), json!({"user_id": id(&owner_user), "role": "viewer"})).await;
+    assert_eq!(by_id.status, StatusCode::NOT_FOUND);
+    let role = app.get(&format!("/v1/users/{}/permissions?account_id={client}", id(&owner_user)), &owner).await;
+    assert_eq!(role.body["role"], "owner", "still the agency's owner down there");
+}
+
+#[tokio::test]
+async fn an_owner_denied_everything_is_no_owner_to_fall_back_on() {
+    let app = spawn_app().await;
+    let (a, a_token, account) = app.member("a@x.test", "A").await;
+    let (b, _) = app.add_member(&a_token, &account, "b@x.test", "owner").await;
+    // B keeps the owner role but is denied everything: A is the only owner who can act...
+    let path = format!("/v1/accounts/{account}/members/{}", id(&a));
+    assert_eq!(scope(&app, &a_token, &id(&b), json!({"deny": ["*"]})).await.status, StatusCode::OK);
+    // ...so A cannot leave.
+    let leave = app.delete(&path, &a_token).await;
+    assert_eq!((leave.status, leave.code()), (StatusCode::CONFLICT, "last_owner"));
+    // Lifting the deny makes B a full owner again, and A free to go.
+    assert_eq!(scope(&app, &a_token, &id(&b), json!({"deny": []})).await.status, StatusCode::OK);
+    assert_eq!(app.delete(&path, &a_token).await.status, StatusCode::NO_CONTENT);
 }

@@ -230,3 +230,29 @@ async fn switching_to_an_account_the_caller_belongs_to_changes_the_active_accoun
     assert_eq!(other.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/v1/users/profile", &token).await.body["active_account_id"], client.as_str());
 }
+
+#[tokio::test]
+async fn the_callers_accounts_come_a_page_at_a_time() {
+    let app = spawn_app().await;
+    let (_, token, home) = app.member("ada@x.test", "Ada").await;
+    let mut made = vec![home];
+    for i in 0..4 {
+        made.push(sub(&app, &token, &made[0].clone(), &format!("client {i}")).await);
+    }
+    made.sort();
+    let mut seen = Vec::new();
+    let mut path = "/v1/accounts?limit=2".to_owned();
+    loop {
+        let page = app.get(&path, &token).await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        assert!(page.body["data"].as_array().unwrap().len() <= 2);
+        seen.extend(page.body["data"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_owned()));
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/v1/accounts?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, made);
+    assert_eq!(app.get("/v1/accounts?cursor=forged", &token).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.get("/v1/accounts?limit=101", &token).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

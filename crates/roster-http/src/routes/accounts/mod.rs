@@ -74,16 +74,22 @@ struct MyAccountView {
 /// List the caller's accounts.
 ///
 /// The accounts the caller belongs to, directly or by inheritance (sub-accounts of an account
-/// it is a member of), each with the caller's role there.
-#[utoipa::path(get, path = "/v1/accounts", tag = "accounts",
-    responses((status = 200, body = Page<MyAccountView>), (status = 401, body = Problem)))]
-async fn list_accounts(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<axum::Json<Page<MyAccountView>>> {
-    let accounts = state.core.list_accounts(&actor).await?;
-    let data = accounts
+/// it is a member of), each with the caller's role there; in id order.
+#[utoipa::path(get, path = "/v1/accounts", tag = "accounts", params(PageQuery),
+    responses((status = 200, body = Page<MyAccountView>), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 422, body = Problem)))]
+async fn list_accounts(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<axum::Json<Page<MyAccountView>>> {
+    let page = state.core.list_accounts(&actor, q.limit, q.cursor.as_deref()).await?;
+    let data = page
+        .items
         .iter()
         .map(|(account, role)| MyAccountView { account: AccountView::from(account), role: role.as_str().to_owned() })
         .collect();
-    Ok(axum::Json(Page::new(data, None)))
+    Ok(axum::Json(Page::new(data, page.next_cursor)))
 }
 
 /// Create an account.
