@@ -6,6 +6,7 @@
 pub mod argon2;
 pub mod idle_rss;
 pub mod login;
+pub mod password_policy;
 pub mod profile;
 pub mod profile_vs_healthz;
 pub mod queue_drain;
@@ -29,7 +30,7 @@ pub const DEFAULT_ORDER: [&str; 7] =
     ["idle_rss", "argon2", "seed", "login", "profile", "profile_vs_healthz", "queue_drain"];
 
 /// Scenarios that run only when named (`--scenarios soak`): too long for the default run.
-pub const ON_REQUEST: [&str; 3] = ["soak", "scale", "tree"];
+pub const ON_REQUEST: [&str; 4] = ["soak", "scale", "tree", "password_policy"];
 
 /// A user created by `seed`, usable to log in.
 #[derive(Clone, Debug)]
@@ -89,6 +90,7 @@ async fn run_one(name: &str, ctx: &mut Ctx) -> anyhow::Result<()> {
         "soak" => soak::run(ctx).await,
         "scale" => scale::run(ctx).await,
         "tree" => tree::run(ctx).await,
+        "password_policy" => password_policy::run(ctx),
         other => anyhow::bail!("unknown scenario {other:?}"),
     }
 }

@@ -1,6 +1,9 @@
 //! Password policy after NIST SP 800-63B-4 (API.md §7): a length range, a blocklist of common
-//! passwords and no reuse of the email or name. No composition rules: they make passwords
-//! harder to remember without making them harder to guess.
+//! passwords, no reuse of the email or name, and a strength estimate: zxcvbn (dictionaries,
+//! repeats, sequences, keyboard walks, l33t, dates, and the user's own email and name as words)
+//! must put the password at [`MIN_GUESSES`] guesses or more. Length alone does not make
+//! `passwordpassword`, `123456789012345` or `qwertyuiopasdfgh` strong. No composition rules:
+//! they make passwords harder to remember without making them harder to guess.
 //!
 //! Everything is compared after Unicode NFKC, so look-alike spellings (full-width digits,
 //! ligatures) count as what they look like, and length is counted in Unicode scalar values of the
@@ -28,6 +31,9 @@ pub const MAX_LENGTH: usize = 128;
 pub const DEFAULT_MIN_LENGTH: usize = 15;
 /// Shorter email local parts and names are too likely to occur by chance to forbid them.
 const MIN_CONTEXT_LEN: usize = 4;
+/// The fewest guesses zxcvbn may estimate for an acceptable password: 10^10, its "safely
+/// unguessable" tier (offline attack on a slow hash, online attack of any length).
+pub const MIN_GUESSES: u64 = 10_000_000_000;
 
 static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| include_str!("password/common_passwords.txt").lines().filter(|line| !line.is_empty()).collect());
@@ -87,10 +93,20 @@ impl PasswordPolicy {
         }
 
         let folded = normalized.to_lowercase();
-        if COMMON_PASSWORDS.contains(folded.as_str()) {
+        let mut common = COMMON_PASSWORDS.contains(folded.as_str());
+        let mut similar = is_similar(&folded, email, name);
+        // The estimate only for a password of an acceptable length (its cost grows with it).
+        if problems.is_empty() && !common && !similar {
+            match guessable(&normalized, email, name) {
+                Some(Weakness::Common) => common = true,
+                Some(Weakness::UserInputs) => similar = true,
+                None => {}
+            }
+        }
+        if common {
             problems.push(PasswordProblem::TooCommon);
         }
-        if is_similar(&folded, email, name) {
+        if similar {
             problems.push(PasswordProblem::TooSimilar);
         }
         problems
@@ -119,8 +135,10 @@ impl PasswordProblem {
                 format!("must be at least {} characters", policy.effective_min_length())
             }
             PasswordProblem::TooLong => format!("must be at most {MAX_LENGTH} characters"),
-            PasswordProblem::TooCommon => "is too common: it is on a list of frequently used passwords".to_owned(),
-            PasswordProblem::TooSimilar => "is too similar to your email address or name".to_owned(),
+            PasswordProblem::TooCommon => {
+                "is too easy to guess: a common password, word, pattern or sequence".to_owned()
+            }
+            PasswordProblem::TooSimilar => "is too easy to guess from your email address or name".to_owned(),
         }
     }
 }
@@ -132,6 +150,39 @@ pub fn normalize_password(p: &str) -> String {
 
 fn fold(s: &str) -> String {
     normalize_password(s.trim()).to_lowercase()
+}
+
+/// Why zxcvbn finds a password guessable.
+enum Weakness {
+    /// Dictionaries, repeats, sequences, keyboard walks, dates: guessable by anyone.
+    Common,
+    /// Guessable only knowing the user: its email, local part or name.
+    UserInputs,
+}
+
+/// Whether zxcvbn estimates fewer than [`MIN_GUESSES`] for `password`, and why: estimated with
+/// the user's words and, when that is too few, again without them — if the password is strong
+/// without them, its weakness is the user's own words.
+fn guessable(password: &str, email: Option<&str>, name: Option<&str>) -> Option<Weakness> {
+    let mut words: Vec<String> = Vec::new();
+    if let Some(email) = email.map(fold).filter(|e| !e.is_empty()) {
+        if let Some((local, _)) = email.rsplit_once('@') {
+            words.push(local.to_owned());
+        }
+        words.push(email);
+    }
+    if let Some(name) = name.map(fold).filter(|n| !n.is_empty()) {
+        words.extend(name.split_whitespace().map(str::to_owned));
+        words.push(name);
+    }
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    if zxcvbn::zxcvbn(password, &words).guesses() >= MIN_GUESSES {
+        return None;
+    }
+    if !words.is_empty() && zxcvbn::zxcvbn(password, &[]).guesses() >= MIN_GUESSES {
+        return Some(Weakness::UserInputs);
+    }
+    Some(Weakness::Common)
 }
 
 /// `folded` equals, contains or is contained in the email, its local part or the name.
@@ -191,6 +242,24 @@ mod tests {
     }
 
     #[test]
+    fn long_but_guessable_passwords_are_too_common() {
+        for weak in ["passwordpassword", "123456789012345", "qwertyuiopasdfgh", "iloveyouiloveyou", "aaaaaaaaaaaaaaaa"]
+        {
+            assert_eq!(PasswordPolicy::default().check(weak, None, None), [TooCommon], "{weak}");
+        }
+    }
+
+    #[test]
+    fn the_users_own_words_with_a_little_more_are_too_similar() {
+        let problems =
+            PasswordPolicy::default().check("ada-7f3@example.com1", Some("ada-7f3@example.com"), Some("Ada Lovelace"));
+        assert_eq!(problems, [TooSimilar]);
+        let problems =
+            PasswordPolicy::default().check("lovelace.ada.2024", Some("x@example.com"), Some("Ada Lovelace"));
+        assert_eq!(problems, [TooSimilar]);
+    }
+
+    #[test]
     fn no_composition_rules_apply() {
         // All lowercase letters, no digit, no symbol: fine when long and uncommon.
         assert_eq!(PasswordPolicy::default().check("quietlyorbitingteapots", None, None), []);
@@ -201,7 +270,9 @@ mod tests {
         assert_eq!(PasswordPolicy::default().check("violet tugboat", None, None), [TooShort]);
         assert_eq!(PasswordPolicy::default().check("violet tugboat!", None, None), []);
         assert_eq!(policy(8).check("zq7#kfp", None, None), [TooShort]);
-        assert_eq!(policy(8).check("zq7#kfpw", None, None), []);
+        // Long enough, but 8 characters are too few for the strength estimate (10^10 guesses).
+        assert_eq!(policy(8).check("zq7#kfpw", None, None), [TooCommon]);
+        assert_eq!(policy(8).check("zq7#kfpw-L2x", None, None), []);
     }
 
     #[test]
@@ -227,18 +298,22 @@ mod tests {
 
     #[test]
     fn length_counts_characters_not_bytes() {
-        // 128 two-byte characters: 256 bytes but 128 characters.
-        let accented: String = "éàüö".chars().cycle().take(128).collect();
-        assert_eq!(accented.len(), 256);
-        assert_eq!(PasswordPolicy::default().check(&accented, None, None), []);
-        let short: String = "éàüö".chars().cycle().take(14).collect();
+        // 128 different two-byte characters (Cyrillic, shuffled so they form no sequence):
+        // 256 bytes but 128 characters.
+        let cyrillic: String = (0..128u32).filter_map(|i| char::from_u32(0x400 + (i * 37) % 128)).collect();
+        assert_eq!(cyrillic.len(), 256);
+        assert_eq!(PasswordPolicy::default().check(&cyrillic, None, None), []);
+        let short: String = cyrillic.chars().take(14).collect();
         assert_eq!(PasswordPolicy::default().check(&short, None, None), [TooShort]);
     }
 
     #[test]
     fn length_is_measured_after_nfkc() {
-        // U+FB03 "ﬃ" is one character that NFKC expands to "ffi": 5 of them make 15.
-        assert_eq!(PasswordPolicy::default().check("ﬃﬃﬃﬃﬃ", None, None), []);
+        // Ligatures are one character each that NFKC expands ("ﬃ" → "ffi"): 13 characters as
+        // typed, 19 once normalised.
+        let typed = "ﬃzq ﬂx ﬁvy ﬄw";
+        assert_eq!(typed.chars().count(), 13);
+        assert_eq!(PasswordPolicy::default().check(typed, None, None), []);
         assert_eq!(normalize_password("ﬃ"), "ffi");
     }
 
@@ -331,8 +406,11 @@ mod tests {
         assert_eq!(TooShort.message(&PasswordPolicy::default()), "must be at least 15 characters");
         assert_eq!(TooShort.message(&policy(10)), "must be at least 10 characters");
         assert_eq!(TooLong.message(&policy(10)), "must be at most 128 characters");
-        assert_eq!(TooCommon.message(&policy(10)), "is too common: it is on a list of frequently used passwords");
-        assert_eq!(TooSimilar.message(&policy(10)), "is too similar to your email address or name");
+        assert_eq!(
+            TooCommon.message(&policy(10)),
+            "is too easy to guess: a common password, word, pattern or sequence"
+        );
+        assert_eq!(TooSimilar.message(&policy(10)), "is too easy to guess from your email address or name");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use roster_domain::password::{PasswordPolicy, PasswordProblem};
 use tokio::sync::oneshot;
 
 use crate::error::{CoreError, CoreResult};
@@ -139,6 +140,19 @@ impl PasswordHasher {
         self.blocking(move |memory| hash_in(memory, password.as_bytes()))
             .await?
             .map_err(|e| CoreError::Internal(format!("argon2 hash: {e}")))
+    }
+
+    /// The problems `policy` finds with `password` (API.md §7). Run on these threads too: the
+    /// strength estimate costs up to ~5 ms for a long password (bench `password_policy`), too
+    /// long for an async thread, and a flood of sign-ups then queues here like hashes do.
+    pub async fn check_policy(
+        &self,
+        policy: PasswordPolicy,
+        password: String,
+        email: Option<String>,
+        name: Option<String>,
+    ) -> CoreResult<Vec<PasswordProblem>> {
+        self.blocking(move |_| policy.check(&password, email.as_deref(), name.as_deref())).await
     }
 
     /// Whether `password` matches `phc`. With `phc == None` (unknown user, or no password

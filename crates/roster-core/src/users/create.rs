@@ -103,9 +103,11 @@ impl Core {
         let locale = input.locale.as_deref().map_or(Some("en".to_owned()), |l| input::locale(&mut errors, l));
         let metadata = input.metadata.as_ref().map_or(Some(json!({})), |m| input::metadata(&mut errors, m));
         if let Some(password) = &input.password {
-            let policy = &self.config.password_policy;
-            for problem in policy.check(password, email.as_ref().map(Email::as_str), name.as_deref()) {
-                errors.add("password", problem.code(), problem.message(policy));
+            let policy = self.config.password_policy;
+            let email = email.as_ref().map(|e| e.as_str().to_owned());
+            let problems = self.hasher.check_policy(policy, password.clone(), email, name.clone()).await?;
+            for problem in problems {
+                errors.add("password", problem.code(), problem.message(&policy));
             }
         } else if actor.is_none() {
             errors.add("password", "required", "is required to sign up");

@@ -18,9 +18,10 @@ pub struct CreateUser {
     #[cfg_attr(feature = "openapi", schema(required = true, nullable = false, value_type = String, format = Email, max_length = 254))]
     pub email: Option<String>,
     /// Without it (signed-in callers only) the user is invited by email. At least
-    /// `ROSTER_PASSWORD_MIN_LENGTH` characters (15 by default, never below 8), at most 128, not a
-    /// common password, not the email or name (422 `too_short`, `too_long`, `too_common`,
-    /// `too_similar`).
+    /// `ROSTER_PASSWORD_MIN_LENGTH` characters (15 by default, never below 8), at most 128
+    /// (`too_short`, `too_long`); not a common password, and at least 10^10 guesses by the zxcvbn
+    /// estimate (dictionaries, repeats, sequences, keyboard walks, l33t) — else `too_common`, or
+    /// `too_similar` when the weakness is the email, its local part or the name.
     #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub password: Option<String>,
     /// Required, 1–200 characters after trimming.

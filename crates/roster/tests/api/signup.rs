@@ -127,6 +127,28 @@ async fn password_policy_codes() {
 }
 
 #[tokio::test]
+async fn long_but_guessable_passwords_and_the_users_own_words_are_refused() {
+    let app = spawn_app().await;
+    let cases = [
+        ("passwordpassword", "too_common"),
+        ("123456789012345", "too_common"),
+        ("qwertyuiopasdfgh", "too_common"),
+        ("iloveyouiloveyou", "too_common"),
+        ("ada-7f3@example.com1", "too_similar"),
+        ("lovelace.ada.2024", "too_similar"),
+    ];
+    for (password, code) in cases {
+        let body = json!({"email": "ada-7f3@example.com", "password": password, "name": "Ada Lovelace"});
+        let reply = app.post("/v1/users", None, body).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{password}: {:?}", reply.body);
+        assert_eq!(reply.fields(), ["password"], "{password}");
+        assert_eq!(reply.body["errors"][0]["code"], code, "{password}");
+    }
+    let strong = json!({"email": "ada-7f3@example.com", "password": "violet tugboat under 9 moons", "name": "Ada"});
+    assert_eq!(app.post("/v1/users", None, strong).await.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
 async fn password_min_length_is_configurable() {
     let app = spawn_app_with(|o| o.settings.password_min_length = 20).await;
     let reply = app
