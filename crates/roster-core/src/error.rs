@@ -76,6 +76,8 @@ pub enum Denied {
     PlatformAdminOnly,
     #[error("nobody changes their own role or scopes")]
     OwnScope,
+    #[error("the current password is wrong")]
+    WrongPassword,
     #[error("only an owner can change or remove an owner")]
     OwnerByNonOwner,
     #[error("the member's role ({}) holds scopes you do not", .0.as_str())]

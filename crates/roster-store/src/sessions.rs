@@ -185,3 +185,64 @@ pub async fn fall_back(exec: &mut impl Exec, account: AccountId, user: Option<Us
     })?;
     Ok(n)
 }
+
+/// A live session as its user sees it (`GET /v1/auth/sessions`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionInfo {
+    pub id: Uuid,
+    pub created_at: Ts,
+    pub last_seen_at: Ts,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The user's sessions that are neither revoked nor past `expires_at` or the idle deadline
+/// (`last_seen_at` after `idle_since`), most recently used first.
+pub async fn live_of_user(
+    exec: &mut impl Exec,
+    user: UserId,
+    now: Ts,
+    idle_since: Ts,
+) -> StoreResult<Vec<SessionInfo>> {
+    let rows: Vec<SessionInfo> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions \
+             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3 \
+             ORDER BY last_seen_at DESC, id DESC",
+        )
+        .bind(user.as_uuid())
+        .bind(now)
+        .bind(idle_since)
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows)
+}
+
+/// Revoke session `id` if it is `user`'s and live; whether it was.
+pub async fn revoke_own(exec: &mut impl Exec, user: UserId, id: SessionId, at: Ts) -> StoreResult<bool> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query("UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
+            .bind(id.as_uuid())
+            .bind(user.as_uuid())
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(n > 0)
+}
+
+/// Revoke every live session of `user` but `keep`; how many.
+pub async fn revoke_others(exec: &mut impl Exec, user: UserId, keep: SessionId, at: Ts) -> StoreResult<u64> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query("UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL")
+            .bind(user.as_uuid())
+            .bind(keep.as_uuid())
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(n)
+}

@@ -267,3 +267,28 @@ pub async fn platform_admins(
     })?;
     Ok(rows.into_iter().map(|(id, name, email)| (UserId::from_uuid(id), name, email)).collect())
 }
+
+/// The stored password hash of a live user (`None`: no password set, or no such user).
+pub async fn password_hash(exec: &mut impl Exec, id: UserId) -> StoreResult<Option<String>> {
+    let hash: Option<Option<String>> = on_conn!(exec, |c| {
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND status <> 'deleted'")
+            .bind(id.as_uuid())
+            .fetch_optional(c)
+            .await
+    })?;
+    Ok(hash.flatten())
+}
+
+/// Replace a user's password hash.
+pub async fn set_password_hash(exec: &mut impl Exec, id: UserId, hash: &str, at: Ts) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(hash)
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}

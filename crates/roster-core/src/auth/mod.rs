@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod hasher;
+mod own_sessions;
 pub mod verify;
 
 use roster_domain::email::normalize_email;

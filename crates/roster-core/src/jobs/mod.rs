@@ -36,6 +36,7 @@ pub enum Kind {
     EmailWelcome,
     EmailMemberAdded,
     EmailAccessChanged,
+    EmailPasswordChanged,
     PermissionsChanged,
     Sms,
     Push,

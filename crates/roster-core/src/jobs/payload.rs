@@ -19,12 +19,13 @@ pub trait Payload: Serialize + DeserializeOwned {
 
 impl Kind {
     /// Every kind; `name` and `queue` below say what each is.
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 16] = [
         Kind::EmailVerification,
         Kind::EmailInvitation,
         Kind::EmailWelcome,
         Kind::EmailMemberAdded,
         Kind::EmailAccessChanged,
+        Kind::EmailPasswordChanged,
         Kind::PermissionsChanged,
         Kind::Sms,
         Kind::Push,
@@ -45,6 +46,7 @@ impl Kind {
             Kind::EmailWelcome => "email.welcome",
             Kind::EmailMemberAdded => "email.member_added",
             Kind::EmailAccessChanged => "email.access_changed",
+            Kind::EmailPasswordChanged => "email.password_changed",
             Kind::PermissionsChanged => "permissions.changed",
             Kind::Sms => "sms.send",
             Kind::Push => "push.send",
@@ -66,6 +68,7 @@ impl Kind {
             | Kind::EmailWelcome
             | Kind::EmailMemberAdded
             | Kind::EmailAccessChanged
+            | Kind::EmailPasswordChanged
             | Kind::PermissionsChanged
             | Kind::Sms
             | Kind::Push => queue::NOTIFICATIONS,
@@ -137,6 +140,12 @@ pub struct AccessChangedMail {
     pub account_id: AccountId,
     pub changed_by: Option<UserId>,
     pub notice: Notice,
+}
+
+/// "Your password was changed": a security notice, always sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasswordChangedMail {
+    pub user_id: UserId,
 }
 
 /// A text message to the SMS provider.
@@ -220,6 +229,7 @@ kinds! {
     WelcomeMail => EmailWelcome,
     MemberAddedMail => EmailMemberAdded,
     AccessChangedMail => EmailAccessChanged,
+    PasswordChangedMail => EmailPasswordChanged,
     PermissionsChanged => PermissionsChanged,
     Sms => Sms,
     Push => Push,

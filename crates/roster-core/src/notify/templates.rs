@@ -23,6 +23,8 @@ pub enum Template {
     /// member itself, a security notice; "NAME's" to the account's owners and admins, a product
     /// notice).
     AccessChanged { name: String, changer: Option<String>, subject: String, account: String, role: String },
+    /// The password was changed (a security notice); `link` is the sign-in page.
+    PasswordChanged { name: String, link: String },
 }
 
 /// The two files of one message.
@@ -52,12 +54,15 @@ impl Template {
             Template::Welcome { .. } => files!("welcome"),
             Template::MemberAdded { .. } => files!("member_added"),
             Template::AccessChanged { .. } => files!("access_changed"),
+            Template::PasswordChanged { .. } => files!("password_changed"),
         }
     }
 
     fn values(&self) -> Vec<(&'static str, String)> {
         match self {
-            Template::EmailVerification { name, link } => vec![("name", greeting(name)), ("link", link.clone())],
+            Template::EmailVerification { name, link } | Template::PasswordChanged { name, link } => {
+                vec![("name", greeting(name)), ("link", link.clone())]
+            }
             Template::Invitation { name, inviter, link } => {
                 vec![("name", greeting(name)), ("inviter", someone(inviter.as_deref())), ("link", link.clone())]
             }
@@ -175,6 +180,7 @@ mod tests {
                 account: "Engines".into(),
                 role: "admin".into(),
             },
+            Template::PasswordChanged { name: "Ada".into(), link: "https://r.example/sign-in".into() },
         ];
         for template in &all {
             match template {
@@ -182,7 +188,8 @@ mod tests {
                 | Template::Invitation { .. }
                 | Template::Welcome { .. }
                 | Template::MemberAdded { .. }
-                | Template::AccessChanged { .. } => {}
+                | Template::AccessChanged { .. }
+                | Template::PasswordChanged { .. } => {}
             }
         }
         all

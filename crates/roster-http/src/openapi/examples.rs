@@ -80,6 +80,8 @@ pub fn request(operation_id: &str) -> Option<Value> {
         "create_workspace" => json!({"name": "Difference Engine"}),
         "update_workspace" => json!({"name": "Difference Engine No. 2"}),
         "add_workspace_member" => json!({"user_id": OTHER_USER_ID, "role": "lead"}),
+        "change_password" => json!({"current_password": "blue falcon orbits quietly 42",
+            "new_password": "seven lanterns by the old mill road"}),
         _ => return None,
     })
 }
@@ -152,6 +154,8 @@ pub fn response(operation_id: &str) -> Option<Value> {
         "list_workspaces" => json!({"data": [workspace()], "next_cursor": null}),
         "list_workspace_members" => json!({"data": [workspace_member()], "next_cursor": null}),
         "add_workspace_member" => workspace_member(),
+        "list_sessions" => json!({"data": [{"id": SESSION_ID, "created_at": AT, "last_seen_at": AT,
+            "ip": "203.0.113.7", "user_agent": "Mozilla/5.0", "current": true}]}),
         "list_jobs" => json!({"data": [job()], "next_cursor": null}),
         "retry_job" => {
             let mut job = job();

@@ -22,6 +22,7 @@ mod queue_busy;
 mod queue_dead;
 mod queue_faults;
 mod queues;
+mod sessions;
 mod signup;
 mod sinks;
 mod token_cache;

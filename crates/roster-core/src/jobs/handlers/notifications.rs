@@ -4,7 +4,7 @@ use roster_domain::UserId;
 use roster_store::{Ts, tokens, users};
 
 use super::{Handlers, Outcome};
-use crate::jobs::payload::{InvitationMail, Push, Sms, VerificationMail, WelcomeMail};
+use crate::jobs::payload::{InvitationMail, PasswordChangedMail, Push, Sms, VerificationMail, WelcomeMail};
 use crate::notify::Template;
 
 impl Handlers {
@@ -49,6 +49,14 @@ impl Handlers {
     pub(super) async fn welcome_mail(&self, job: WelcomeMail) -> Outcome {
         let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
         self.notifier.send_mail(&Template::Welcome { name: user.name.clone() }.render(&user.email)).await?;
+        Ok(())
+    }
+
+    /// A security notice: sent whatever the user's preferences say.
+    pub(super) async fn password_changed_mail(&self, job: PasswordChangedMail) -> Outcome {
+        let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
+        let template = Template::PasswordChanged { name: user.name.clone(), link: self.notifier.sign_in_link() };
+        self.notifier.send_mail(&template.render(&user.email)).await?;
         Ok(())
     }
 

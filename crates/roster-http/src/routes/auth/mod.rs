@@ -1,4 +1,7 @@
-//! `/v1/auth`: sign-in and sign-out.
+//! `/v1/auth`: sign-in and sign-out, the active account; the caller's sessions and password
+//! have a file of their own.
+
+mod sessions;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(verify_email))
         .routes(routes!(switch_account))
+        .merge(sessions::router())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,0 +1,96 @@
+//! The caller's sessions and password (API.md §7): list and revoke sessions, change the
+//! password (which signs every other session out and tells the user).
+
+use roster_domain::SessionId;
+use roster_domain::password::normalize_password;
+use roster_store::sessions::{self, SessionInfo};
+use roster_store::{Ts, users};
+use serde_json::json;
+
+use crate::error::{CoreError, CoreResult, Denied};
+use crate::jobs::{self, payload};
+use crate::{Actor, Core, RequestMeta, activity};
+
+impl Core {
+    /// `GET /v1/auth/sessions`: the caller's live sessions, most recently used first, each with
+    /// whether it is the one asking.
+    pub async fn list_sessions(&self, actor: &Actor) -> CoreResult<Vec<(SessionInfo, bool)>> {
+        let now = self.now();
+        let mut conn = self.db.conn().await?;
+        let idle_since = Ts::new(now - self.config.session_idle);
+        let live = sessions::live_of_user(&mut conn, actor.user.id, Ts::new(now), idle_since).await?;
+        Ok(live
+            .into_iter()
+            .map(|s| {
+                let current = s.id == actor.session_id.as_uuid();
+                (s, current)
+            })
+            .collect())
+    }
+
+    /// `DELETE /v1/auth/sessions/:id`: revoke one of the caller's sessions (the current one
+    /// too: that is signing out); another user's, or an unknown one → 404.
+    pub async fn revoke_session(&self, actor: &Actor, id: SessionId) -> CoreResult<()> {
+        let mut tx = self.db.begin().await?;
+        if !sessions::revoke_own(&mut tx, actor.user.id, id, Ts::new(self.now())).await? {
+            return Err(CoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `DELETE /v1/auth/sessions`: revoke every session of the caller's but this one.
+    pub async fn revoke_other_sessions(&self, actor: &Actor) -> CoreResult<u64> {
+        let mut tx = self.db.begin().await?;
+        let n = sessions::revoke_others(&mut tx, actor.user.id, actor.session_id, Ts::new(self.now())).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// `POST /v1/auth/password`: the current password proves it is the user (wrong → 403);
+    /// the new one meets the policy (422 on `new_password`). Every other session is revoked and
+    /// the "password changed" notice is mailed, in the transaction of the change.
+    pub async fn change_password(&self, actor: &Actor, current: &str, new: &str, meta: &RequestMeta) -> CoreResult<()> {
+        let policy = self.config.password_policy;
+        let user = &actor.user;
+        let problems =
+            self.hasher.check_policy(policy, new.to_owned(), Some(user.email.clone()), Some(user.name.clone())).await?;
+        let stored = {
+            let mut conn = self.db.conn().await?;
+            users::password_hash(&mut conn, user.id).await?
+        };
+        // Verified whether or not a hash is stored (a dummy one then), in the same time.
+        if !self.hasher.verify(normalize_password(current), stored).await? {
+            return Err(CoreError::Forbidden(Denied::WrongPassword));
+        }
+        if !problems.is_empty() {
+            return Err(CoreError::Validation(
+                problems
+                    .into_iter()
+                    .map(|p| roster_domain::FieldError::new("new_password", p.code(), p.message(&policy)))
+                    .collect(),
+            ));
+        }
+        let hash = self.hasher.hash(normalize_password(new)).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        users::set_password_hash(&mut tx, user.id, &hash, Ts::new(now)).await?;
+        let revoked = sessions::revoke_others(&mut tx, user.id, actor.session_id, Ts::new(now)).await?;
+        let changes = json!({"sessions_revoked": revoked});
+        activity::record(
+            &mut tx,
+            now,
+            user.id,
+            Some(user.id),
+            actor.account_id,
+            "user.password_changed",
+            meta,
+            changes,
+        )
+        .await?;
+        jobs::enqueue(&mut tx, &payload::PasswordChangedMail { user_id: user.id }, now).await?;
+        tx.commit().await?;
+        self.wake_workers();
+        Ok(())
+    }
+}
