@@ -246,3 +246,21 @@ pub async fn revoke_others(exec: &mut impl Exec, user: UserId, keep: SessionId, 
     })?;
     Ok(n)
 }
+
+/// Delete sessions that ended before `before`: revoked then, past their absolute expiry then,
+/// or last seen before `idle_before` (their idle deadline passed). At most `limit` per call.
+pub async fn purge_ended(exec: &mut impl Exec, before: Ts, idle_before: Ts, limit: u32) -> StoreResult<u64> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query(
+            "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions \
+             WHERE revoked_at < $1 OR expires_at < $1 OR last_seen_at < $2 LIMIT $3)",
+        )
+        .bind(before)
+        .bind(idle_before)
+        .bind(i64::from(limit))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n)
+}

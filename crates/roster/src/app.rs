@@ -87,7 +87,8 @@ impl App {
         Ok(())
     }
 
-    /// Periodic upkeep: Prometheus histograms, job gauges, expired idempotency records.
+    /// Periodic upkeep: Prometheus histograms, job gauges, expired idempotency records, ended
+    /// sessions.
     fn background(&self) -> tokio::task::JoinHandle<()> {
         let metrics = self.state.metrics.clone();
         let core = self.core.clone();
@@ -105,6 +106,9 @@ impl App {
                         }
                         if let Err(e) = core.sweep_done_jobs().await {
                             tracing::warn!(error = %e, "could not delete jobs past their retention");
+                        }
+                        if let Err(e) = core.sweep_sessions().await {
+                            tracing::warn!(error = %e, "could not delete ended sessions");
                         }
                     }
                 }

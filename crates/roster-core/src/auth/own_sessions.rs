@@ -11,7 +11,29 @@ use crate::error::{CoreError, CoreResult, Denied};
 use crate::jobs::{self, payload};
 use crate::{Actor, Core, RequestMeta, activity};
 
+/// Ended sessions stay this long (a revoked token then answers 401 like any unknown one).
+const ENDED_RETENTION: time::Duration = time::Duration::days(7);
+/// Sessions deleted per statement by [`Core::sweep_sessions`].
+const SWEEP_BATCH: u32 = 1000;
+
 impl Core {
+    /// Delete sessions that ended (revoked, expired, or idle past the idle timeout) more than
+    /// a week ago, batch by batch (run periodically by `serve`).
+    pub async fn sweep_sessions(&self) -> CoreResult<u64> {
+        let now = self.now();
+        let before = Ts::new(now - ENDED_RETENTION);
+        let idle_before = Ts::new(now - self.config.session_idle - ENDED_RETENTION);
+        let mut total = 0;
+        loop {
+            let mut conn = self.db.write_conn().await?;
+            let n = sessions::purge_ended(&mut conn, before, idle_before, SWEEP_BATCH).await?;
+            total += n;
+            if n < u64::from(SWEEP_BATCH) {
+                return Ok(total);
+            }
+        }
+    }
+
     /// `GET /v1/auth/sessions`: the caller's live sessions, most recently used first, each with
     /// whether it is the one asking.
     pub async fn list_sessions(&self, actor: &Actor) -> CoreResult<Vec<(SessionInfo, bool)>> {

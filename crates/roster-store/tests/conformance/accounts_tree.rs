@@ -1,6 +1,6 @@
 //! The accounts issue's store functions: the tree (levels, children, path, deletion), writing
 //! and removing memberships, "who can" candidates, sessions that fall back, platform admins,
-//! CRM contacts by user.
+//! CRM contacts by user; and the caller's own sessions (list, revoke, purge).
 
 use roster_domain::role::Role;
 use roster_domain::user::Membership;
@@ -240,5 +240,62 @@ async fn only_active_owners_without_denies_count_as_owners_to_fall_back_on() {
         let mut conn = db.conn().await.unwrap();
         assert_eq!(memberships::other_owners(&mut conn, acme.id, ada.id).await.unwrap(), 1);
         assert_eq!(memberships::other_owners(&mut conn, acme.id, full.id).await.unwrap(), 1);
+    }
+}
+
+#[tokio::test]
+async fn the_callers_sessions_are_listed_revoked_and_ended_ones_purged() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let (ada, bob) = (user("ada@x.test", "Ada"), user("bob@x.test", "Bob"));
+        insert_user(db, &ada).await;
+        insert_user(db, &bob).await;
+        let hour = 3_600_000_000;
+        let session = |user: UserId, hash: u8, seen: i64| NewSession {
+            id: SessionId::new(),
+            user_id: user,
+            token_hash: vec![hash; 32],
+            active_account_id: None,
+            created_at: Ts::from_micros(seen),
+            expires_at: Ts::from_micros(seen + 10 * hour),
+            ip: Some("203.0.113.9".into()),
+            user_agent: Some(format!("agent {hash}")),
+        };
+        let (old, recent, expired, bobs) = (
+            session(ada.id, 1, T0),
+            session(ada.id, 2, T0 + hour),
+            session(ada.id, 3, T0 - 20 * hour),
+            session(bob.id, 4, T0),
+        );
+        let mut tx = db.begin().await.unwrap();
+        for s in [&old, &recent, &expired, &bobs] {
+            sessions::insert(&mut tx, s).await.unwrap();
+        }
+        let now = Ts::from_micros(T0 + 2 * hour);
+        let live = sessions::live_of_user(&mut tx, ada.id, now, Ts::from_micros(T0 - hour)).await.unwrap();
+        assert_eq!(live.iter().map(|s| s.id).collect::<Vec<_>>(), [recent.id.as_uuid(), old.id.as_uuid()]);
+        assert_eq!(live[0].user_agent.as_deref(), Some("agent 2"));
+        // Idle since before T0 + 30 min: only the recent one is live.
+        let idle = sessions::live_of_user(&mut tx, ada.id, now, Ts::from_micros(T0 + hour / 2)).await.unwrap();
+        assert_eq!(idle.len(), 1);
+
+        assert!(!sessions::revoke_own(&mut tx, bob.id, old.id, now).await.unwrap(), "not Bob's");
+        assert!(sessions::revoke_own(&mut tx, ada.id, old.id, now).await.unwrap());
+        assert!(!sessions::revoke_own(&mut tx, ada.id, old.id, now).await.unwrap(), "already revoked");
+        assert_eq!(sessions::revoke_others(&mut tx, ada.id, recent.id, now).await.unwrap(), 1, "the expired one");
+        let live = sessions::live_of_user(&mut tx, ada.id, now, Ts::from_micros(T0 - hour)).await.unwrap();
+        assert_eq!(live.len(), 1);
+
+        // Ended before T0 + 3 h (revoked at T0 + 2 h, expired at T0 - 10 h): gone; the rest stay.
+        let purged =
+            sessions::purge_ended(&mut tx, Ts::from_micros(T0 + 3 * hour), Ts::from_micros(T0 - 100 * hour), 10)
+                .await
+                .unwrap();
+        assert_eq!(purged, 2);
+        assert!(sessions::find_by_token(&mut tx, &[2; 32]).await.unwrap().is_some());
+        assert!(sessions::find_by_token(&mut tx, &[4; 32]).await.unwrap().is_some());
+        assert!(sessions::find_by_token(&mut tx, &[1; 32]).await.unwrap().is_none());
+        tx.commit().await.unwrap();
     }
 }

@@ -110,3 +110,19 @@ async fn changing_the_password_signs_out_elsewhere_and_tells_the_user() {
     assert_eq!(changes["sessions_revoked"], 1);
     assert!(!changes.to_string().contains(new));
 }
+
+#[tokio::test]
+async fn ended_sessions_are_swept_a_week_after_they_end() {
+    let app = spawn_app_with(|o| o.clock = Clock::pinned(time::OffsetDateTime::now_utc())).await;
+    app.signup("ada@example.com", "Ada").await;
+    let kept = app.login("ada@example.com").await;
+    let revoked = app.login("ada@example.com").await;
+    assert_eq!(app.post("/v1/auth/logout", Some(&revoked), json!({})).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.core.sweep_sessions().await.unwrap(), 0, "ended just now");
+    app.clock.advance(time::Duration::days(8));
+    assert_eq!(app.get("/v1/users/profile", &kept).await.status, StatusCode::UNAUTHORIZED, "idle for 8 days");
+    assert_eq!(app.core.sweep_sessions().await.unwrap(), 1, "the revoked one");
+    app.clock.advance(time::Duration::days(7));
+    assert_eq!(app.core.sweep_sessions().await.unwrap(), 1, "the idle one, a week after its idle deadline");
+    assert_eq!(app.count("sessions").await, 0);
+}
