@@ -1,26 +1,13 @@
 //! `/v1/accounts/{id}/members`: list, add (existing users and new addresses), remove.
 
 use reqwest::StatusCode;
-use roster_core::Clock;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
-use crate::sinks::SmtpSink;
-
-async fn app_with_mail() -> (TestApp, SmtpSink) {
-    let smtp = SmtpSink::start().await;
-    let url = smtp.url();
-    let app = spawn_app_with(|o| {
-        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
-        o.settings.smtp_url = Some(roster::config::Secret(url));
-    })
-    .await;
-    (app, smtp)
-}
+use crate::helpers::{PASSWORD, spawn_app, spawn_app_with_mail};
 
 #[tokio::test]
 async fn an_existing_user_of_another_tenant_is_added_by_email_and_told_so() {
-    let (app, smtp) = app_with_mail().await;
+    let (app, smtp) = spawn_app_with_mail().await;
     let (_, owner, agency) = app.member("owner@agency.test", "Owner").await;
     let (grace, grace_token, _) = app.member("grace@client.test", "Grace").await;
     let grace_id = grace["id"].as_str().unwrap().to_owned();
@@ -63,7 +50,7 @@ async fn an_existing_user_of_another_tenant_is_added_by_email_and_told_so() {
 
 #[tokio::test]
 async fn a_new_address_is_invited_into_the_account() {
-    let (app, smtp) = app_with_mail().await;
+    let (app, smtp) = spawn_app_with_mail().await;
     let (_, owner, account) = app.member("owner@x.test", "Owner").await;
     let reply = app
         .post(
@@ -206,7 +193,7 @@ async fn the_same_user_added_twice_at_once_is_added_once() {
 
 #[tokio::test]
 async fn a_scope_change_tells_the_member_always_and_the_admins_by_their_preference() {
-    let (app, smtp) = app_with_mail().await;
+    let (app, smtp) = spawn_app_with_mail().await;
     let (_, owner, account) = app.member("owner@x.test", "Owner").await;
     let (quiet, _) = app.add_member(&owner, &account, "quiet@x.test", "admin").await;
     let (_, admin) = app.add_member(&owner, &account, "admin@x.test", "admin").await;

@@ -116,6 +116,18 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Options)) -> TestApp {
     spawn_app_on(TestDb::new().await, configure).await
 }
 
+/// An app on a pinned clock whose mail goes over SMTP to a sink of the test's.
+pub async fn spawn_app_with_mail() -> (TestApp, crate::sinks::SmtpSink) {
+    let smtp = crate::sinks::SmtpSink::start().await;
+    let url = smtp.url();
+    let app = spawn_app_with(|o| {
+        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
+        o.settings.smtp_url = Some(roster::config::Secret(url));
+    })
+    .await;
+    (app, smtp)
+}
+
 impl TestApp {
     /// A second instance on this app's database (as behind a load balancer).
     pub async fn second_instance(&self) -> TestApp {

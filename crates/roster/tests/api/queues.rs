@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use roster_core::Clock;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with, spawn_app_with_mail};
 use crate::sinks::{HttpSink, SmtpSink};
 
 pub(crate) const SECRET: &str = "test-events-secret";
@@ -196,13 +196,7 @@ async fn events_are_signed_and_retried_with_the_same_id_until_delivered() {
 
 #[tokio::test]
 async fn a_verification_link_expires_after_24_hours() {
-    let smtp = SmtpSink::start().await;
-    let url = smtp.url();
-    let app = spawn_app_with(|o| {
-        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
-        o.settings.smtp_url = Some(roster::config::Secret(url));
-    })
-    .await;
+    let (app, smtp) = spawn_app_with_mail().await;
     app.signup("early@example.com", "Early").await;
     app.signup("late@example.com", "Late").await;
     app.drain().await;
@@ -291,13 +285,7 @@ async fn the_jobs_api_is_for_platform_admins_and_validates_its_filters() {
 
 #[tokio::test]
 async fn smtp_failures_are_retried_until_the_mail_goes_out() {
-    let smtp = SmtpSink::start().await;
-    let url = smtp.url();
-    let app = spawn_app_with(|o| {
-        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
-        o.settings.smtp_url = Some(roster::config::Secret(url));
-    })
-    .await;
+    let (app, smtp) = spawn_app_with_mail().await;
     smtp.fail_next(2);
     app.signup("ada@example.com", "Ada").await;
     app.drain().await;

@@ -4,8 +4,7 @@ use reqwest::StatusCode;
 use roster_core::Clock;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
-use crate::sinks::SmtpSink;
+use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with, spawn_app_with_mail};
 
 async fn login_as(app: &TestApp, agent: &str) -> String {
     let request = app
@@ -53,13 +52,7 @@ async fn the_caller_sees_its_live_sessions_and_revokes_one_or_all_others() {
 
 #[tokio::test]
 async fn changing_the_password_signs_out_elsewhere_and_tells_the_user() {
-    let smtp = SmtpSink::start().await;
-    let url = smtp.url();
-    let app = spawn_app_with(|o| {
-        o.clock = Clock::pinned(time::OffsetDateTime::now_utc());
-        o.settings.smtp_url = Some(roster::config::Secret(url));
-    })
-    .await;
+    let (app, smtp) = spawn_app_with_mail().await;
     app.signup("ada@example.com", "Ada Lovelace").await;
     let here = app.login("ada@example.com").await;
     let elsewhere = app.login("ada@example.com").await;
