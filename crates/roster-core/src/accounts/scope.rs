@@ -156,7 +156,12 @@ impl Core {
         // Shown to whoever can see the user, and to those with `users.read` here when the user
         // stands here by a membership (its own or inherited) — not merely as a platform admin,
         // which would tell any tenant who the platform admins are.
-        let member_here = memberships::governing(&mut conn, user.id, account).await?.is_some();
+        // For anyone but a platform admin, `perms` already is the governing membership's.
+        let member_here = if user.platform_admin {
+            memberships::governing(&mut conn, user.id, account).await?.is_some()
+        } else {
+            perms.is_some()
+        };
         if !member_here && !access::can_see(&mut conn, &actor.user, &user).await? {
             return Err(CoreError::NotFound);
         }
