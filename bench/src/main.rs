@@ -16,6 +16,7 @@ mod report;
 mod scenarios;
 mod server;
 mod smtp_sink;
+mod totp;
 
 use std::process::ExitCode;
 

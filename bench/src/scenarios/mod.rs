@@ -6,6 +6,8 @@
 pub mod argon2;
 pub mod idle_rss;
 pub mod login;
+pub mod login_attack;
+pub mod mfa_login;
 pub mod password_policy;
 pub mod profile;
 pub mod profile_vs_healthz;
@@ -26,8 +28,17 @@ use crate::server::Server;
 /// Scenarios after start-up, in their default order.
 /// The argon2 ceiling is measured before `seed`: the jobs that sign-ups enqueue would otherwise
 /// share the cores with it.
-pub const DEFAULT_ORDER: [&str; 7] =
-    ["idle_rss", "argon2", "seed", "login", "profile", "profile_vs_healthz", "queue_drain"];
+pub const DEFAULT_ORDER: [&str; 9] = [
+    "idle_rss",
+    "argon2",
+    "seed",
+    "login",
+    "mfa_login",
+    "login_attack",
+    "profile",
+    "profile_vs_healthz",
+    "queue_drain",
+];
 
 /// Scenarios that run only when named (`--scenarios soak`): too long for the default run.
 pub const ON_REQUEST: [&str; 4] = ["soak", "scale", "tree", "password_policy"];
@@ -84,6 +95,8 @@ async fn run_one(name: &str, ctx: &mut Ctx) -> anyhow::Result<()> {
         "seed" => seed::run(ctx).await,
         "argon2" => argon2::run(ctx).await,
         "login" => login::run(ctx).await,
+        "mfa_login" => mfa_login::run(ctx).await,
+        "login_attack" => login_attack::run(ctx).await,
         "profile" => profile::run(ctx).await,
         "profile_vs_healthz" => profile_vs_healthz::run(ctx).await,
         "queue_drain" => queue_drain::run(ctx).await,

@@ -48,10 +48,15 @@ pub struct SignUps {
 
 /// `n` sign-ups through `POST /v1/users`, `limits.connections` at a time.
 pub async fn sign_up(target: &Target, limits: Limits, n: usize) -> SignUps {
+    sign_up_as(target, limits, "bench", n).await
+}
+
+/// [`sign_up`] with emails `{prefix}{i}@example.com`, for scenarios that need users of their own.
+pub async fn sign_up_as(target: &Target, limits: Limits, prefix: &str, n: usize) -> SignUps {
     let salt = run_salt();
     let users: Vec<SeededUser> = (0..n)
         .map(|i| SeededUser {
-            email: format!("bench{i}@example.com"),
+            email: format!("{prefix}{i}@example.com"),
             password: format!("{salt}-violet-harbor-compass-{i:05}"),
         })
         .collect();

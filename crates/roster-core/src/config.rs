@@ -20,6 +20,11 @@ pub struct CoreConfig {
     pub session_absolute: Duration,
     /// Size of the password-hashing pool; defaults to the number of cores.
     pub hash_threads: usize,
+    /// `ROSTER_SECRET_KEY`: seals TOTP seeds and keys request fingerprints. `None`: a key is
+    /// generated at first start and kept in the database (with a warning at every start).
+    pub secret_key: Option<crate::secrets::SecretKey>,
+    /// `ROSTER_MFA_ISSUER`: the issuer named in `otpauth://` URIs.
+    pub mfa_issuer: String,
 }
 
 impl Default for CoreConfig {
@@ -31,6 +36,8 @@ impl Default for CoreConfig {
             session_idle: Duration::days(7),
             session_absolute: Duration::days(30),
             hash_threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            secret_key: None,
+            mfa_issuer: "Roster".to_owned(),
         }
     }
 }

@@ -100,6 +100,12 @@ pub enum Clash {
     RequestInProgress,
     #[error("only a dead or failed job can be retried")]
     JobNotRetryable,
+    #[error("two-factor authentication is already on; turn it off first")]
+    MfaAlreadyOn,
+    #[error("no enrolment is waiting for a code; start one with POST /v1/auth/mfa/totp")]
+    NoMfaEnrolment,
+    #[error("two-factor authentication is off")]
+    MfaOff,
 }
 
 impl From<StoreError> for CoreError {

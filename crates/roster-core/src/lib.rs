@@ -50,6 +50,9 @@ pub struct Core {
     pub config: CoreConfig,
     pub(crate) hasher: PasswordHasher,
     pub(crate) cursor_key: CursorKey,
+    /// Seals TOTP seeds; keys request fingerprints (`ROSTER_SECRET_KEY`, or one kept in the
+    /// database).
+    pub(crate) secret_key: secrets::SecretKey,
     /// Rung after a commit that recorded jobs, so idle workers of this process start at once.
     pub(crate) wake: Arc<Notify>,
     /// Whether this process's API is serving traffic; its workers yield while it is.
@@ -69,6 +72,19 @@ impl Core {
         let now = Ts::new(clock.now());
         let mut tx = db.begin().await?;
         let secret = roster_store::secrets::get_or_create(&mut tx, "cursor", secrets::random_bytes(32), now).await?;
+        let secret_key = if let Some(key) = &config.secret_key {
+            key.clone()
+        } else {
+            let kept =
+                roster_store::secrets::get_or_create(&mut tx, "secret-key", secrets::random_bytes(32), now).await?;
+            tracing::warn!(
+                "ROSTER_SECRET_KEY is not set: TOTP seeds are sealed with a key kept in the database itself; \
+                 set ROSTER_SECRET_KEY (32 bytes, base64 or hex) so that a copy of the database alone does not open them"
+            );
+            secrets::SecretKey::new(
+                kept.try_into().map_err(|_| CoreError::Internal("the kept secret key is not 32 bytes".to_owned()))?,
+            )
+        };
         tx.commit().await?;
         let hasher = PasswordHasher::new(config.hash_threads);
         Ok(Self {
@@ -76,6 +92,7 @@ impl Core {
             config,
             hasher,
             cursor_key: CursorKey::new(secret),
+            secret_key,
             wake: Arc::new(Notify::new()),
             api_load: ApiLoad::new(),
             changes: ChangeWatch::new(&db),

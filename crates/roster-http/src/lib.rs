@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
+pub mod pages;
 pub mod routes;
 pub mod server;
 pub mod views;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub core: Core,
     pub trusted_proxies: Vec<IpAddr>,
     pub metrics: PrometheusHandle,
+    /// `ROSTER_RATE_LIMIT_ANON`: requests per minute per address without a bearer token.
+    pub anon_limit: middleware::anon_limit::AnonLimit,
 }
 
 pub use extract::body::BODY_LIMIT;
@@ -44,8 +47,11 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(Code::MethodNotAllowed, "this route does not take that method")
         })
-        .with_state(state);
-    api.merge(openapi::docs(&spec, &facts))
+        .with_state(state.clone());
+    api.merge(pages::router(state.clone()))
+        // Outside the idempotency layer: a 429 from here is never stored.
+        .layer(axum::middleware::from_fn_with_state(state, middleware::anon_limit::anon_limit))
+        .merge(openapi::docs(&spec, &facts))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!(request_id = &*middleware::request_log::current_id(), "a request handler panicked");

@@ -101,3 +101,60 @@ pub async fn rotate(exec: &mut impl Exec, id: Uuid, token_hash: &[u8], now: Ts) 
     })?;
     Ok(user.map(UserId::from_uuid))
 }
+
+/// A token that is still good, read without spending it (a code is checked against it first).
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub id: Uuid,
+    pub user_id: UserId,
+    pub data: serde_json::Value,
+    pub attempts: i64,
+}
+
+/// The unused, unexpired token of `purpose` with this hash.
+pub async fn find_live(exec: &mut impl Exec, purpose: &str, token_hash: &[u8], now: Ts) -> StoreResult<Option<Live>> {
+    let row: Option<(Uuid, Uuid, Json<serde_json::Value>, i64)> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "SELECT id, user_id, data, attempts FROM tokens WHERE token_hash = $1 AND purpose = $2 \
+             AND used_at IS NULL AND expires_at > $3",
+        )
+        .bind(token_hash)
+        .bind(purpose)
+        .bind(now)
+        .fetch_optional(c)
+        .await
+    })?;
+    Ok(row.map(|(id, user, data, attempts)| Live { id, user_id: UserId::from_uuid(user), data: data.0, attempts }))
+}
+
+/// Spend the live token `id`; `false` if it was spent or voided meanwhile (two requests with
+/// the same token: one wins).
+pub async fn spend(exec: &mut impl Exec, id: Uuid, now: Ts) -> StoreResult<bool> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query("UPDATE tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL")
+            .bind(id)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Count a wrong code against token `id`; at `max` wrong codes the token is void. Returns the
+/// count.
+pub async fn count_wrong_code(exec: &mut impl Exec, id: Uuid, max: i64, now: Ts) -> StoreResult<i64> {
+    let attempts: Option<i64> = on_conn!(exec, |c| {
+        sqlx::query_scalar(
+            "UPDATE tokens SET attempts = attempts + 1, \
+             used_at = CASE WHEN attempts + 1 >= $2 THEN $3 ELSE used_at END \
+             WHERE id = $1 RETURNING attempts",
+        )
+        .bind(id)
+        .bind(max)
+        .bind(now)
+        .fetch_optional(c)
+        .await
+    })?;
+    Ok(attempts.unwrap_or(max))
+}

@@ -292,3 +292,17 @@ pub async fn set_password_hash(exec: &mut impl Exec, id: UserId, hash: &str, at:
     })?;
     Ok(())
 }
+
+/// Record whether the user signs in with a second factor.
+pub async fn set_mfa_enabled(exec: &mut impl Exec, id: UserId, on: bool, at: Ts) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE users SET mfa_enabled = $2, updated_at = $3 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(on)
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}

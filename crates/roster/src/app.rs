@@ -52,6 +52,7 @@ impl App {
             core: core.clone(),
             trusted_proxies: settings.trusted_proxies().map_err(anyhow::Error::msg)?,
             metrics: crate::telemetry::metrics(),
+            anon_limit: roster_http::middleware::anon_limit::AnonLimit::per_minute(settings.rate_limit_anon),
         };
         let limits = roster_http::server::Limits {
             shutdown_timeout: settings.shutdown_timeout.duration(),

@@ -1,98 +1,34 @@
-//! Sign-in: password login, bearer sessions checked on every request (from memory while the
-//! database has not changed: auth::cache), logout.
+//! Sign-in: password and second factor (login, mfa, limits, totp), bearer sessions checked on
+//! every request (from memory while the database has not changed: auth::cache), logout, the
+//! caller's own sessions and password, recovery.
 
 pub mod cache;
 pub mod hasher;
+mod limits;
+mod login;
+mod mfa;
 mod own_sessions;
+mod recovery;
+pub mod totp;
 pub mod verify;
 
-use roster_domain::email::normalize_email;
-use roster_domain::password::normalize_password;
-use roster_domain::user::{User, UserDetail, UserStatus};
-use roster_domain::{AccountId, SessionId};
-use roster_store::sessions::{self, NewSession, SessionWithUser};
-use roster_store::{Ts, memberships, users};
-use time::{Duration, OffsetDateTime};
+pub use login::{LoginOutcome, LoginSuccess};
+pub use recovery::Link;
+
+use roster_domain::AccountId;
+use roster_domain::user::UserStatus;
+use roster_store::Ts;
+use roster_store::sessions::{self, SessionWithUser};
+use time::Duration;
 
 use crate::error::{CoreError, CoreResult};
-use crate::{Actor, Core, RequestMeta, access, activity, secrets};
-
-/// A new session: the bearer token is shown exactly once, here.
-#[derive(Debug, Clone)]
-pub struct LoginSuccess {
-    pub token: String,
-    pub expires_at: OffsetDateTime,
-    pub session_id: SessionId,
-    pub user: UserDetail,
-}
+use crate::{Actor, Core, access, secrets};
 
 /// Sessions are touched at most this often, so a busy client does not turn every read into a
 /// write (the idle timeout is days; a minute of slack does not matter).
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
 impl Core {
-    /// `POST /v1/auth/login`. Unknown email and wrong password answer the same, after the same
-    /// amount of hashing work.
-    pub async fn login(
-        &self,
-        email: &str,
-        password: &str,
-        account: Option<AccountId>,
-        meta: &RequestMeta,
-    ) -> CoreResult<LoginSuccess> {
-        let found = {
-            let mut conn = self.db.conn().await?;
-            users::find_for_login(&mut conn, &normalize_email(email)).await?
-        };
-        let (user, hash) = match found {
-            Some((user, hash)) => (Some(user), hash),
-            None => (None, None),
-        };
-        let ok = self.hasher.verify(normalize_password(password), hash).await?;
-        let Some(user) = user.filter(|_| ok) else {
-            return Err(CoreError::InvalidCredentials);
-        };
-        match user.status {
-            UserStatus::Active => {}
-            UserStatus::Suspended => return Err(CoreError::AccountSuspended),
-            UserStatus::Invited | UserStatus::Deleted => return Err(CoreError::InvalidCredentials),
-        }
-
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let active_account = match account {
-            Some(id) => {
-                access::permissions(&mut tx, &user, id).await?.ok_or(CoreError::NotFound)?;
-                Some(id)
-            }
-            None => memberships::of_user(&mut tx, user.id).await?.first().map(|(m, _)| m.account_id),
-        };
-        let (token, token_hash) = secrets::new_token();
-        let session = NewSession {
-            id: SessionId::new(),
-            user_id: user.id,
-            token_hash,
-            active_account_id: active_account,
-            created_at: Ts::new(now),
-            expires_at: Ts::new(now + self.config.session_absolute),
-            ip: meta.ip.clone(),
-            user_agent: meta.user_agent.clone(),
-        };
-        sessions::insert(&mut tx, &session).await?;
-        users::set_last_login(&mut tx, user.id, Ts::new(now)).await?;
-        let changes = serde_json::json!({"session_id": session.id});
-        activity::record(&mut tx, now, user.id, Some(user.id), active_account, "user.login", meta, changes).await?;
-        tx.commit().await?;
-
-        let user = User { last_login_at: Some(now), ..user };
-        Ok(LoginSuccess {
-            token,
-            expires_at: session.expires_at.get(),
-            session_id: session.id,
-            user: crate::users::detail(user),
-        })
-    }
-
     /// Resolve a bearer token to the caller. `requested_account` is the `X-Account-Id` header;
     /// naming an account the caller has no standing in is 404.
     pub async fn authenticate(&self, token: &str, requested_account: Option<AccountId>) -> CoreResult<Actor> {

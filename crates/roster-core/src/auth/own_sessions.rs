@@ -1,14 +1,16 @@
-//! The caller's sessions and password (API.md §7): list and revoke sessions, change the
-//! password (which signs every other session out and tells the user).
+//! The caller's sessions, login history and password (API.md §7): list and revoke sessions, read
+//! the attempts, change the password (which signs every other session out and tells the user).
 
-use roster_domain::SessionId;
 use roster_domain::password::normalize_password;
+use roster_domain::{FieldErrors, SessionId};
+use roster_store::login_attempts;
 use roster_store::sessions::{self, SessionInfo};
 use roster_store::{Ts, users};
 use serde_json::json;
 
-use crate::error::{CoreError, CoreResult, Denied};
+use crate::error::{CoreError, CoreResult};
 use crate::jobs::{self, payload};
+use crate::paging::Page;
 use crate::{Actor, Core, RequestMeta, activity};
 
 /// Ended sessions stay this long (a revoked token then answers 401 like any unknown one).
@@ -29,9 +31,30 @@ impl Core {
             let n = sessions::purge_ended(&mut conn, before, idle_before, SWEEP_BATCH).await?;
             total += n;
             if n < u64::from(SWEEP_BATCH) {
-                return Ok(total);
+                break;
             }
         }
+        // Login attempts are kept 90 days (the history's reach).
+        let mut conn = self.db.write_conn().await?;
+        total += roster_store::login_attempts::sweep(&mut conn, Ts::new(now - super::limits::KEPT)).await?;
+        Ok(total)
+    }
+
+    /// `GET /v1/auth/login-history`: the caller's login attempts, newest first, paginated.
+    pub async fn login_history(
+        &self,
+        actor: &Actor,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> CoreResult<Page<login_attempts::Attempt>> {
+        let mut errors = FieldErrors::new();
+        let limit = crate::paging::page_limit(&mut errors, limit);
+        errors.into_result().map_err(CoreError::Validation)?;
+        let context = format!("login-history:{}", actor.user.id);
+        let before = self.cursor_id(&context, cursor)?;
+        let mut conn = self.db.conn().await?;
+        let found = login_attempts::history(&mut conn, actor.user.id, before, limit + 1).await?;
+        Ok(self.id_page(&context, found, limit, |a| a.id))
     }
 
     /// `GET /v1/auth/sessions`: the caller's live sessions, most recently used first, each with
@@ -73,26 +96,9 @@ impl Core {
     /// the new one meets the policy (422 on `new_password`). Every other session is revoked and
     /// the "password changed" notice is mailed, in the transaction of the change.
     pub async fn change_password(&self, actor: &Actor, current: &str, new: &str, meta: &RequestMeta) -> CoreResult<()> {
-        let policy = self.config.password_policy;
         let user = &actor.user;
-        let problems =
-            self.hasher.check_policy(policy, new.to_owned(), Some(user.email.clone()), Some(user.name.clone())).await?;
-        let stored = {
-            let mut conn = self.db.conn().await?;
-            users::password_hash(&mut conn, user.id).await?
-        };
-        // Verified whether or not a hash is stored (a dummy one then), in the same time.
-        if !self.hasher.verify(normalize_password(current), stored).await? {
-            return Err(CoreError::Forbidden(Denied::WrongPassword));
-        }
-        if !problems.is_empty() {
-            return Err(CoreError::Validation(
-                problems
-                    .into_iter()
-                    .map(|p| roster_domain::FieldError::new("new_password", p.code(), p.message(&policy)))
-                    .collect(),
-            ));
-        }
+        self.check_own_password(actor, current, meta).await?;
+        self.check_new_password("new_password", new, user).await?;
         let hash = self.hasher.hash(normalize_password(new)).await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;

@@ -37,6 +37,8 @@ pub enum Kind {
     EmailMemberAdded,
     EmailAccessChanged,
     EmailPasswordChanged,
+    EmailSecurity,
+    EmailRecovery,
     PermissionsChanged,
     Sms,
     Push,

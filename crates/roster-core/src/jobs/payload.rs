@@ -19,13 +19,15 @@ pub trait Payload: Serialize + DeserializeOwned {
 
 impl Kind {
     /// Every kind; `name` and `queue` below say what each is.
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 18] = [
         Kind::EmailVerification,
         Kind::EmailInvitation,
         Kind::EmailWelcome,
         Kind::EmailMemberAdded,
         Kind::EmailAccessChanged,
         Kind::EmailPasswordChanged,
+        Kind::EmailSecurity,
+        Kind::EmailRecovery,
         Kind::PermissionsChanged,
         Kind::Sms,
         Kind::Push,
@@ -47,6 +49,8 @@ impl Kind {
             Kind::EmailMemberAdded => "email.member_added",
             Kind::EmailAccessChanged => "email.access_changed",
             Kind::EmailPasswordChanged => "email.password_changed",
+            Kind::EmailSecurity => "email.security",
+            Kind::EmailRecovery => "email.recovery",
             Kind::PermissionsChanged => "permissions.changed",
             Kind::Sms => "sms.send",
             Kind::Push => "push.send",
@@ -69,6 +73,8 @@ impl Kind {
             | Kind::EmailMemberAdded
             | Kind::EmailAccessChanged
             | Kind::EmailPasswordChanged
+            | Kind::EmailSecurity
+            | Kind::EmailRecovery
             | Kind::PermissionsChanged
             | Kind::Sms
             | Kind::Push => queue::NOTIFICATIONS,
@@ -146,6 +152,37 @@ pub struct AccessChangedMail {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PasswordChangedMail {
     pub user_id: UserId,
+}
+
+/// A security notice about the user's own sign-in (API.md §8: always sent, whatever the
+/// preferences say).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecurityMail {
+    pub user_id: UserId,
+    pub notice: SecurityNotice,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SecurityNotice {
+    MfaEnabled,
+    MfaDisabled,
+    RecoveryCodesRegenerated,
+    /// A sign-in from a device and address not seen for 90 days (`at` in RFC 3339).
+    NewSignIn {
+        at: String,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    },
+    /// 100 failed attempts in a row locked the password.
+    PasswordLocked,
+}
+
+/// A recovery link (`{public_url}/reset-password?token=…`; the token is minted when sent).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecoveryMail {
+    pub user_id: UserId,
+    pub token_id: uuid::Uuid,
 }
 
 /// A text message to the SMS provider.
@@ -230,6 +267,8 @@ kinds! {
     MemberAddedMail => EmailMemberAdded,
     AccessChangedMail => EmailAccessChanged,
     PasswordChangedMail => EmailPasswordChanged,
+    SecurityMail => EmailSecurity,
+    RecoveryMail => EmailRecovery,
     PermissionsChanged => PermissionsChanged,
     Sms => Sms,
     Push => Push,

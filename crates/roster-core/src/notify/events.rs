@@ -1,10 +1,8 @@
 //! Outbound domain events, signed (API.md §9): a POST of `{id, type, occurred_at, data}` with
 //! `Roster-Signature: t=UNIX,v1=HEX(HMAC-SHA256(secret, "{t}.{body}"))`.
 
-use hmac::{KeyInit, Mac};
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -40,13 +38,8 @@ pub fn signature(secret: &str, t: i64, body: &[u8]) -> String {
     format!("t={t},v1={}", hmac_sha256_hex(secret.as_bytes(), &[t.as_bytes(), b".", body]))
 }
 
-#[allow(clippy::expect_used, reason = "HMAC takes keys of any length")]
 fn hmac_sha256_hex(key: &[u8], parts: &[&[u8]]) -> String {
-    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length");
-    for part in parts {
-        mac.update(part);
-    }
-    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    crate::secrets::hmac_sha256(key, parts).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Notifier {

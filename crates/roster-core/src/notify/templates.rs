@@ -25,6 +25,15 @@ pub enum Template {
     AccessChanged { name: String, changer: Option<String>, subject: String, account: String, role: String },
     /// The password was changed (a security notice); `link` is the sign-in page.
     PasswordChanged { name: String, link: String },
+    /// Two-factor authentication was turned on or off, or its recovery codes were replaced
+    /// (`change` says which, in words); `link` is the sign-in page.
+    MfaChanged { name: String, change: String, link: String },
+    /// A sign-in from a device and address not seen for 90 days; `link` is the sign-in page.
+    NewSignIn { name: String, when: String, ip: String, device: String, link: String },
+    /// 100 failed attempts in a row locked the password; `link` is the sign-in page.
+    PasswordLocked { name: String, link: String },
+    /// Choose a new password: `link` is `{public_url}/reset-password?token=...`.
+    Recovery { name: String, link: String },
 }
 
 /// The two files of one message.
@@ -55,18 +64,35 @@ impl Template {
             Template::MemberAdded { .. } => files!("member_added"),
             Template::AccessChanged { .. } => files!("access_changed"),
             Template::PasswordChanged { .. } => files!("password_changed"),
+            Template::MfaChanged { .. } => files!("mfa_changed"),
+            Template::NewSignIn { .. } => files!("new_sign_in"),
+            Template::PasswordLocked { .. } => files!("password_locked"),
+            Template::Recovery { .. } => files!("recovery"),
         }
     }
 
     fn values(&self) -> Vec<(&'static str, String)> {
         match self {
-            Template::EmailVerification { name, link } | Template::PasswordChanged { name, link } => {
+            Template::EmailVerification { name, link }
+            | Template::PasswordChanged { name, link }
+            | Template::PasswordLocked { name, link }
+            | Template::Recovery { name, link } => {
                 vec![("name", greeting(name)), ("link", link.clone())]
             }
             Template::Invitation { name, inviter, link } => {
                 vec![("name", greeting(name)), ("inviter", someone(inviter.as_deref())), ("link", link.clone())]
             }
             Template::Welcome { name } => vec![("name", greeting(name))],
+            Template::MfaChanged { name, change, link } => {
+                vec![("name", greeting(name)), ("change", change.clone()), ("link", link.clone())]
+            }
+            Template::NewSignIn { name, when, ip, device, link } => vec![
+                ("name", greeting(name)),
+                ("when", when.clone()),
+                ("ip", ip.clone()),
+                ("device", device.clone()),
+                ("link", link.clone()),
+            ],
             Template::MemberAdded { name, inviter, account, link } => vec![
                 ("name", greeting(name)),
                 ("inviter", someone(inviter.as_deref())),
@@ -181,6 +207,20 @@ mod tests {
                 role: "admin".into(),
             },
             Template::PasswordChanged { name: "Ada".into(), link: "https://r.example/sign-in".into() },
+            Template::MfaChanged {
+                name: "Ada".into(),
+                change: "it was turned on".into(),
+                link: "https://r.example/sign-in".into(),
+            },
+            Template::NewSignIn {
+                name: "Ada".into(),
+                when: "2026-12-04 10:00 UTC".into(),
+                ip: "203.0.113.9".into(),
+                device: "Firefox".into(),
+                link: "https://r.example/sign-in".into(),
+            },
+            Template::PasswordLocked { name: "Ada".into(), link: "https://r.example/sign-in".into() },
+            Template::Recovery { name: "Ada".into(), link: "https://r.example/reset-password?token=t3".into() },
         ];
         for template in &all {
             match template {
@@ -189,7 +229,11 @@ mod tests {
                 | Template::Welcome { .. }
                 | Template::MemberAdded { .. }
                 | Template::AccessChanged { .. }
-                | Template::PasswordChanged { .. } => {}
+                | Template::PasswordChanged { .. }
+                | Template::MfaChanged { .. }
+                | Template::NewSignIn { .. }
+                | Template::PasswordLocked { .. }
+                | Template::Recovery { .. } => {}
             }
         }
         all

@@ -23,6 +23,8 @@ const INVITATION_VALIDITY: Duration = Duration::days(7);
 pub mod purpose {
     pub const VERIFY_EMAIL: &str = "verify_email";
     pub const INVITE: &str = "invite";
+    pub const RECOVERY: &str = "recovery";
+    pub const CONFIRM_EMAIL: &str = "confirm_email";
 }
 
 /// Where the new user goes: a new account of its own (sign-up) or an existing one.

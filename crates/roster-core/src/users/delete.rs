@@ -100,10 +100,13 @@ async fn retire(tx: &mut Tx, may: MayChange, purge: bool, at: Ts) -> CoreResult<
     users::mark_deleted(tx, id, at, purge).await?;
     sessions::revoke_all(tx, id, at).await?;
     tokens::void_all(tx, id, at).await?;
+    // A deleted user signs in no more: its second factor is of no use to anyone.
+    roster_store::mfa::remove(tx, id).await?;
     if purge {
         preferences::delete(tx, id).await?;
         activities::anonymize(tx, id).await?;
         sessions::anonymize(tx, id).await?;
+        roster_store::login_attempts::anonymize(tx, id).await?;
         roster_store::jobs::redact_for_user(tx, id.as_uuid()).await?;
         roster_store::idempotency::forget_caller(tx, &crate::idempotency::user_caller(id)).await?;
     }

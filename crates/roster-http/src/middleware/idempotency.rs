@@ -11,7 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use roster_core::idempotency::{Claim, StoredResponse, fingerprint};
+use roster_core::idempotency::{Claim, StoredResponse};
 
 use crate::AppState;
 use crate::error::{ApiError, Code};
@@ -65,7 +65,7 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
         Err(err) => return err.into_response(),
     };
     let path = parts.uri.path_and_query().map_or("", |p| p.as_str());
-    let print = fingerprint(parts.method.as_str(), path, &bytes);
+    let print = state.core.idempotency_fingerprint(parts.method.as_str(), path, &bytes);
     match state.core.idempotency_claim(&caller, &key, &print).await {
         Err(err) => ApiError::from(err).into_response(),
         Ok(Claim::Replay(stored)) => replay(stored),

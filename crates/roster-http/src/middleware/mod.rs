@@ -1,5 +1,6 @@
 //! Layers every request passes through.
 
+pub mod anon_limit;
 pub mod head_limit;
 pub mod idempotency;
 pub mod metrics;

@@ -82,14 +82,29 @@ pub fn request(operation_id: &str) -> Option<Value> {
         "add_workspace_member" => json!({"user_id": OTHER_USER_ID, "role": "lead"}),
         "change_password" => json!({"current_password": "blue falcon orbits quietly 42",
             "new_password": "seven lanterns by the old mill road"}),
+        "second_step" => json!({"mfa_token": "Hk2Lm9Qr4Tv7Xz0Bc3Df6Gh1Jn8Pq5Sw2Uy9Ae4Ci7Eo", "code": "492039"}),
+        "confirm_totp" => json!({"code": "492039"}),
+        "disable_totp" | "regenerate_recovery_codes" => json!({"password": "blue falcon orbits quietly 42"}),
+        "recovery" => json!({"email": "ada@example.com"}),
         _ => return None,
     })
 }
 
-/// The example body of the operation's success response, if it has one.
-pub fn response(operation_id: &str) -> Option<Value> {
+/// The example body of the operation's success response with `status`, if it has one.
+pub fn response(operation_id: &str, status: u16) -> Option<Value> {
     Some(match operation_id {
-        "create_user" | "get_user" | "update_user" | "verify_email" => user(),
+        "recovery" if status == 202 => {
+            json!({"message": "If this address belongs to an active user, a recovery link is on its way."})
+        }
+        "start_totp" => json!({"secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+            "otpauth_uri": "otpauth://totp/Roster:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Roster",
+            "qr_svg": "<?xml version=\"1.0\" standalone=\"yes\"?><svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"232\" height=\"232\" viewBox=\"0 0 232 232\" shape-rendering=\"crispEdges\"><path fill=\"#ffffff\" d=\"M0 0h232v232H0z\"/><path fill=\"#000000\" d=\"M32 32h56v8H32z\"/></svg>"}),
+        "confirm_totp" | "regenerate_recovery_codes" => json!({"recovery_codes": ["k7m2p-q9x4z", "h3n8r-t5w2c",
+            "b6d9f-g2j7k", "m4p8s-v3x6y", "c7e2h-k9n4q", "r5t8w-z3b6d", "f9h4k-m2p7s", "v6x3z-c8e5g",
+            "j2m7q-t4w9y", "n8r3u-x6a2e"]}),
+        "login_history" => json!({"data": [{"at": AT, "ip": "203.0.113.7", "user_agent": "Mozilla/5.0",
+            "success": false, "reason": "wrong_password"}], "next_cursor": null}),
+        "create_user" | "get_user" | "update_user" | "verify_email" | "recovery" => user(),
         "list_users" | "search_users" => json!({"data": [user()], "next_cursor": null, "total": 1}),
         "profile" => {
             let mut profile = user();
@@ -106,8 +121,10 @@ pub fn response(operation_id: &str) -> Option<Value> {
             "changes": {"title": {"from": null, "to": "Analyst"}}}], "next_cursor": null})
         }
         "user_analytics" => json!({"logins_7d": 4, "logins_30d": 19, "active_days_30d": 12, "last_active_at": AT}),
-        "login" => json!({"token": "mF3Qz8rT0wYb6nLd2Kc9Xv4Hs7Ja1Pe5Ug0Ri3Oq8Wt", "token_type": "Bearer",
-            "expires_at": "2026-12-24T10:00:00Z", "session_id": SESSION_ID, "user": user()}),
+        "login" | "second_step" => {
+            json!({"token": "mF3Qz8rT0wYb6nLd2Kc9Xv4Hs7Ja1Pe5Ug0Ri3Oq8Wt", "token_type": "Bearer",
+            "expires_at": "2026-12-24T10:00:00Z", "session_id": SESSION_ID, "user": user()})
+        }
         "list_accounts" => {
             let mut mine = account();
             mine["role"] = json!("owner");

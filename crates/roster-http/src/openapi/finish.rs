@@ -17,12 +17,14 @@ use serde_json::{Map, Value, json};
 use super::examples;
 
 /// Operations that take no token.
-const PUBLIC: [(&str, &str); 5] = [
+const PUBLIC: [(&str, &str); 7] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
     ("post", "/v1/auth/login"),
+    ("post", "/v1/auth/mfa"),
     ("post", "/v1/auth/verify-email"),
+    ("post", "/v1/users/recovery"),
 ];
 /// Operations that take a token when there is one (and answer 401 to a bad one).
 const OPTIONAL_TOKEN: [(&str, &str); 1] = [("post", "/v1/users")];
@@ -162,6 +164,10 @@ fn operation_rules(method: &str, path: &str, op: &mut Map<String, Value>) {
     }
     if !NO_DATABASE.contains(&key) {
         add.push((503, "unavailable"));
+    }
+    if token != Token::Required && path.starts_with("/v1/") {
+        // `ROSTER_RATE_LIMIT_ANON`: requests without a bearer token, per client address.
+        add.push((429, "rate_limited"));
     }
     let responses = op.entry("responses").or_insert_with(|| json!({}));
     let Some(responses) = responses.as_object_mut() else { return };
@@ -305,7 +311,7 @@ fn success_response(status: u16, operation_id: &str, response: &mut Map<String, 
     }
     if let Some(content) =
         response.get_mut("content").and_then(|c| c.get_mut("application/json")).and_then(Value::as_object_mut)
-        && let Some(example) = examples::response(operation_id)
+        && let Some(example) = examples::response(operation_id, status)
     {
         content.insert("example".into(), example);
     }

@@ -83,3 +83,37 @@ async fn a_token_is_redeemed_once_before_it_expires_and_for_its_purpose_only() {
         assert!(redeem(db, "verify_email", 3, 6).await.is_none(), "voided on deletion");
     }
 }
+
+#[tokio::test]
+async fn a_live_token_is_read_without_spending_counts_wrong_codes_and_is_spent_once() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let ada = user("live@x.test", "Live");
+        insert_user(db, &ada).await;
+        let t = token(ada.id, "mfa", 9, 0);
+        replace(db, &t).await;
+
+        let mut tx = db.begin().await.unwrap();
+        let live = tokens::find_live(&mut tx, "mfa", &[9; 32], Ts::from_micros(T0 + 1)).await.unwrap().unwrap();
+        assert_eq!((live.id, live.user_id, live.attempts), (t.id, ada.id, 0));
+        assert_eq!(live.data["n"], 9);
+        assert!(tokens::find_live(&mut tx, "recovery", &[9; 32], Ts::from_micros(T0 + 1)).await.unwrap().is_none());
+        assert!(tokens::find_live(&mut tx, "mfa", &[9; 32], Ts::from_micros(T0 + HOUR)).await.unwrap().is_none());
+        // Four wrong codes leave it live; the fifth voids it.
+        for n in 1..=4 {
+            assert_eq!(tokens::count_wrong_code(&mut tx, t.id, 5, Ts::from_micros(T0 + 2)).await.unwrap(), n);
+        }
+        assert!(tokens::find_live(&mut tx, "mfa", &[9; 32], Ts::from_micros(T0 + 3)).await.unwrap().is_some());
+        assert_eq!(tokens::count_wrong_code(&mut tx, t.id, 5, Ts::from_micros(T0 + 4)).await.unwrap(), 5);
+        assert!(tokens::find_live(&mut tx, "mfa", &[9; 32], Ts::from_micros(T0 + 5)).await.unwrap().is_none());
+        assert!(!tokens::spend(&mut tx, t.id, Ts::from_micros(T0 + 6)).await.unwrap(), "void");
+
+        let fresh = token(ada.id, "mfa", 10, 10);
+        tokens::replace(&mut tx, &fresh).await.unwrap();
+        assert!(tokens::spend(&mut tx, fresh.id, Ts::from_micros(T0 + 11)).await.unwrap());
+        assert!(!tokens::spend(&mut tx, fresh.id, Ts::from_micros(T0 + 12)).await.unwrap(), "once");
+        assert_eq!(tokens::count_wrong_code(&mut tx, Uuid::now_v7(), 5, Ts::from_micros(T0)).await.unwrap(), 5);
+        tx.commit().await.unwrap();
+    }
+}

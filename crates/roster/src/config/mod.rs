@@ -55,7 +55,7 @@ impl<'de> Deserialize<'de> for Secret {
 }
 
 /// Settings whose values are never repeated in an error message.
-const SECRET_KEYS: [&str; 4] = ["admin_password", "smtp_url", "events_secret", "database_url"];
+const SECRET_KEYS: [&str; 5] = ["admin_password", "smtp_url", "events_secret", "database_url", "secret_key"];
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -104,6 +104,13 @@ pub struct Settings {
     pub allow_private_urls: bool,
     /// Comma-separated proxy addresses whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Option<String>,
+    /// 32 bytes, base64 or hex, that seal TOTP seeds at rest. Unset: a key is generated at
+    /// first start and kept in the database, with a warning.
+    pub secret_key: Option<Secret>,
+    /// A file holding `secret_key` (for secret stores that mount files); not with `secret_key`.
+    pub secret_key_file: Option<String>,
+    /// The issuer named in `otpauth://` URIs (what authenticator apps show).
+    pub mfa_issuer: String,
     /// Sessions end after this many days without a request…
     pub session_idle_days: u32,
     /// …and in any case this many days after sign-in.
@@ -202,6 +209,9 @@ impl Default for Settings {
             rate_limit_anon: 300,
             allow_private_urls: false,
             trusted_proxies: None,
+            secret_key: None,
+            secret_key_file: None,
+            mfa_issuer: "Roster".into(),
             session_idle_days: 7,
             session_absolute_days: 30,
             shutdown_timeout: Seconds(30),
@@ -215,7 +225,7 @@ impl Default for Settings {
 }
 
 /// The environment variables read, each mapped to its setting.
-const ROSTER_KEYS: [&str; 21] = [
+const ROSTER_KEYS: [&str; 24] = [
     "DATABASE_URL",
     "LISTEN",
     "PUBLIC_URL",
@@ -233,6 +243,9 @@ const ROSTER_KEYS: [&str; 21] = [
     "RATE_LIMIT_ANON",
     "ALLOW_PRIVATE_URLS",
     "TRUSTED_PROXIES",
+    "SECRET_KEY",
+    "SECRET_KEY_FILE",
+    "MFA_ISSUER",
     "SESSION_IDLE_DAYS",
     "SESSION_ABSOLUTE_DAYS",
     "SHUTDOWN_TIMEOUT",
@@ -314,6 +327,10 @@ impl Settings {
             return bad("session_idle_days", "session lifetimes must be at least one day");
         }
         self.trusted_proxies().map_err(|why| format!("invalid configuration: ROSTER_TRUSTED_PROXIES: {why}"))?;
+        self.secret_key()?;
+        if self.mfa_issuer.trim().is_empty() || self.mfa_issuer.contains(':') {
+            return bad("mfa_issuer", "must be a non-empty name without ':'");
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log)
             .map_err(|e| format!("invalid configuration: ROSTER_LOG: {e}"))?;
         Ok(())
@@ -328,6 +345,24 @@ impl Settings {
             .filter(|s| !s.is_empty())
             .map(|s| s.parse::<IpAddr>().map_err(|_| format!("{s:?} is not an IP address")))
             .collect()
+    }
+
+    /// `ROSTER_SECRET_KEY`, or the content of `ROSTER_SECRET_KEY_FILE`: 32 bytes in base64 or
+    /// hex. The value never appears in an error.
+    pub fn secret_key(&self) -> Result<Option<[u8; 32]>, String> {
+        let text = match (&self.secret_key, &self.secret_key_file) {
+            (Some(_), Some(_)) => {
+                return Err("invalid configuration: ROSTER_SECRET_KEY and ROSTER_SECRET_KEY_FILE: set only one".into());
+            }
+            (Some(key), None) => key.0.clone(),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .map_err(|e| format!("invalid configuration: ROSTER_SECRET_KEY_FILE: cannot read {path}: {e}"))?,
+            (None, None) => return Ok(None),
+        };
+        parse_key(text.trim()).map(Some).ok_or_else(|| {
+            "invalid configuration: ROSTER_SECRET_KEY: must be 32 bytes in base64 or hex (e.g. `openssl rand -base64 32`)"
+                .to_owned()
+        })
     }
 
     /// The queues this process works, by their QM_* switches.
@@ -367,9 +402,26 @@ impl Settings {
             password_policy: PasswordPolicy::new(self.password_min_length).unwrap_or_default(),
             session_idle: time::Duration::days(i64::from(self.session_idle_days)),
             session_absolute: time::Duration::days(i64::from(self.session_absolute_days)),
+            // Checked by `validate` at load.
+            secret_key: self.secret_key().ok().flatten().map(roster_core::secrets::SecretKey::new),
+            mfa_issuer: self.mfa_issuer.trim().to_owned(),
             ..CoreConfig::default()
         }
     }
+}
+
+/// 32 bytes written as 64 hex digits or in base64 (standard or URL-safe, padded or not).
+fn parse_key(text: &str) -> Option<[u8; 32]> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let hex = || -> Option<Vec<u8>> {
+        (text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| (0..32).filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()).collect())
+    };
+    let bytes = hex().or_else(|| {
+        [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD].iter().find_map(|engine| engine.decode(text).ok())
+    })?;
+    bytes.try_into().ok()
 }
 
 /// The commented example file (`roster config example`).
@@ -378,6 +430,19 @@ pub const EXAMPLE: &str = include_str!("../../../../roster.example.toml");
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_key_is_32_bytes_in_hex_or_base64() {
+        let hex = "00".repeat(31) + "ff";
+        assert_eq!(parse_key(&hex).unwrap()[31], 0xff);
+        assert_eq!(parse_key("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").unwrap(), [0; 32]);
+        let url_safe = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, [0xfb; 32]);
+        assert!(url_safe.contains('-') || url_safe.contains('_'), "{url_safe}");
+        assert_eq!(parse_key(&url_safe).unwrap(), [0xfb; 32]);
+        assert!(parse_key("AAAA").is_none(), "too short");
+        assert!(parse_key(&"00".repeat(33)).is_none(), "too long");
+        assert!(parse_key("not a key at all").is_none());
+    }
 
     #[test]
     fn the_example_file_parses_to_the_defaults() {

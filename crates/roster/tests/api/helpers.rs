@@ -129,9 +129,10 @@ pub async fn spawn_app_with_mail() -> (TestApp, crate::sinks::SmtpSink) {
 }
 
 impl TestApp {
-    /// A second instance on this app's database (as behind a load balancer).
+    /// A second instance on this app's database (as behind a load balancer), on the same clock.
     pub async fn second_instance(&self) -> TestApp {
-        spawn_app_on(self.db.shared(), |_| {}).await
+        let clock = self.clock.clone();
+        spawn_app_on(self.db.shared(), |o| o.clock = clock).await
     }
 }
 

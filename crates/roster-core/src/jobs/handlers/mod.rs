@@ -88,6 +88,8 @@ impl Handlers {
             Kind::EmailMemberAdded => self.member_added_mail(decode(payload)?).await,
             Kind::EmailAccessChanged => self.access_changed_mail(decode(payload)?).await,
             Kind::EmailPasswordChanged => self.password_changed_mail(decode(payload)?).await,
+            Kind::EmailSecurity => self.security_mail(decode(payload)?).await,
+            Kind::EmailRecovery => self.recovery_mail(decode(payload)?).await,
             Kind::PermissionsChanged => self.permissions_changed(job.id, decode(payload)?).await,
             Kind::Sms => self.sms(decode(payload)?).await,
             Kind::Push => self.push(decode(payload)?).await,

@@ -4,7 +4,10 @@ use roster_domain::UserId;
 use roster_store::{Ts, tokens, users};
 
 use super::{Handlers, Outcome};
-use crate::jobs::payload::{InvitationMail, PasswordChangedMail, Push, Sms, VerificationMail, WelcomeMail};
+use crate::jobs::payload::{
+    InvitationMail, PasswordChangedMail, Push, RecoveryMail, SecurityMail, SecurityNotice, Sms, VerificationMail,
+    WelcomeMail,
+};
 use crate::notify::Template;
 
 impl Handlers {
@@ -57,6 +60,38 @@ impl Handlers {
         let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
         let template = Template::PasswordChanged { name: user.name.clone(), link: self.notifier.sign_in_link() };
         self.notifier.send_mail(&template.render(&user.email)).await?;
+        Ok(())
+    }
+
+    /// A security notice about the user's own sign-in: sent whatever the preferences say.
+    pub(super) async fn security_mail(&self, job: SecurityMail) -> Outcome {
+        let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
+        let name = user.name.clone();
+        let link = self.notifier.sign_in_link();
+        let change =
+            |what: &str| Template::MfaChanged { name: name.clone(), change: what.to_owned(), link: link.clone() };
+        let template = match job.notice {
+            SecurityNotice::MfaEnabled => change("it was turned on"),
+            SecurityNotice::MfaDisabled => change("it was turned off"),
+            SecurityNotice::RecoveryCodesRegenerated => change("new recovery codes replaced the old ones"),
+            SecurityNotice::NewSignIn { at, ip, user_agent } => Template::NewSignIn {
+                name: name.clone(),
+                when: at,
+                ip: ip.unwrap_or_else(|| "unknown".to_owned()),
+                device: user_agent.unwrap_or_else(|| "unknown".to_owned()),
+                link: link.clone(),
+            },
+            SecurityNotice::PasswordLocked => Template::PasswordLocked { name: name.clone(), link: link.clone() },
+        };
+        self.notifier.send_mail(&template.render(&user.email)).await?;
+        Ok(())
+    }
+
+    pub(super) async fn recovery_mail(&self, job: RecoveryMail) -> Outcome {
+        let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
+        let Some(token) = self.mint(job.token_id).await? else { return Ok(()) };
+        let link = self.notifier.link("reset-password", &token);
+        self.notifier.send_mail(&Template::Recovery { name: user.name.clone(), link }.render(&user.email)).await?;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
-//! `/v1/auth`: sign-in and sign-out, the active account; the caller's sessions and password
-//! have a file of their own.
+//! `/v1/auth`: sign-in and sign-out, the active account; the second factor, and the caller's
+//! sessions and password, have files of their own.
 
+mod mfa;
 mod sessions;
 
 use axum::extract::State;
@@ -12,6 +13,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use roster_core::auth::{LoginOutcome, LoginSuccess};
+
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Json, Meta};
@@ -22,7 +25,9 @@ use axum::middleware::map_response;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
-        // Every route above this layer answers with a bearer token: never stored nor cached.
+        .merge(mfa::secret_router())
+        // Every route above this layer answers with a secret (a bearer token, an `mfa_token`, a
+        // TOTP seed, recovery codes): never stored nor cached.
         .layer(map_response(never_stored))
         .routes(routes!(logout))
         .routes(routes!(verify_email))
@@ -76,8 +81,9 @@ struct LoginRequest {
     account_id: Option<Uuid>,
 }
 
+/// A session: the answer of a login that needs no second factor, and of `POST /v1/auth/mfa`.
 #[derive(Debug, Serialize, ToSchema)]
-struct LoginResponse {
+pub(super) struct LoginResponse {
     /// Opaque bearer token; shown only here.
     token: String,
     /// Always `Bearer`.
@@ -89,26 +95,62 @@ struct LoginResponse {
     user: UserView,
 }
 
+impl From<LoginSuccess> for LoginResponse {
+    fn from(done: LoginSuccess) -> Self {
+        LoginResponse {
+            token: done.token,
+            token_type: "Bearer",
+            expires_at: rfc3339(done.expires_at),
+            session_id: done.session_id.as_uuid(),
+            user: UserView::from(&done.user),
+        }
+    }
+}
+
+/// The password was right and MFA is on: send `mfa_token` with a code to `POST /v1/auth/mfa`
+/// within 5 minutes.
+#[derive(Debug, Serialize, ToSchema)]
+struct MfaChallenge {
+    /// Always `true`.
+    mfa_required: bool,
+    /// Single use, valid 5 minutes, void after 5 wrong codes.
+    mfa_token: String,
+    /// `totp` (a 6-digit code) and `recovery_code`.
+    methods: Vec<&'static str>,
+}
+
+/// A session, or (MFA on) the challenge of the second step.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+enum LoginAnswer {
+    Session(Box<LoginResponse>),
+    Mfa(MfaChallenge),
+}
+
 /// Sign in.
 ///
-/// With email and password; opens a session and returns its bearer token. Unknown email and
-/// wrong password give the same 401 `invalid_credentials`, in about the same time.
+/// With email and password; opens a session and returns its bearer token, or — when the user has
+/// MFA on — `{mfa_required: true, mfa_token, methods}` for `POST /v1/auth/mfa`. Unknown email and
+/// wrong password give the same 401 `invalid_credentials`, in about the same time. 10 failures for
+/// one email, or 100 from one client address, within 15 minutes → 429 `too_many_attempts` with
+/// `Retry-After`; after 100 failures in a row the password is locked until a recovery
+/// (`POST /v1/users/recovery`) completes, and the user is told by email.
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials", body = Problem),
-        (status = 403, description = "account_suspended", body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = LoginAnswer), (status = 401, description = "invalid_credentials", body = Problem),
+        (status = 403, description = "account_suspended", body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem),
+        (status = 429, description = "too_many_attempts", body = Problem)))]
 async fn login(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Json(body): Json<LoginRequest>,
-) -> ApiResult<axum::Json<LoginResponse>> {
+) -> ApiResult<axum::Json<LoginAnswer>> {
     let account = body.account_id.map(AccountId::from_uuid);
-    let done = state.core.login(&body.email, &body.password, account, &meta).await?;
-    Ok(axum::Json(LoginResponse {
-        token: done.token,
-        token_type: "Bearer",
-        expires_at: rfc3339(done.expires_at),
-        session_id: done.session_id.as_uuid(),
-        user: UserView::from(&done.user),
+    Ok(axum::Json(match state.core.login(&body.email, &body.password, account, &meta).await? {
+        LoginOutcome::Session(done) => LoginAnswer::Session(Box::new((*done).into())),
+        LoginOutcome::MfaRequired { mfa_token } => {
+            LoginAnswer::Mfa(MfaChallenge { mfa_required: true, mfa_token, methods: vec!["totp", "recovery_code"] })
+        }
     }))
 }
 

@@ -11,14 +11,57 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, Id, Json, Meta};
-use crate::views::rfc3339;
+use crate::extract::{Auth, Id, Json, Meta, Query};
+use crate::routes::accounts::PageQuery;
+use crate::views::{Page, rfc3339};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_sessions, revoke_other_sessions))
         .routes(routes!(revoke_session))
         .routes(routes!(change_password))
+        .routes(routes!(login_history))
+}
+
+/// One login attempt of the caller's.
+#[derive(Debug, Serialize, ToSchema)]
+struct AttemptView {
+    #[schema(format = DateTime)]
+    at: String,
+    /// The client address it came from.
+    ip: Option<String>,
+    user_agent: Option<String>,
+    success: bool,
+    /// Why it failed: `wrong_password`, `mfa_failed`, `too_many_attempts` (refused over a limit),
+    /// `locked` (the password is locked), `suspended`, `not_active`; null on success.
+    reason: Option<String>,
+}
+
+/// The caller's login history.
+///
+/// Every login attempt for the caller's email — successes and failures, with the reason — newest
+/// first, kept 90 days.
+#[utoipa::path(get, path = "/v1/auth/login-history", tag = "auth", params(PageQuery),
+    responses((status = 200, body = Page<AttemptView>), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 422, body = Problem)))]
+async fn login_history(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<axum::Json<Page<AttemptView>>> {
+    let page = state.core.login_history(&actor, q.limit, q.cursor.as_deref()).await?;
+    let data = page
+        .items
+        .into_iter()
+        .map(|a| AttemptView {
+            at: rfc3339(a.at.get()),
+            ip: a.ip,
+            user_agent: a.user_agent,
+            success: a.success,
+            reason: a.reason,
+        })
+        .collect();
+    Ok(axum::Json(Page::new(data, page.next_cursor)))
 }
 
 /// One of the caller's sessions.
@@ -107,7 +150,7 @@ struct ChangePassword {
 /// is revoked, and the user gets the "password changed" notice by email.
 #[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = ChangePassword,
     responses((status = 204, description = "Changed"), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = Problem)))]
+        (status = 422, body = Problem), (status = 429, description = "too_many_attempts", body = Problem)))]
 async fn change_password(
     State(state): State<AppState>,
     Auth(actor): Auth,

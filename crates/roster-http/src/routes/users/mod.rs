@@ -2,6 +2,7 @@
 //! access (scope, permissions, associations) has a file of its own.
 
 mod access;
+mod recovery;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(user_activity))
         .routes(routes!(user_analytics))
         .merge(access::router())
+        .merge(recovery::router())
 }
 
 /// Create a user.

@@ -1,0 +1,66 @@
+//! `ROSTER_RATE_LIMIT_ANON` (API.md §2): requests per minute per client address to the API
+//! without a bearer token — sign-up, login, MFA, recovery, verification, and the link pages —
+//! answered 429 `rate_limited` with `Retry-After` once over. In memory per instance (governor's
+//! keyed GCRA), which is what it is for: a cheap first brake in front of the database-counted
+//! limits of the sign-in itself (roster-core's auth::limits), which hold across instances.
+//!
+//! The client address follows `ROSTER_TRUSTED_PROXIES` like everywhere else. Signed-in requests,
+//! health checks, metrics and the API documents are not limited here.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::AppState;
+use crate::error::{ApiError, Code};
+use crate::extract::meta::client_ip;
+
+/// Addresses remembered before the idle ones are forgotten.
+const FORGET_ABOVE: usize = 100_000;
+
+/// The per-address limiter, or none when `ROSTER_RATE_LIMIT_ANON=0`.
+#[derive(Clone)]
+pub struct AnonLimit(Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>);
+
+impl AnonLimit {
+    pub fn per_minute(n: u32) -> Self {
+        Self(NonZeroU32::new(n).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))))
+    }
+
+    pub fn off() -> Self {
+        Self(None)
+    }
+}
+
+/// Whether `path` is limited when no bearer token comes with it.
+fn limited(path: &str) -> bool {
+    path.starts_with("/v1/") || crate::pages::PATHS.contains(&path)
+}
+
+pub async fn anon_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(limiter) = &state.anon_limit.0 else { return next.run(request).await };
+    if request.headers().contains_key(header::AUTHORIZATION) || !limited(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let Some(ip) = client_ip(request.extensions(), request.headers(), &state.trusted_proxies) else {
+        return next.run(request).await;
+    };
+    if let Err(not_until) = limiter.check_key(&ip) {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        return ApiError::new(Code::RateLimited, "too many requests from this address; retry later")
+            .retry_after(seconds.max(1))
+            .into_response();
+    }
+    if limiter.len() > FORGET_ABOVE {
+        limiter.retain_recent();
+    }
+    next.run(request).await
+}

@@ -1,0 +1,229 @@
+//! Login attempts and the password lock (migration 0006): the user's login history, and the
+//! counts behind the brute-force limits, kept in the database so that they hold on every
+//! instance. The windows are read with one indexed probe each ("the Nth most recent counted
+//! failure"), so a check costs the same however long an attack has run.
+
+use roster_domain::UserId;
+use uuid::Uuid;
+
+use crate::db::Exec;
+use crate::error::StoreResult;
+use crate::on_conn;
+use crate::ts::Ts;
+
+/// Which factor an attempt tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Factor {
+    Password,
+    Mfa,
+}
+
+impl Factor {
+    fn as_str(self) -> &'static str {
+        match self {
+            Factor::Password => "password",
+            Factor::Mfa => "mfa",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAttempt<'a> {
+    pub at: Ts,
+    /// SHA-256 of the normalised email typed in (known or not).
+    pub email_key: &'a [u8],
+    pub user_id: Option<UserId>,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub factor: Factor,
+    pub success: bool,
+    /// A failure that counts against the limits (a refused attempt over a limit does not).
+    pub counted: bool,
+    pub reason: Option<&'a str>,
+}
+
+pub async fn record(exec: &mut impl Exec, a: &NewAttempt<'_>) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query(
+            "INSERT INTO login_attempts (id, at, email_key, user_id, ip, user_agent, factor, success, counted, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(a.at)
+        .bind(a.email_key)
+        .bind(a.user_id.map(|u| u.as_uuid()))
+        .bind(a.ip)
+        .bind(a.user_agent)
+        .bind(a.factor.as_str())
+        .bind(a.success)
+        .bind(a.counted)
+        .bind(a.reason)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Whose counted failures a limit counts.
+#[derive(Debug, Clone, Copy)]
+pub enum Counted<'a> {
+    /// Failed passwords for one email, known or not (wrong codes are counted per user).
+    Email(&'a [u8]),
+    /// Failed logins and codes from one client address.
+    Ip(&'a str),
+    /// Wrong MFA codes of one user, across all its `mfa_token`s.
+    Mfa(UserId),
+}
+
+/// The time of the `nth` most recent counted failure after `since` (1-based), if there are that
+/// many: the limit is reached when there is one, and it lifts when that failure leaves the window.
+pub async fn nth_failure(exec: &mut impl Exec, who: Counted<'_>, since: Ts, nth: u32) -> StoreResult<Option<Ts>> {
+    let offset = i64::from(nth.max(1) - 1);
+    let at: Option<Ts> = on_conn!(exec, |c| {
+        match who {
+            Counted::Email(key) => sqlx::query_scalar(
+                "SELECT at FROM login_attempts WHERE email_key = $1 AND counted AND factor = 'password' AND at > $2 \
+                 ORDER BY at DESC LIMIT 1 OFFSET $3",
+            )
+            .bind(key),
+            Counted::Ip(ip) => sqlx::query_scalar(
+                "SELECT at FROM login_attempts WHERE ip = $1 AND counted AND at > $2 \
+                 ORDER BY at DESC LIMIT 1 OFFSET $3",
+            )
+            .bind(ip),
+            Counted::Mfa(user) => sqlx::query_scalar(
+                "SELECT at FROM login_attempts WHERE user_id = $1 AND counted AND factor = 'mfa' AND at > $2 \
+                 ORDER BY at DESC LIMIT 1 OFFSET $3",
+            )
+            .bind(user.as_uuid()),
+        }
+        .bind(since)
+        .bind(offset)
+        .fetch_optional(c)
+        .await
+    })?;
+    Ok(at)
+}
+
+/// Whether `user` signed in successfully from this user agent and address since `since`.
+pub async fn seen_before(
+    exec: &mut impl Exec,
+    user: UserId,
+    user_agent: Option<&str>,
+    ip: Option<&str>,
+    since: Ts,
+) -> StoreResult<bool> {
+    let found: Option<i64> = on_conn!(exec, |c| {
+        sqlx::query_scalar(
+            "SELECT CAST(1 AS BIGINT) FROM login_attempts WHERE user_id = $1 AND success \
+             AND user_agent IS NOT DISTINCT FROM $2 AND ip IS NOT DISTINCT FROM $3 AND at > $4 LIMIT 1",
+        )
+        .bind(user.as_uuid())
+        .bind(user_agent)
+        .bind(ip)
+        .bind(since)
+        .fetch_optional(c)
+        .await
+    })?;
+    Ok(found.is_some())
+}
+
+/// One attempt as its user sees it (`GET /v1/auth/login-history`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Attempt {
+    pub id: Uuid,
+    pub at: Ts,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub success: bool,
+    pub reason: Option<String>,
+}
+
+/// A page of the user's attempts, newest first: those with an id below `before`.
+pub async fn history(
+    exec: &mut impl Exec,
+    user: UserId,
+    before: Option<Uuid>,
+    limit: u32,
+) -> StoreResult<Vec<Attempt>> {
+    let rows = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "SELECT id, at, ip, user_agent, success, reason FROM login_attempts \
+             WHERE user_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+        )
+        .bind(user.as_uuid())
+        .bind(before)
+        .bind(i64::from(limit))
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows)
+}
+
+/// Forget attempts older than `before` (they are kept 90 days).
+pub async fn sweep(exec: &mut impl Exec, before: Ts) -> StoreResult<u64> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query("DELETE FROM login_attempts WHERE at < $1").bind(before).execute(c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(n)
+}
+
+/// Erase where a purged user signed in from.
+pub async fn anonymize(exec: &mut impl Exec, user: UserId) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE login_attempts SET ip = NULL, user_agent = NULL WHERE user_id = $1")
+            .bind(user.as_uuid())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Count one more consecutive failure for `email_key`; at `lock_at` the password locks. Returns
+/// `true` exactly once per lock: for the failure that locked it (so one mail goes out).
+pub async fn count_failure(exec: &mut impl Exec, email_key: &[u8], lock_at: i64, now: Ts) -> StoreResult<bool> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query(
+            "INSERT INTO login_locks (email_key, consecutive, locked_at) VALUES ($1, 1, NULL) \
+             ON CONFLICT (email_key) DO UPDATE SET consecutive = login_locks.consecutive + 1",
+        )
+        .bind(email_key)
+        .execute(&mut *c)
+        .await?;
+        sqlx::query(
+            "UPDATE login_locks SET locked_at = $3 WHERE email_key = $1 AND consecutive >= $2 AND locked_at IS NULL",
+        )
+        .bind(email_key)
+        .bind(lock_at)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Whether the password of this email is locked.
+pub async fn is_locked(exec: &mut impl Exec, email_key: &[u8]) -> StoreResult<bool> {
+    let found: Option<i64> = on_conn!(exec, |c| {
+        sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM login_locks WHERE email_key = $1 AND locked_at IS NOT NULL")
+            .bind(email_key)
+            .fetch_optional(c)
+            .await
+    })?;
+    Ok(found.is_some())
+}
+
+/// Start counting afresh (a successful login) and lift the lock (a completed recovery).
+pub async fn clear(exec: &mut impl Exec, email_key: &[u8]) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("DELETE FROM login_locks WHERE email_key = $1")
+            .bind(email_key)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
