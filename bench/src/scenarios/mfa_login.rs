@@ -5,7 +5,8 @@
 //!
 //! Roster accepts each time step once per user (a replayed code is refused), so a user can finish
 //! at most two MFA logins per 30 s window here (the codes of the current and the next step). The
-//! scenario therefore enrols enough users of its own for the run and spreads the logins over them.
+//! scenario therefore enrols enough users of its own for the run (confirming each with the code of
+//! the previous step) and spreads the logins over them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -145,7 +146,9 @@ async fn enrol(target: &Target, connections: usize, users: Vec<SeededUser>) -> a
         let session = expect(reply?, StatusCode::OK)?["token"].as_str().context("no token")?.to_owned();
         let started = expect(conn.send(bearer_post(target, "/v1/auth/mfa/totp", &session, &json!({}))).await?, StatusCode::OK)?;
         let seed = totp::base32_decode(started["secret"].as_str().context("no secret")?).context("bad base32")?;
-        let step = totp::now_step();
+        // The step before the current one (within Roster's ±1): the current and the next are
+        // then left for the timed phase.
+        let step = totp::now_step() - 1;
         let code = json!({"code": totp::code(&seed, step)});
         expect(conn.send(bearer_post(target, "/v1/auth/mfa/totp/confirm", &session, &code)).await?, StatusCode::OK)?;
         out.push(Enrolled { user: user.clone(), seed, last_step: Mutex::new(step) });

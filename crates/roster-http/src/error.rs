@@ -258,3 +258,14 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// 422 `validation_failed` for every text longer than the `maxLength` its schema documents
+/// (`(field, value, max)`), for bodies whose texts are checked by no domain rule.
+pub fn check_lengths(fields: &[(&str, Option<&str>, usize)]) -> ApiResult<()> {
+    let too_long: Vec<FieldError> = fields
+        .iter()
+        .filter(|(_, value, max)| value.is_some_and(|v| v.chars().count() > *max))
+        .map(|(field, _, max)| FieldError::new(*field, "too_long", format!("must be at most {max} characters")))
+        .collect();
+    if too_long.is_empty() { Ok(()) } else { Err(ApiError::validation(too_long)) }
+}

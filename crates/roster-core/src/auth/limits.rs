@@ -7,9 +7,15 @@
 //! no argon2 work, and they take no lock: nothing here slows other users' logins. Unknown emails
 //! are counted and locked exactly like known ones, so the answers tell nothing apart.
 //!
-//! A refused attempt is recorded (the user's history shows it) but does not count in the
-//! windows — they would never lift under a steady attack — while it does count towards the lock:
-//! a hundred attempts in a row are a hundred attempts, refused or not.
+//! An attempt refused over the email's or the user's window is recorded (the user's history shows
+//! it) but does not count in the windows — they would never lift under a steady attack — while it
+//! does count towards the lock: a hundred attempts in a row are a hundred attempts, refused or
+//! not. What an attack can make Roster write is bounded so: once the password is locked, and for
+//! an address over its own limit (a refusal that belongs to the address, not to any user), a
+//! refusal writes nothing at all — it costs a few reads. And it is answered only after a short
+//! pause ([`REFUSAL_PAUSE`], a timer, holding nothing): a client that keeps guessing over its
+//! limit then gets a few answers a second per connection instead of thousands, so the guessing
+//! takes no noticeable share of the cores the other users' password checks run on.
 
 use roster_domain::UserId;
 use roster_store::login_attempts::{self, Counted, Factor, NewAttempt};
@@ -39,24 +45,22 @@ pub(crate) fn email_key(normalized_email: &str) -> Vec<u8> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Refusal {
     /// Over a window: `retry_after` seconds until the oldest counted failure leaves it.
-    Window { retry_after: u64 },
+    /// `recorded`: the email's or the user's own window (not only the address's).
+    Window { retry_after: u64, recorded: bool },
     /// 100 failures in a row: only a recovery unlocks.
     Locked,
 }
 
-impl Refusal {
-    pub(crate) fn reason(self) -> &'static str {
-        match self {
-            Refusal::Window { .. } => "too_many_attempts",
-            Refusal::Locked => "locked",
-        }
-    }
-}
+/// How long a refused attempt waits before its answer.
+const REFUSAL_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The reason a recorded refusal shows in the history.
+const REFUSED: &str = "too_many_attempts";
 
 impl From<Refusal> for CoreError {
     fn from(refusal: Refusal) -> Self {
         match refusal {
-            Refusal::Window { retry_after } => CoreError::TooManyAttempts { retry_after },
+            Refusal::Window { retry_after, .. } => CoreError::TooManyAttempts { retry_after },
             // Retrying does not help; the Retry-After is the window, and the mail says what does.
             Refusal::Locked => CoreError::TooManyAttempts { retry_after: WINDOW.whole_seconds().unsigned_abs() },
         }
@@ -87,14 +91,28 @@ impl Core {
         if let (Factor::Mfa, Some(user)) = (attempt.factor, attempt.user) {
             probes.push((Counted::Mfa(user), MFA_PER_USER));
         }
-        let mut retry_after = None;
+        let (mut retry_after, mut recorded) = (None, false);
         for (who, limit) in probes {
             if let Some(at) = login_attempts::nth_failure(&mut conn, who, since, limit).await? {
                 let wait = seconds_until(at.get() + WINDOW, now);
                 retry_after = Some(retry_after.map_or(wait, |w: u64| w.max(wait)));
+                recorded |= !matches!(who, Counted::Ip(_));
             }
         }
-        Ok(retry_after.map(|retry_after| Refusal::Window { retry_after }))
+        Ok(retry_after.map(|retry_after| Refusal::Window { retry_after, recorded }))
+    }
+
+    /// Answer a refused attempt: recorded and counted towards the lock when it is the email's or
+    /// the user's own limit; nothing written when the password is locked or only the address is
+    /// over its limit.
+    pub(crate) async fn refuse(&self, attempt: &Attempt<'_>, refusal: Refusal) -> CoreError {
+        tokio::time::sleep(REFUSAL_PAUSE).await;
+        if let Refusal::Window { recorded: true, .. } = refusal
+            && let Err(err) = self.record_failure(attempt, REFUSED, false).await
+        {
+            return err;
+        }
+        refusal.into()
     }
 
     /// Record a failed or refused attempt (`counted`: it counts in the windows), count it towards

@@ -64,8 +64,7 @@ impl Core {
         };
         let attempt = Attempt { email_key: &key, user: user.as_ref().map(|u| u.id), factor: Factor::Password, meta };
         if let Some(refusal) = self.refusal(&attempt).await? {
-            self.record_failure(&attempt, refusal.reason(), false).await?;
-            return Err(refusal.into());
+            return Err(self.refuse(&attempt, refusal).await);
         }
         let ok = self.hasher.verify(normalize_password(password), hash).await?;
         let Some(user) = user.filter(|_| ok) else {
@@ -125,8 +124,7 @@ impl Core {
         let key = email_key(&normalize_email(&user.email));
         let attempt = Attempt { email_key: &key, user: Some(user.id), factor: Factor::Mfa, meta };
         if let Some(refusal) = self.refusal(&attempt).await? {
-            self.record_failure(&attempt, refusal.reason(), false).await?;
-            return Err(refusal.into());
+            return Err(self.refuse(&attempt, refusal).await);
         }
         if !self.second_factor_ok(&user, code).await? {
             {

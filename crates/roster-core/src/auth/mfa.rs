@@ -108,8 +108,7 @@ impl Core {
         let key = email_key(&normalize_email(&actor.user.email));
         let attempt = Attempt { email_key: &key, user: Some(actor.user.id), factor: Factor::Password, meta };
         if let Some(refusal) = self.refusal(&attempt).await? {
-            self.record_failure(&attempt, refusal.reason(), false).await?;
-            return Err(refusal.into());
+            return Err(self.refuse(&attempt, refusal).await);
         }
         let stored = {
             let mut conn = self.db.conn().await?;

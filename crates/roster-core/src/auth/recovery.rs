@@ -100,8 +100,7 @@ impl Core {
             let code = mfa_code.filter(|c| !c.trim().is_empty()).ok_or(CoreError::MfaRequired)?;
             let attempt = Attempt { email_key: &key, user: Some(user.id), factor: Factor::Mfa, meta };
             if let Some(refusal) = self.refusal(&attempt).await? {
-                self.record_failure(&attempt, refusal.reason(), false).await?;
-                return Err(refusal.into());
+                return Err(self.refuse(&attempt, refusal).await);
             }
             if !self.second_factor_ok(&user, code).await? {
                 self.record_failure(&attempt, "mfa_failed", true).await?;

@@ -30,12 +30,9 @@ const FORGET_ABOVE: usize = 100_000;
 pub struct AnonLimit(Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>);
 
 impl AnonLimit {
+    /// `n` requests per minute per address; 0 turns the limit off.
     pub fn per_minute(n: u32) -> Self {
         Self(NonZeroU32::new(n).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))))
-    }
-
-    pub fn off() -> Self {
-        Self(None)
     }
 }
 

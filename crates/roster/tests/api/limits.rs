@@ -67,9 +67,12 @@ async fn a_hundred_failures_from_one_address_are_refused_whatever_the_emails() {
         let reply = login_from(&app, "203.0.113.9", &format!("guess{i}@example.com"), "wrong password guess").await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "#{i}");
     }
+    let rows = app.count("login_attempts").await;
     let refused = login_from(&app, "203.0.113.9", "ada@example.com", PASSWORD).await;
     assert_eq!((refused.status, refused.code()), (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"));
     assert!(refused.header("retry-after").is_some());
+    login_from(&app, "203.0.113.9", "eve@example.com", "wrong password guess").await;
+    assert_eq!(app.count("login_attempts").await, rows, "the address's refusals write nothing");
     // Another address signs in as usual: the limit is the address's, and takes no lock.
     assert_eq!(login_from(&app, "198.51.100.4", "ada@example.com", PASSWORD).await.status, StatusCode::OK);
 }
@@ -86,9 +89,11 @@ async fn a_hundred_failures_in_a_row_lock_the_password_until_a_recovery() {
     app.clock.advance(Duration::hours(2));
     let locked = login(&app, "ada@example.com", PASSWORD).await;
     assert_eq!((locked.status, locked.code()), (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"), "still locked");
+    let rows = app.count("login_attempts").await;
     for _ in 0..5 {
         login(&app, "ada@example.com", "wrong password guess").await;
     }
+    assert_eq!(app.count("login_attempts").await, rows, "a locked password's refusals write nothing");
     app.drain().await;
     let told: Vec<_> = smtp
         .messages()

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::LoginResponse;
 use crate::AppState;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiResult, Problem, check_lengths};
 use crate::extract::{Auth, Json, Meta};
 
 /// The routes whose answers carry a secret (a bearer token, a TOTP seed, recovery codes).
@@ -51,6 +51,7 @@ async fn second_step(
     Meta(meta): Meta,
     Json(body): Json<SecondStep>,
 ) -> ApiResult<axum::Json<LoginResponse>> {
+    check_lengths(&[("mfa_token", Some(&body.mfa_token), 256), ("code", Some(&body.code), 64)])?;
     let done = state.core.login_mfa(&body.mfa_token, &body.code, &meta).await?;
     Ok(axum::Json(done.into()))
 }
@@ -107,6 +108,7 @@ async fn confirm_totp(
     Meta(meta): Meta,
     Json(body): Json<ConfirmTotp>,
 ) -> ApiResult<axum::Json<RecoveryCodes>> {
+    check_lengths(&[("code", Some(&body.code), 64)])?;
     let recovery_codes = state.core.confirm_totp(&actor, &body.code, &meta).await?;
     Ok(axum::Json(RecoveryCodes { recovery_codes }))
 }
@@ -134,6 +136,7 @@ async fn disable_totp(
     Meta(meta): Meta,
     Json(body): Json<PasswordProof>,
 ) -> ApiResult<StatusCode> {
+    check_lengths(&[("password", Some(&body.password), 1024)])?;
     state.core.disable_totp(&actor, &body.password, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -152,6 +155,7 @@ async fn regenerate_recovery_codes(
     Meta(meta): Meta,
     Json(body): Json<PasswordProof>,
 ) -> ApiResult<axum::Json<RecoveryCodes>> {
+    check_lengths(&[("password", Some(&body.password), 1024)])?;
     let recovery_codes = state.core.regenerate_recovery_codes(&actor, &body.password, &meta).await?;
     Ok(axum::Json(RecoveryCodes { recovery_codes }))
 }

@@ -116,7 +116,17 @@ struct MfaChallenge {
     /// Single use, valid 5 minutes, void after 5 wrong codes.
     mfa_token: String,
     /// `totp` (a 6-digit code) and `recovery_code`.
+    #[schema(value_type = Vec<MfaMethod>)]
     methods: Vec<&'static str>,
+}
+
+/// A second factor `POST /v1/auth/mfa` takes.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code, reason = "documents the words of `methods`")]
+enum MfaMethod {
+    Totp,
+    RecoveryCode,
 }
 
 /// A session, or (MFA on) the challenge of the second step.

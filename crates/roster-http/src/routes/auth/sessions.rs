@@ -32,15 +32,17 @@ struct AttemptView {
     ip: Option<String>,
     user_agent: Option<String>,
     success: bool,
-    /// Why it failed: `wrong_password`, `mfa_failed`, `too_many_attempts` (refused over a limit),
-    /// `locked` (the password is locked), `suspended`, `not_active`; null on success.
+    /// Why it failed: `wrong_password`, `mfa_failed`, `too_many_attempts` (refused over the
+    /// email's or the user's limit), `suspended`, `not_active`; null on success.
     reason: Option<String>,
 }
 
 /// The caller's login history.
 ///
 /// Every login attempt for the caller's email — successes and failures, with the reason — newest
-/// first, kept 90 days.
+/// first, kept 90 days. So that an attack cannot fill it, attempts refused while the password is
+/// locked, or because their client address is over its own limit, are answered without being
+/// written (the lock itself is mailed to the user).
 #[utoipa::path(get, path = "/v1/auth/login-history", tag = "auth", params(PageQuery),
     responses((status = 200, body = Page<AttemptView>), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 422, body = Problem)))]

@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem, check_lengths};
 use crate::extract::{Json, Meta};
 use crate::views::UserView;
 
@@ -30,7 +30,8 @@ struct RecoveryBody {
 }
 
 /// Ask for a recovery link.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the request; the body is read as RecoveryBody")]
 struct RecoveryStart {
     #[schema(max_length = 320)]
@@ -38,7 +39,8 @@ struct RecoveryStart {
 }
 
 /// Set a new password with the token of a `reset-password` or `accept-invite` link.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the request; the body is read as RecoveryBody")]
 struct RecoveryComplete {
     #[schema(max_length = 256)]
@@ -51,7 +53,9 @@ struct RecoveryComplete {
     mfa_code: Option<String>,
 }
 
-#[derive(ToSchema)]
+/// One of the two steps.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
 #[allow(dead_code, reason = "documents the request; the body is read as RecoveryBody")]
 enum RecoveryRequest {
     Start(RecoveryStart),
@@ -85,6 +89,12 @@ async fn recovery(
     Meta(meta): Meta,
     Json(body): Json<RecoveryBody>,
 ) -> ApiResult<Response> {
+    check_lengths(&[
+        ("email", body.email.as_deref(), 320),
+        ("token", body.token.as_deref(), 256),
+        ("new_password", body.new_password.as_deref(), 128),
+        ("mfa_code", body.mfa_code.as_deref(), 64),
+    ])?;
     match body {
         RecoveryBody { email: Some(email), token: None, new_password: None, mfa_code: None } => {
             state.core.start_recovery(&email).await?;
