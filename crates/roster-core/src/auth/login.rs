@@ -151,7 +151,13 @@ impl Core {
         let now = self.now();
         let mut conn = self.db.write_conn().await?;
         if !totp::is_totp_code(code) {
-            return Ok(mfa::use_recovery_code(&mut conn, user.id, &totp::hash_recovery_code(code), Ts::new(now)).await?);
+            return Ok(mfa::use_recovery_code(
+                &mut conn,
+                user.id,
+                &totp::hash_recovery_code(&self.recovery_code_key(), code),
+                Ts::new(now),
+            )
+            .await?);
         }
         let Some(row) = mfa::get(&mut conn, user.id).await?.filter(|r| r.enabled_at.is_some()) else {
             return Ok(false);

@@ -51,7 +51,7 @@ impl Core {
         let Some(step) = totp::check(&seed, code, now.unix_timestamp()) else {
             return Err(CoreError::field("code", "invalid_code", "the code does not match; check the device's clock"));
         };
-        let (codes, hashes) = totp::new_recovery_codes();
+        let (codes, hashes) = totp::new_recovery_codes(&self.recovery_code_key());
         let mut tx = self.db.begin().await?;
         if !mfa::enable(&mut tx, user.id, step, Ts::new(now)).await? {
             return Err(CoreError::Conflict(Clash::MfaAlreadyOn));
@@ -91,7 +91,7 @@ impl Core {
         if !actor.user.mfa_enabled {
             return Err(CoreError::Conflict(Clash::MfaOff));
         }
-        let (codes, hashes) = totp::new_recovery_codes();
+        let (codes, hashes) = totp::new_recovery_codes(&self.recovery_code_key());
         let mut tx = self.db.begin().await?;
         mfa::replace_recovery_codes(&mut tx, actor.user.id, &hashes).await?;
         let notice = payload::SecurityNotice::RecoveryCodesRegenerated;
@@ -137,6 +137,11 @@ impl Core {
         activity::record(tx, now, user, Some(user), actor.account_id, action, meta, serde_json::json!({})).await?;
         jobs::enqueue(tx, &payload::SecurityMail { user_id: user, notice }, now).await?;
         Ok(())
+    }
+
+    /// The key recovery codes are hashed with.
+    pub(crate) fn recovery_code_key(&self) -> [u8; 32] {
+        self.secret_key.derive("recovery-codes")
     }
 
     /// The user's TOTP seed, unsealed.

@@ -5,7 +5,6 @@
 use qrcode::QrCode;
 use qrcode::render::svg;
 use rand::RngExt;
-use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Builder, Totp};
 
 use crate::error::{CoreError, CoreResult};
@@ -74,8 +73,9 @@ pub fn is_totp_code(code: &str) -> bool {
     code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Ten fresh recovery codes, and their hashes to store.
-pub fn new_recovery_codes() -> (Vec<String>, Vec<Vec<u8>>) {
+/// Ten fresh recovery codes, and their hashes to store (keyed with `key`, see
+/// [`hash_recovery_code`]).
+pub fn new_recovery_codes(key: &[u8]) -> (Vec<String>, Vec<Vec<u8>>) {
     let mut rng = rand::rng();
     let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
@@ -84,15 +84,17 @@ pub fn new_recovery_codes() -> (Vec<String>, Vec<Vec<u8>>) {
             format!("{}-{}", &chars[..5], &chars[5..])
         })
         .collect();
-    let hashes = codes.iter().map(|c| hash_recovery_code(c)).collect();
+    let hashes = codes.iter().map(|c| hash_recovery_code(key, c)).collect();
     (codes, hashes)
 }
 
 /// The hash a recovery code is stored and looked up by: case, spaces and dashes do not matter.
-pub fn hash_recovery_code(code: &str) -> Vec<u8> {
+/// About 50 random bits would fall to an offline search of a plain hash; keyed with a key derived
+/// from the server's secret key (HMAC-SHA256), a copy of the database alone does not allow one.
+pub fn hash_recovery_code(key: &[u8], code: &str) -> Vec<u8> {
     let normal: String =
         code.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_lowercase).collect();
-    Sha256::digest(normal.as_bytes()).to_vec()
+    crate::secrets::hmac_sha256(key, &[normal.as_bytes()]).to_vec()
 }
 
 #[cfg(test)]
@@ -126,14 +128,15 @@ mod tests {
 
     #[test]
     fn recovery_codes_are_distinct_and_match_however_they_are_typed() {
-        let (codes, hashes) = new_recovery_codes();
+        let (codes, hashes) = new_recovery_codes(b"key");
         assert_eq!(codes.len(), 10);
         let mut unique = codes.clone();
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), 10);
         let typed = format!(" {} ", codes[3].to_uppercase().replace('-', " "));
-        assert_eq!(hash_recovery_code(&typed), hashes[3]);
+        assert_eq!(hash_recovery_code(b"key", &typed), hashes[3]);
+        assert_ne!(hash_recovery_code(b"another key", &typed), hashes[3]);
         assert!(!is_totp_code(&codes[0]));
         assert!(is_totp_code("012345"));
     }

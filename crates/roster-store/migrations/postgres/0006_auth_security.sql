@@ -3,7 +3,7 @@
 -- 1. A user's TOTP seed, encrypted (XChaCha20-Poly1305, nonce || ciphertext) with the server's
 --    secret key; `enabled_at` is NULL while enrolment waits for its first code, and `last_step`
 --    is the last time step accepted, so that each code is accepted once.
--- 2. Recovery codes are stored as SHA-256 hashes (they are 50 random bits, not passwords).
+-- 2. Recovery codes are stored as HMAC-SHA256 hashes keyed from the server's secret key.
 -- 3. Every login attempt, kept 90 days: the user's history, and the counts behind the limits
 --    (failures by email and by client address within 15 minutes, MFA failures by user). The
 --    email is kept as a SHA-256 key so that an unknown email typed in is not stored readable.
