@@ -53,10 +53,11 @@ impl Core {
         account: Option<AccountId>,
         meta: &RequestMeta,
     ) -> CoreResult<LoginOutcome> {
-        let key = email_key(&normalize_email(email));
+        let email = normalize_email(email);
+        let key = email_key(&email);
         let found = {
             let mut conn = self.db.conn().await?;
-            users::find_for_login(&mut conn, &normalize_email(email)).await?
+            users::find_for_login(&mut conn, &email).await?
         };
         let (user, hash) = match found {
             Some((user, hash)) => (Some(user), hash),

@@ -36,14 +36,19 @@ impl AnonLimit {
     }
 }
 
-/// Whether `path` is limited when no bearer token comes with it.
-fn limited(path: &str) -> bool {
-    path.starts_with("/v1/") || crate::pages::PATHS.contains(&path)
+/// The endpoints that never take a token: limited whatever headers come with the request (an
+/// `Authorization` header they ignore must not buy a way around the limit).
+const ANONYMOUS: [&str; 4] = ["/v1/auth/login", "/v1/auth/mfa", "/v1/auth/verify-email", "/v1/users/recovery"];
+
+/// Whether a request to `path` is limited: always for the anonymous endpoints and the link pages;
+/// for the rest of the API, when no `Authorization` header comes with it.
+fn limited(path: &str, has_token: bool) -> bool {
+    ANONYMOUS.contains(&path) || crate::pages::PATHS.contains(&path) || (!has_token && path.starts_with("/v1/"))
 }
 
 pub async fn anon_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(limiter) = &state.anon_limit.0 else { return next.run(request).await };
-    if request.headers().contains_key(header::AUTHORIZATION) || !limited(request.uri().path()) {
+    if !limited(request.uri().path(), request.headers().contains_key(header::AUTHORIZATION)) {
         return next.run(request).await;
     }
     let Some(ip) = client_ip(request.extensions(), request.headers(), &state.trusted_proxies) else {

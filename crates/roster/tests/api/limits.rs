@@ -176,6 +176,13 @@ async fn anonymous_requests_are_limited_per_address_and_signed_in_ones_are_not()
     assert_eq!(recovery.status, StatusCode::TOO_MANY_REQUESTS, "every anonymous endpoint");
     let page = app.client.get(app.url("/verify-email?token=x")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS, "the link pages too");
+    let request = app
+        .client
+        .post(app.url("/v1/auth/login"))
+        .bearer_auth("made-up")
+        .header("X-Forwarded-For", "127.0.0.1")
+        .json(&json!({"email": "ada@example.com", "password": PASSWORD}));
+    assert_eq!(app.send(request).await.code(), "rate_limited", "a token the login ignores buys nothing");
     // Another client address (through a trusted proxy) has its own allowance; signed-in requests
     // are not counted here.
     assert_eq!(login_from(&app, "198.51.100.4", "ada@example.com", PASSWORD).await.status, StatusCode::OK);
