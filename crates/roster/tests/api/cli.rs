@@ -46,12 +46,41 @@ fn a_bad_value_stops_start_up_naming_the_variable() {
         ("QM_USER_ANALYTICS", "perhaps"),
         ("ROSTER_TRUSTED_PROXIES", "10.0.0.1,nope"),
         ("ROSTER_DATABASE_URL", "mysql://x"),
+        ("ROSTER_SECRET_KEY", "too-short-to-be-a-key"),
+        ("ROSTER_SECRET_KEY_FILE", "/nonexistent/roster.key"),
+        ("ROSTER_MFA_ISSUER", "Acme:ID"),
     ] {
         let out = run(roster(&db, &[(key, value)]).arg("migrate"));
         assert!(!out.status.success(), "{key}={value} was accepted");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(key), "{key}={value}: {stderr}");
     }
+}
+
+#[test]
+fn the_secret_key_comes_from_a_file_and_is_never_shown_and_without_one_a_warning_says_so() {
+    let db = TestDb::new_blocking();
+    let key = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let file = db.dir().join("roster.key");
+    std::fs::write(&file, format!("{key}\n")).unwrap();
+    let path = file.display().to_string();
+    let create = |email: &str| {
+        ["user", "create", "--email", email, "--password", "amber kettles whistle at noon 17"].map(str::to_owned)
+    };
+    let out = run(roster(&db, &[("ROSTER_SECRET_KEY_FILE", &path)]).args(create("ada@example.com")));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("ROSTER_SECRET_KEY is not set"), "{stderr}");
+
+    let both = run(roster(&db, &[("ROSTER_SECRET_KEY_FILE", &path), ("ROSTER_SECRET_KEY", key)]).arg("migrate"));
+    assert!(!both.status.success(), "one or the other");
+    let bad = run(roster(&db, &[("ROSTER_SECRET_KEY", "0123456789abcdef-secret-not-a-key")]).arg("migrate"));
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(said.contains("ROSTER_SECRET_KEY") && !said.contains("0123456789abcdef-secret"), "{said}");
+
+    let none = run(roster(&db, &[]).args(create("bob@example.com")));
+    assert!(none.status.success(), "{}", String::from_utf8_lossy(&none.stderr));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("ROSTER_SECRET_KEY is not set"), "the warning");
 }
 
 #[test]
