@@ -17,6 +17,7 @@ pub mod login_attempts;
 pub mod memberships;
 pub mod mfa;
 pub mod preferences;
+pub mod push_tokens;
 pub mod secrets;
 pub mod sessions;
 pub mod tokens;

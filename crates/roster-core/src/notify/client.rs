@@ -56,7 +56,14 @@ pub(super) async fn post_json(
     let permanent = status.is_client_error()
         && status != reqwest::StatusCode::REQUEST_TIMEOUT
         && status != reqwest::StatusCode::TOO_MANY_REQUESTS;
-    Err(if permanent { DeliveryError::Permanent(message) } else { DeliveryError::Rejected(message) })
+    let gone = status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE;
+    Err(if gone {
+        DeliveryError::Gone(message)
+    } else if permanent {
+        DeliveryError::Permanent(message)
+    } else {
+        DeliveryError::Rejected(message)
+    })
 }
 
 /// reqwest's error with its causes (the top level alone often says only "error sending

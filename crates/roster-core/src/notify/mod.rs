@@ -61,6 +61,10 @@ pub enum DeliveryError {
     /// other than 408 and 429, a recipient or message that cannot be sent at all.
     #[error("refused: {0}")]
     Permanent(String),
+    /// The receiver answered 404 or 410: what the message was addressed to is gone (a push
+    /// token the provider no longer knows).
+    #[error("gone: {0}")]
+    Gone(String),
     /// The receiver answered with a failure worth another try later: HTTP 5xx, 408 or 429 (the
     /// status and the start of the body).
     #[error("rejected: {0}")]

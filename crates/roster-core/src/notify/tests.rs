@@ -216,15 +216,15 @@ async fn an_smtp_5xx_is_a_refusal_for_good_and_a_4xx_a_failure_for_now() {
 async fn a_provider_4xx_is_a_refusal_for_good_but_408_429_and_5xx_are_worth_another_try() {
     let sink = HttpSink::start().await;
     let notifier = Notifier::new(NotifyConfig { sms_webhook_url: Some(sink.url("sms")), ..config() }).unwrap();
-    for (status, permanent) in
-        [(400, true), (404, true), (410, true), (408, false), (429, false), (500, false), (503, false)]
-    {
+    for status in [400, 403, 404, 410, 408, 429, 500, 503] {
         sink.fail_next(1, status);
         let err = notifier.send_sms("+15550100", "x").await.unwrap_err();
-        let ok = if permanent {
-            matches!(&err, DeliveryError::Permanent(m) if m.contains(&status.to_string()))
-        } else {
-            matches!(&err, DeliveryError::Rejected(m) if m.contains(&status.to_string()))
+        let named = |m: &str| m.contains(&status.to_string());
+        // 404 and 410 say the addressee is gone (a push token the provider forgot): for good too.
+        let ok = match status {
+            404 | 410 => matches!(&err, DeliveryError::Gone(m) if named(m)),
+            400 | 403 => matches!(&err, DeliveryError::Permanent(m) if named(m)),
+            _ => matches!(&err, DeliveryError::Rejected(m) if named(m)),
         };
         assert!(ok, "HTTP {status}: {err:?}");
     }

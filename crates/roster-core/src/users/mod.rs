@@ -5,6 +5,7 @@ pub mod delete;
 mod detail;
 pub mod input;
 pub mod list;
+pub mod push_tokens;
 pub mod read;
 pub mod update;
 

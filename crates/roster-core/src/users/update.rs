@@ -63,7 +63,7 @@ impl Core {
 }
 
 /// The write of an update: reachable only with the proof that the caller may change this user.
-/// Suspending revokes the user's sessions in the same transaction.
+/// Suspending revokes the user's sessions and push tokens in the same transaction.
 async fn save(tx: &mut Tx, may: MayChange, current: &User, next: &User) -> CoreResult<()> {
     if may.target() != next.id {
         return Err(CoreError::Internal("a MayChange proof for another user".into()));
@@ -71,6 +71,7 @@ async fn save(tx: &mut Tx, may: MayChange, current: &User, next: &User) -> CoreR
     users::update_profile(tx, next).await?;
     if current.status != UserStatus::Suspended && next.status == UserStatus::Suspended {
         sessions::revoke_all(tx, next.id, Ts::new(next.updated_at)).await?;
+        super::push_tokens::revoke_all(tx, next.id).await?;
     }
     Ok(())
 }

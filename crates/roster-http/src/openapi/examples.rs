@@ -53,6 +53,11 @@ fn workspace_member() -> Value {
         "email": "grace@example.com", "role": "lead", "created_at": AT})
 }
 
+fn push_token() -> Value {
+    json!({"token_last6": "FBaFUH", "platform": "android", "device_id": "pixel-8-4f2a",
+        "device_name": "Ada's Pixel", "created_at": AT, "updated_at": AT})
+}
+
 fn job() -> Value {
     json!({"id": JOB_ID, "queue": "notifications", "kind": "email.verification", "status": "dead",
         "attempts": 10, "max_attempts": 10, "last_error": "SMTP 550: mailbox unavailable",
@@ -86,6 +91,11 @@ pub fn request(operation_id: &str) -> Option<Value> {
         "confirm_totp" => json!({"code": "492039"}),
         "disable_totp" | "regenerate_recovery_codes" => json!({"password": "blue falcon orbits quietly 42"}),
         "recovery" => json!({"email": "ada@example.com"}),
+        "register_push_token" => {
+            json!({"token": "fcm:dQw4w9WgXcQ:APA91bHun4MxP5egoKMwt2KZFBaFUH", "platform": "android",
+            "device_id": "pixel-8-4f2a", "device_name": "Ada's Pixel"})
+        }
+        "remove_push_token" => json!({"token": "fcm:dQw4w9WgXcQ:APA91bHun4MxP5egoKMwt2KZFBaFUH"}),
         _ => return None,
     })
 }
@@ -102,6 +112,8 @@ pub fn response(operation_id: &str, status: u16) -> Option<Value> {
         "confirm_totp" | "regenerate_recovery_codes" => json!({"recovery_codes": ["k7m2p-q9x4z", "h3n8r-t5w2c",
             "b6d9f-g2j7k", "m4p8s-v3x6y", "c7e2h-k9n4q", "r5t8w-z3b6d", "f9h4k-m2p7s", "v6x3z-c8e5g",
             "j2m7q-t4w9y", "n8r3u-x6a2e"]}),
+        "register_push_token" => push_token(),
+        "list_push_tokens" => json!({"data": [push_token()]}),
         "login_history" => json!({"data": [{"at": AT, "ip": "203.0.113.7", "user_agent": "Mozilla/5.0",
             "success": false, "reason": "wrong_password"}], "next_cursor": null}),
         "create_user" | "get_user" | "update_user" | "verify_email" | "recovery" => user(),

@@ -12,6 +12,7 @@ mod jobs_secrets;
 mod login_attempts;
 mod memberships;
 mod mfa;
+mod push_tokens;
 mod schema;
 mod sessions;
 mod tokens;

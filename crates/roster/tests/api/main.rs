@@ -23,6 +23,7 @@ mod mfa;
 mod pages;
 mod permissions_model;
 mod process;
+mod push_tokens;
 mod queue_busy;
 mod queue_dead;
 mod queue_faults;

@@ -52,7 +52,7 @@ impl From<DeliveryError> for JobError {
             // but the job stays visible (dead) and can be retried from the admin API.
             DeliveryError::NotConfigured(what) => JobError::Dead(format!("{what} is not set")),
             // Refused for good: ten tries would hear the same ten times.
-            DeliveryError::Permanent(why) => JobError::Dead(format!("refused: {why}")),
+            DeliveryError::Permanent(why) | DeliveryError::Gone(why) => JobError::Dead(format!("refused: {why}")),
             other => JobError::Retry(other.to_string()),
         }
     }
@@ -88,7 +88,7 @@ impl Handlers {
             Kind::EmailMemberAdded => self.member_added_mail(decode(payload)?).await,
             Kind::EmailAccessChanged => self.access_changed_mail(decode(payload)?).await,
             Kind::EmailPasswordChanged => self.password_changed_mail(decode(payload)?).await,
-            Kind::EmailSecurity => self.security_mail(decode(payload)?).await,
+            Kind::EmailSecurity => self.security_mail(job.id, decode(payload)?).await,
             Kind::EmailRecovery => self.recovery_mail(decode(payload)?).await,
             Kind::PermissionsChanged => self.permissions_changed(job.id, decode(payload)?).await,
             Kind::Sms => self.sms(decode(payload)?).await,

@@ -1,14 +1,16 @@
 //! The notifications queue: every email, SMS and push message (API.md §9).
 
 use roster_domain::UserId;
+use roster_domain::user::User;
 use roster_store::{Ts, tokens, users};
+use serde_json::Value;
 
 use super::{Handlers, Outcome};
 use crate::jobs::payload::{
     InvitationMail, PasswordChangedMail, Push, RecoveryMail, SecurityMail, SecurityNotice, Sms, VerificationMail,
     WelcomeMail,
 };
-use crate::notify::Template;
+use crate::notify::{DeliveryError, Template};
 
 impl Handlers {
     pub(super) async fn verification_mail(&self, job: VerificationMail) -> Outcome {
@@ -63,9 +65,13 @@ impl Handlers {
         Ok(())
     }
 
-    /// A security notice about the user's own sign-in: sent whatever the preferences say.
-    pub(super) async fn security_mail(&self, job: SecurityMail) -> Outcome {
+    /// A security notice about the user's own sign-in: sent whatever the preferences say. A new
+    /// sign-in is also pushed to the user's devices when `notifications.push.security` is on.
+    pub(super) async fn security_mail(&self, id: uuid::Uuid, job: SecurityMail) -> Outcome {
         let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
+        if let SecurityNotice::NewSignIn { ip, user_agent, .. } = &job.notice {
+            self.push_new_sign_in(id, &user, ip.as_deref(), user_agent.as_deref()).await?;
+        }
         let name = user.name.clone();
         let link = self.notifier.sign_in_link();
         let change =
@@ -100,8 +106,55 @@ impl Handlers {
         Ok(())
     }
 
-    pub(super) async fn push(&self, job: Push) -> Outcome {
-        self.notifier.send_push(&job.tokens, &job.title, &job.body, &job.data).await?;
+    /// One `push.send` per device of the user's (so that a token the provider says is gone is
+    /// known), recorded as children of the notice's job: a notice that runs twice pushes once.
+    async fn push_new_sign_in(
+        &self,
+        parent: uuid::Uuid,
+        user: &User,
+        ip: Option<&str>,
+        agent: Option<&str>,
+    ) -> Outcome {
+        let mut conn = self.core.db.conn().await?;
+        let stored = roster_store::preferences::get(&mut conn, user.id).await?.unwrap_or_default();
+        if stored.pointer("/notifications/push/security").and_then(Value::as_bool) == Some(false) {
+            return Ok(());
+        }
+        let tokens = roster_store::push_tokens::of_user(&mut conn, user.id).await?;
+        drop(conn);
+        let body = format!(
+            "Signed in from {} ({}). Not you? Reset your password.",
+            agent.unwrap_or("an unknown device"),
+            ip.unwrap_or("an unknown address")
+        );
+        let mut tx = self.core.db.begin().await?;
+        for token in tokens {
+            let push = Push {
+                tokens: vec![token.token.clone()],
+                title: "New sign-in to your account".to_owned(),
+                body: body.clone(),
+                data: serde_json::json!({"type": "new_sign_in"}),
+            };
+            crate::jobs::enqueue_child_keyed(&mut tx, parent, token.token.as_bytes(), &push, self.core.now()).await?;
+        }
+        tx.commit().await?;
+        self.core.wake_workers();
         Ok(())
+    }
+
+    /// A token the provider answers 404 or 410 for is forgotten, and the job is done: there is
+    /// nobody left to send it to.
+    pub(super) async fn push(&self, job: Push) -> Outcome {
+        match self.notifier.send_push(&job.tokens, &job.title, &job.body, &job.data).await {
+            Err(DeliveryError::Gone(_)) => {
+                let mut conn = self.core.db.write_conn().await?;
+                for token in &job.tokens {
+                    roster_store::push_tokens::forget(&mut conn, token).await?;
+                }
+                tracing::info!(tokens = job.tokens.len(), "the push provider answered 404/410: tokens forgotten");
+                Ok(())
+            }
+            other => Ok(other?),
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! access (scope, permissions, associations) has a file of its own.
 
 mod access;
+mod push_tokens;
 mod recovery;
 
 use axum::extract::State;
@@ -30,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(user_analytics))
         .merge(access::router())
         .merge(recovery::router())
+        .merge(push_tokens::router())
 }
 
 /// Create a user.
