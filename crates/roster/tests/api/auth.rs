@@ -27,14 +27,21 @@ async fn unknown_email_and_wrong_password_look_the_same() {
     // Warm both hashing paths' memory so neither timing includes a first allocation.
     app.post("/v1/auth/login", None, json!({"email": "warm@example.com", "password": PASSWORD})).await;
 
-    let started = Instant::now();
-    let wrong = app
-        .post("/v1/auth/login", None, json!({"email": "ada@example.com", "password": "wrong password entirely"}))
-        .await;
-    let wrong_time = started.elapsed();
-    let started = Instant::now();
-    let unknown = app.post("/v1/auth/login", None, json!({"email": "nobody@example.com", "password": PASSWORD})).await;
-    let unknown_time = started.elapsed();
+    // The quickest of five of each, interleaved: a stall of the machine (a commit waiting on a
+    // loaded disk) lengthens one attempt, not the fastest of five.
+    let (mut wrong_time, mut unknown_time) = (std::time::Duration::MAX, std::time::Duration::MAX);
+    let (mut wrong, mut unknown) = (None, None);
+    for _ in 0..5 {
+        let started = Instant::now();
+        let body = json!({"email": "ada@example.com", "password": "wrong password entirely"});
+        wrong = Some(app.post("/v1/auth/login", None, body).await);
+        wrong_time = wrong_time.min(started.elapsed());
+        let started = Instant::now();
+        let body = json!({"email": "nobody@example.com", "password": PASSWORD});
+        unknown = Some(app.post("/v1/auth/login", None, body).await);
+        unknown_time = unknown_time.min(started.elapsed());
+    }
+    let (wrong, unknown) = (wrong.unwrap(), unknown.unwrap());
 
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
