@@ -118,14 +118,3 @@ pub async fn use_recovery_code(exec: &mut impl Exec, user: UserId, hash: &[u8], 
     })?;
     Ok(n == 1)
 }
-
-/// How many recovery codes the user has left.
-pub async fn recovery_codes_left(exec: &mut impl Exec, user: UserId) -> StoreResult<i64> {
-    let n = on_conn!(exec, |c| {
-        sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-            .bind(user.as_uuid())
-            .fetch_one(c)
-            .await
-    })?;
-    Ok(n)
-}

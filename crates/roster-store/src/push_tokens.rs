@@ -20,20 +20,21 @@ pub struct PushToken {
 }
 
 /// Register `token` for `user` (created now, or refreshed if it was the user's already; moved
-/// from another user if it was theirs). Returns the previous owner, if any.
-pub async fn upsert(exec: &mut impl Exec, user: UserId, t: &PushToken) -> StoreResult<Option<UserId>> {
-    let before: Option<Uuid> = on_conn!(exec, |c| {
+/// from another user if it was theirs). Returns the token as stored and its previous owner.
+pub async fn upsert(exec: &mut impl Exec, user: UserId, t: &PushToken) -> StoreResult<(PushToken, Option<UserId>)> {
+    let (stored, before): (PushToken, Option<Uuid>) = on_conn!(exec, |c| {
         let before: Option<Uuid> = sqlx::query_scalar("SELECT user_id FROM push_tokens WHERE token = $1")
             .bind(&t.token)
             .fetch_optional(&mut *c)
             .await?;
-        sqlx::query(
+        sqlx::query_as::<_, PushToken>(
             "INSERT INTO push_tokens (token, user_id, platform, device_id, device_name, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (token) DO UPDATE SET user_id = excluded.user_id, \
              platform = excluded.platform, device_id = excluded.device_id, device_name = excluded.device_name, \
              updated_at = excluded.updated_at, \
              created_at = CASE WHEN push_tokens.user_id = excluded.user_id THEN push_tokens.created_at \
-             ELSE excluded.created_at END",
+             ELSE excluded.created_at END \
+             RETURNING token, platform, device_id, device_name, created_at, updated_at",
         )
         .bind(&t.token)
         .bind(user.as_uuid())
@@ -41,26 +42,11 @@ pub async fn upsert(exec: &mut impl Exec, user: UserId, t: &PushToken) -> StoreR
         .bind(&t.device_id)
         .bind(&t.device_name)
         .bind(t.updated_at)
-        .execute(c)
+        .fetch_one(c)
         .await
-        .map(|_| before)
+        .map(|stored| (stored, before))
     })?;
-    Ok(before.map(UserId::from_uuid))
-}
-
-/// The user's token `token`, if it is theirs.
-pub async fn find(exec: &mut impl Exec, user: UserId, token: &str) -> StoreResult<Option<PushToken>> {
-    let row = on_conn!(exec, |c| {
-        sqlx::query_as(
-            "SELECT token, platform, device_id, device_name, created_at, updated_at FROM push_tokens \
-             WHERE token = $1 AND user_id = $2",
-        )
-        .bind(token)
-        .bind(user.as_uuid())
-        .fetch_optional(c)
-        .await
-    })?;
-    Ok(row)
+    Ok((stored, before.map(UserId::from_uuid)))
 }
 
 /// Remove the user's token `token`; `false` if it is not theirs.

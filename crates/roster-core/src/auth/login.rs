@@ -112,14 +112,12 @@ impl Core {
     /// `invalid_token`; a wrong code is `invalid_credentials`, and the fifth voids the token.
     pub async fn login_mfa(&self, mfa_token: &str, code: &str, meta: &RequestMeta) -> CoreResult<LoginSuccess> {
         let now = self.now();
-        let live = {
+        let (live, user) = {
             let mut conn = self.db.conn().await?;
-            tokens::find_live(&mut conn, MFA_PURPOSE, &secrets::hash_token(mfa_token), Ts::new(now)).await?
-        };
-        let live = live.ok_or(CoreError::InvalidToken)?;
-        let user = {
-            let mut conn = self.db.conn().await?;
-            users::find(&mut conn, live.user_id).await?
+            let live = tokens::find_live(&mut conn, MFA_PURPOSE, &secrets::hash_token(mfa_token), Ts::new(now)).await?;
+            let live = live.ok_or(CoreError::InvalidToken)?;
+            let user = users::find(&mut conn, live.user_id).await?;
+            (live, user)
         };
         let user = user.filter(|u| u.status == UserStatus::Active).ok_or(CoreError::InvalidToken)?;
         let key = email_key(&normalize_email(&user.email));

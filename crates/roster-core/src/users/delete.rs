@@ -102,7 +102,7 @@ async fn retire(tx: &mut Tx, may: MayChange, purge: bool, at: Ts) -> CoreResult<
     tokens::void_all(tx, id, at).await?;
     // A deleted user signs in no more: its second factor is of no use to anyone.
     roster_store::mfa::remove(tx, id).await?;
-    super::push_tokens::revoke_all(tx, id).await?;
+    roster_store::push_tokens::delete_all(tx, id).await?;
     if purge {
         preferences::delete(tx, id).await?;
         activities::anonymize(tx, id).await?;

@@ -3,9 +3,9 @@
 //! token the provider says is gone (404/410) is forgotten there.
 
 use roster_domain::FieldErrors;
+use roster_store::Ts;
 use roster_store::push_tokens;
 pub use roster_store::push_tokens::PushToken;
-use roster_store::{Ts, Tx};
 
 use crate::error::{CoreError, CoreResult};
 use crate::{Actor, Core};
@@ -55,8 +55,7 @@ impl Core {
             updated_at: now,
         };
         let mut tx = self.db.begin().await?;
-        let before = push_tokens::upsert(&mut tx, actor.user.id, &row).await?;
-        let stored = push_tokens::find(&mut tx, actor.user.id, &row.token).await?.ok_or(CoreError::NotFound)?;
+        let (stored, before) = push_tokens::upsert(&mut tx, actor.user.id, &row).await?;
         tx.commit().await?;
         Ok((stored, before != Some(actor.user.id)))
     }
@@ -76,10 +75,4 @@ impl Core {
         let mut conn = self.db.conn().await?;
         Ok(push_tokens::of_user(&mut conn, actor.user.id).await?)
     }
-}
-
-/// Revoke every push token of a user that is deleted or suspended, in its transaction.
-pub(crate) async fn revoke_all(tx: &mut Tx, user: roster_domain::UserId) -> CoreResult<()> {
-    push_tokens::delete_all(tx, user).await?;
-    Ok(())
 }

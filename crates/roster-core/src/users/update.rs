@@ -71,7 +71,7 @@ async fn save(tx: &mut Tx, may: MayChange, current: &User, next: &User) -> CoreR
     users::update_profile(tx, next).await?;
     if current.status != UserStatus::Suspended && next.status == UserStatus::Suspended {
         sessions::revoke_all(tx, next.id, Ts::new(next.updated_at)).await?;
-        super::push_tokens::revoke_all(tx, next.id).await?;
+        roster_store::push_tokens::delete_all(tx, next.id).await?;
     }
     Ok(())
 }

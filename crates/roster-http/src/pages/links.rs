@@ -265,15 +265,10 @@ async fn set_password(
         return foreign_origin();
     }
     let form = posted(body);
-    let mfa = match state.core.link_token(kind.link, &form.token).await {
-        Ok(Some(mfa)) => mfa,
-        Ok(None) => return spent(kind, StatusCode::BAD_REQUEST),
-        Err(err) => return ApiError::from(err).into_response(),
-    };
     let new = form.new_password.unwrap_or_default();
     if new != form.confirm_password.unwrap_or_default() {
         let errors = Errors { confirm: Some("The two passwords are not the same.".into()), ..Errors::default() };
-        return password_form(state, kind, &form.token, mfa, errors);
+        return again(state, kind, &form.token, None, errors).await;
     }
     let code = form.mfa_code.filter(|c| !c.trim().is_empty());
     match state.core.complete_recovery(&form.token, &new, code.as_deref(), meta).await {
@@ -282,26 +277,40 @@ async fn set_password(
         Err(CoreError::Validation(problems)) => {
             let message = problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join(" ");
             let errors = Errors { new_password: Some(capitalized(&message)), ..Errors::default() };
-            password_form(state, kind, &form.token, mfa, errors)
+            again(state, kind, &form.token, None, errors).await
         }
         Err(CoreError::MfaRequired) => {
             let errors =
                 Errors { code: Some("Enter the code from your authenticator app.".into()), ..Errors::default() };
-            password_form(state, kind, &form.token, true, errors)
+            again(state, kind, &form.token, Some(true), errors).await
         }
         Err(CoreError::InvalidCredentials) => {
             let errors = Errors { code: Some("That code is not right.".into()), ..Errors::default() };
-            password_form(state, kind, &form.token, true, errors)
+            again(state, kind, &form.token, Some(true), errors).await
         }
         Err(CoreError::TooManyAttempts { .. } | CoreError::RateLimited { .. }) => {
             let errors = Errors {
                 problem: Some("Too many attempts. Wait a few minutes, then try again.".into()),
                 ..Errors::default()
             };
-            password_form(state, kind, &form.token, mfa, errors)
+            again(state, kind, &form.token, None, errors).await
         }
         Err(err) => ApiError::from(err).into_response(),
     }
+}
+
+/// The form again with `errors`. Whether it asks for an MFA code is looked up only here, when it
+/// is not known already: a form that succeeds needs no second look at its token.
+async fn again(state: &AppState, kind: &Kind, token: &str, mfa: Option<bool>, errors: Errors) -> Response {
+    let mfa = match mfa {
+        Some(mfa) => mfa,
+        None => match state.core.link_token(kind.link, token).await {
+            Ok(Some(mfa)) => mfa,
+            Ok(None) => return spent(kind, StatusCode::BAD_REQUEST),
+            Err(err) => return ApiError::from(err).into_response(),
+        },
+    };
+    password_form(state, kind, token, mfa, errors)
 }
 
 fn capitalized(text: &str) -> String {

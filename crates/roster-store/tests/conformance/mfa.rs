@@ -46,6 +46,17 @@ async fn enrolment_waits_for_a_code_and_a_working_seed_is_not_replaced() {
     }
 }
 
+/// The user's unused codes, read straight from the table (no service needs the count).
+async fn codes_left(tx: &mut roster_store::Tx, user: UserId) -> i64 {
+    roster_store::on_conn!(tx, |c| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user.as_uuid())
+            .fetch_one(c)
+            .await
+    })
+    .unwrap()
+}
+
 #[tokio::test]
 async fn recovery_codes_are_spent_once_and_replaced_together() {
     for engine in engines().await {
@@ -59,20 +70,20 @@ async fn recovery_codes_are_spent_once_and_replaced_together() {
         let first: Vec<Vec<u8>> = (0..10u8).map(|n| vec![n; 32]).collect();
         mfa::replace_recovery_codes(&mut tx, ada.id, &first).await.unwrap();
         mfa::replace_recovery_codes(&mut tx, bob.id, &first[..2]).await.unwrap();
-        assert_eq!(mfa::recovery_codes_left(&mut tx, ada.id).await.unwrap(), 10);
+        assert_eq!(codes_left(&mut tx, ada.id).await, 10);
         assert!(mfa::use_recovery_code(&mut tx, ada.id, &[3; 32], Ts::from_micros(T0)).await.unwrap());
         assert!(!mfa::use_recovery_code(&mut tx, ada.id, &[3; 32], Ts::from_micros(T0)).await.unwrap(), "spent");
         assert!(!mfa::use_recovery_code(&mut tx, ada.id, &[42; 32], Ts::from_micros(T0)).await.unwrap());
-        assert_eq!(mfa::recovery_codes_left(&mut tx, ada.id).await.unwrap(), 9);
-        assert_eq!(mfa::recovery_codes_left(&mut tx, bob.id).await.unwrap(), 2, "another user's are apart");
+        assert_eq!(codes_left(&mut tx, ada.id).await, 9);
+        assert_eq!(codes_left(&mut tx, bob.id).await, 2, "another user's are apart");
 
         let second: Vec<Vec<u8>> = (100..110u8).map(|n| vec![n; 32]).collect();
         mfa::replace_recovery_codes(&mut tx, ada.id, &second).await.unwrap();
         assert!(!mfa::use_recovery_code(&mut tx, ada.id, &[4; 32], Ts::from_micros(T0)).await.unwrap(), "void");
         assert!(mfa::use_recovery_code(&mut tx, ada.id, &[104; 32], Ts::from_micros(T0)).await.unwrap());
         mfa::remove(&mut tx, ada.id).await.unwrap();
-        assert_eq!(mfa::recovery_codes_left(&mut tx, ada.id).await.unwrap(), 0);
-        assert_eq!(mfa::recovery_codes_left(&mut tx, bob.id).await.unwrap(), 2);
+        assert_eq!(codes_left(&mut tx, ada.id).await, 0);
+        assert_eq!(codes_left(&mut tx, bob.id).await, 2);
         tx.commit().await.unwrap();
     }
 }

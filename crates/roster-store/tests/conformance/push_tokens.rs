@@ -23,17 +23,17 @@ async fn a_push_token_has_one_owner_and_goes_with_its_user_or_when_forgotten() {
             updated_at: Ts::from_micros(T0 + at),
         };
         let mut tx = db.begin().await.unwrap();
-        assert_eq!(push_tokens::upsert(&mut tx, ada.id, &token("t1", 0)).await.unwrap(), None);
-        assert_eq!(push_tokens::upsert(&mut tx, ada.id, &token("t2", 1)).await.unwrap(), None);
-        assert_eq!(push_tokens::upsert(&mut tx, ada.id, &token("t1", 5)).await.unwrap(), Some(ada.id), "refreshed");
-        let t1 = push_tokens::find(&mut tx, ada.id, "t1").await.unwrap().unwrap();
+        let (first, before) = push_tokens::upsert(&mut tx, ada.id, &token("t1", 0)).await.unwrap();
+        assert_eq!((first, before), (token("t1", 0), None));
+        assert_eq!(push_tokens::upsert(&mut tx, ada.id, &token("t2", 1)).await.unwrap().1, None);
+        let (t1, before) = push_tokens::upsert(&mut tx, ada.id, &token("t1", 5)).await.unwrap();
+        assert_eq!(before, Some(ada.id), "refreshed");
         assert_eq!((t1.created_at, t1.updated_at), (Ts::from_micros(T0), Ts::from_micros(T0 + 5)));
-        assert_eq!(push_tokens::upsert(&mut tx, bob.id, &token("t1", 9)).await.unwrap(), Some(ada.id), "moved");
-        assert_eq!(push_tokens::find(&mut tx, ada.id, "t1").await.unwrap(), None);
-        assert_eq!(
-            push_tokens::find(&mut tx, bob.id, "t1").await.unwrap().unwrap().created_at,
-            Ts::from_micros(T0 + 9)
-        );
+        let (moved, before) = push_tokens::upsert(&mut tx, bob.id, &token("t1", 9)).await.unwrap();
+        assert_eq!((moved.created_at, before), (Ts::from_micros(T0 + 9), Some(ada.id)), "moved, dated anew");
+        let bobs: Vec<String> =
+            push_tokens::of_user(&mut tx, bob.id).await.unwrap().into_iter().map(|t| t.token).collect();
+        assert_eq!(bobs, ["t1"]);
         let mine: Vec<String> =
             push_tokens::of_user(&mut tx, ada.id).await.unwrap().into_iter().map(|t| t.token).collect();
         assert_eq!(mine, ["t2"]);

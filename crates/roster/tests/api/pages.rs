@@ -157,3 +157,28 @@ async fn the_invitation_form_activates_the_invited_user() {
     assert_eq!(login.status, StatusCode::OK);
     assert_eq!(login.body["user"]["status"], "active");
 }
+
+#[tokio::test]
+async fn with_mfa_on_the_reset_form_asks_for_a_code_beside_its_field() {
+    let (app, smtp) = spawn_app_with_mail().await;
+    app.signup("ada@example.com", "Ada").await;
+    let session = app.login("ada@example.com").await;
+    let (seed, _) = crate::mfa::enrol(&app, &session).await;
+    app.clock.advance(time::Duration::seconds(30));
+    app.post("/v1/users/recovery", None, json!({"email": "ada@example.com"})).await;
+    app.drain().await;
+    let token = token_of(&smtp, "reset-password");
+    let page = get(&app, &format!("/reset-password?token={}", crate::helpers::enc(&token))).await;
+    assert!(page.html.contains("<label for=\"mfa_code\">Authentication code</label>"), "{}", page.html);
+
+    let new = "seven lanterns by the old mill road";
+    let origin = Some(app.address.as_str());
+    let form = [("token", token.as_str()), ("new_password", new), ("confirm_password", new)];
+    let without = post(&app, "/reset-password", origin, &form).await;
+    assert_eq!(without.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(without.html.contains("id=\"mfa_code_error\">Enter the code from your authenticator app."));
+    let code = crate::totp::code_at(&seed, app.clock.now().unix_timestamp());
+    let form = [("token", token.as_str()), ("new_password", new), ("confirm_password", new), ("mfa_code", &code)];
+    let done = post(&app, "/reset-password", origin, &form).await;
+    assert!(done.html.contains("Your password is set"), "{}", done.html);
+}
