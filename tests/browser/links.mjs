@@ -4,6 +4,7 @@
 // and check its state; prints "ok" or throws.
 //
 //   node links.mjs verify URL PROFILE_URL BEARER   opening verifies nothing; the button does
+//   node links.mjs confirm URL PROFILE_URL BEARER ADDRESS   the same for an added address
 //   node links.mjs reset  URL NEW_PASSWORD         the form's checks, then a new password
 //   node links.mjs invite URL NEW_PASSWORD         the same form accepts an invitation
 import { chromium } from "playwright-core";
@@ -21,10 +22,15 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-async function verified(profileUrl, bearer) {
+// Whether the user's sign-in address (or `address`, one of its others) is verified.
+async function verified(profileUrl, bearer, address) {
   const response = await fetch(profileUrl, { headers: { authorization: `Bearer ${bearer}` } });
   check(response.ok, `profile: ${response.status}`);
-  return (await response.json()).email_verified;
+  const user = await response.json();
+  if (address === undefined) return user.email_verified;
+  const email = user.emails.find((e) => e.address === address);
+  check(email !== undefined, `${address} is not among the user's addresses`);
+  return email.verified;
 }
 
 try {
@@ -43,16 +49,18 @@ try {
   const csp = opened.headers()["content-security-policy"] || "";
   check(csp.startsWith("default-src 'self'"), `CSP: ${csp}`);
 
-  if (mode === "verify") {
-    const [profileUrl, bearer] = rest;
-    const button = page.getByRole("button", { name: "Verify email" });
+  if (mode === "verify" || mode === "confirm") {
+    const [profileUrl, bearer, address] = rest;
+    const name = mode === "verify" ? "Verify email" : "Confirm email";
+    const button = page.getByRole("button", { name });
     await button.waitFor();
-    check((await verified(profileUrl, bearer)) === false, "opening the link verified the address");
+    check((await verified(profileUrl, bearer, address)) === false, "opening the link verified the address");
     await page.reload();
-    check((await verified(profileUrl, bearer)) === false, "reopening the link verified the address");
+    check((await verified(profileUrl, bearer, address)) === false, "reopening the link verified the address");
     await button.click();
-    await page.getByText("Your email address is verified").waitFor();
-    check((await verified(profileUrl, bearer)) === true, "the button did not verify the address");
+    const done = mode === "verify" ? "Your email address is verified" : "Your email address is confirmed";
+    await page.getByText(done).waitFor();
+    check((await verified(profileUrl, bearer, address)) === true, "the button did not verify the address");
   } else if (mode === "reset" || mode === "invite") {
     const [password] = rest;
     const name = mode === "reset" ? "Set password" : "Accept invitation";

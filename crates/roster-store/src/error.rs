@@ -39,7 +39,8 @@ impl StoreError {
     pub(crate) fn unique(err: sqlx::Error, constraint: Unique) -> Self {
         if let sqlx::Error::Database(db) = &err
             && db.is_unique_violation()
-            && (db.constraint() == Some(constraint.index()) || db.message().ends_with(constraint.columns()))
+            && (db.constraint().is_some_and(|name| constraint.indexes().contains(&name))
+                || constraint.columns().iter().any(|columns| db.message().ends_with(columns)))
         {
             return StoreError::Conflict(constraint);
         }
@@ -50,7 +51,7 @@ impl StoreError {
 /// A unique constraint whose violation means something to a caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unique {
-    /// A live user already has this (normalised) email address.
+    /// A live user already has this (normalised) email address, as its login address or another.
     UserEmail,
     /// The user is already a member of the account.
     Membership,
@@ -59,21 +60,21 @@ pub enum Unique {
 }
 
 impl Unique {
-    /// The index's name, as PostgreSQL reports it.
-    fn index(self) -> &'static str {
+    /// The indexes' names, as PostgreSQL reports them.
+    fn indexes(self) -> &'static [&'static str] {
         match self {
-            Unique::UserEmail => "users_email_live",
-            Unique::Membership => "memberships_pkey",
-            Unique::WorkspaceMember => "workspace_members_pkey",
+            Unique::UserEmail => &["users_email_live", "user_emails_address"],
+            Unique::Membership => &["memberships_pkey"],
+            Unique::WorkspaceMember => &["workspace_members_pkey"],
         }
     }
 
-    /// Its columns, as SQLite's message ends: "UNIQUE constraint failed: table.a, table.b".
-    fn columns(self) -> &'static str {
+    /// Their columns, as SQLite's message ends: "UNIQUE constraint failed: table.a, table.b".
+    fn columns(self) -> &'static [&'static str] {
         match self {
-            Unique::UserEmail => "users.email_normalized",
-            Unique::Membership => "memberships.user_id, memberships.account_id",
-            Unique::WorkspaceMember => "workspace_members.workspace_id, workspace_members.user_id",
+            Unique::UserEmail => &["users.email_normalized", "user_emails.address_key"],
+            Unique::Membership => &["memberships.user_id, memberships.account_id"],
+            Unique::WorkspaceMember => &["workspace_members.workspace_id, workspace_members.user_id"],
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod push_tokens;
 pub mod secrets;
 pub mod sessions;
 pub mod tokens;
+pub mod user_emails;
 pub mod user_list;
 pub mod users;
 pub mod workspaces;

@@ -85,13 +85,13 @@ pub async fn void_all(exec: &mut impl Exec, user: UserId, now: Ts) -> StoreResul
 }
 
 /// Give the unused, unexpired token `id` a new hash (the token being delivered now) and return
-/// its owner. The worker that sends a message mints the token at that moment, so the token in
-/// clear exists only in the message; a retried send voids the previous link.
-pub async fn rotate(exec: &mut impl Exec, id: Uuid, token_hash: &[u8], now: Ts) -> StoreResult<Option<UserId>> {
-    let user: Option<Uuid> = on_conn!(exec, |c| {
-        sqlx::query_scalar(
+/// its owner and data. The worker that sends a message mints the token at that moment, so the
+/// token in clear exists only in the message; a retried send voids the previous link.
+pub async fn rotate(exec: &mut impl Exec, id: Uuid, token_hash: &[u8], now: Ts) -> StoreResult<Option<Redeemed>> {
+    let row: Option<(Uuid, Json<serde_json::Value>)> = on_conn!(exec, |c| {
+        sqlx::query_as(
             "UPDATE tokens SET token_hash = $2 WHERE id = $1 AND used_at IS NULL AND expires_at > $3 \
-             RETURNING user_id",
+             RETURNING user_id, data",
         )
         .bind(id)
         .bind(token_hash)
@@ -99,7 +99,7 @@ pub async fn rotate(exec: &mut impl Exec, id: Uuid, token_hash: &[u8], now: Ts) 
         .fetch_optional(c)
         .await
     })?;
-    Ok(user.map(UserId::from_uuid))
+    Ok(row.map(|(user, data)| Redeemed { user_id: UserId::from_uuid(user), data: data.0 }))
 }
 
 /// A token that is still good, read without spending it (a code is checked against it first).

@@ -103,7 +103,7 @@ impl Core {
             drop(tx);
             let email = email.ok_or_else(|| CoreError::Internal("validated email missing".into()))?;
             let plan = Plan::invitation(email, granted, role, grant, deny);
-            let user = crate::users::detail(self.insert_user(Some(actor), plan, None, meta).await?);
+            let user = crate::users::fresh(self.insert_user(Some(actor), plan, None, meta).await?);
             let mut conn = self.db.conn().await?;
             let membership = memberships::find(&mut conn, user.user.id, account).await?.ok_or(CoreError::NotFound)?;
             return Ok(Added { membership, user, invited: true });
@@ -138,9 +138,10 @@ impl Core {
         .await?;
         let mail = payload::MemberAddedMail { user_id: user.id, account_id: account, added_by: Some(actor.user.id) };
         jobs::enqueue(&mut tx, &mail, now).await?;
+        let user = crate::users::detail(&mut tx, user).await?;
         tx.commit().await?;
         self.wake_workers();
-        Ok(Added { membership, user: crate::users::detail(user), invited: false })
+        Ok(Added { membership, user, invited: false })
     }
 
     /// `DELETE /v1/accounts/:id/members/:userId` (`users.delete`, or the member itself leaving):

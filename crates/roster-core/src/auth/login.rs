@@ -219,16 +219,11 @@ impl Core {
         }
         let changes = serde_json::json!({"session_id": session.id});
         activity::record(&mut tx, now, user.id, Some(user.id), active_account, "user.login", meta, changes).await?;
+        let user = crate::users::detail(&mut tx, User { last_login_at: Some(now), ..user }).await?;
         tx.commit().await?;
         if !seen {
             self.wake_workers();
         }
-        let user = User { last_login_at: Some(now), ..user };
-        Ok(LoginSuccess {
-            token,
-            expires_at: session.expires_at.get(),
-            session_id: session.id,
-            user: crate::users::detail(user),
-        })
+        Ok(LoginSuccess { token, expires_at: session.expires_at.get(), session_id: session.id, user })
     }
 }

@@ -129,9 +129,10 @@ impl Core {
             jobs::enqueue(&mut tx, &payload::PasswordChangedMail { user_id: user.id }, now).await?;
             User { updated_at: now, ..user }
         };
+        let user = crate::users::detail(&mut tx, user).await?;
         tx.commit().await?;
         self.wake_workers();
-        Ok(crate::users::detail(user))
+        Ok(user)
     }
 
     /// Whether the token of an emailed link (API.md §8) is still good, without spending it: the

@@ -21,8 +21,9 @@ impl Core {
         users::set_email_verified(&mut tx, user.id, Ts::new(now)).await?;
         let changes = serde_json::json!({"email": user.email, "email_verified": {"from": false, "to": true}});
         activity::record(&mut tx, now, user.id, Some(user.id), None, "user.email_verified", meta, changes).await?;
+        let user = crate::users::detail(&mut tx, User { email_verified: true, updated_at: now, ..user }).await?;
         tx.commit().await?;
         self.wake_workers();
-        Ok(crate::users::detail(User { email_verified: true, updated_at: now, ..user }))
+        Ok(user)
     }
 }

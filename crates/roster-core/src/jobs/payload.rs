@@ -3,7 +3,9 @@
 //! does not decode is a dead job with serde's reason.
 //!
 //! Payloads name users and accounts by id, never by address: the worker reads what is current
-//! when it runs, and purging a user can redact every job that names it (`user_id`).
+//! when it runs, and purging a user can redact every job that names it (`user_id`). The one
+//! exception is the notice that must reach an address the user no longer signs in with
+//! ([`SecurityNotice::EmailChanged`]); it names the user too, so it is redacted the same way.
 
 use roster_domain::{AccountId, UserId};
 use serde::de::DeserializeOwned;
@@ -19,7 +21,7 @@ pub trait Payload: Serialize + DeserializeOwned {
 
 impl Kind {
     /// Every kind; `name` and `queue` below say what each is.
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::EmailVerification,
         Kind::EmailInvitation,
         Kind::EmailWelcome,
@@ -28,6 +30,7 @@ impl Kind {
         Kind::EmailPasswordChanged,
         Kind::EmailSecurity,
         Kind::EmailRecovery,
+        Kind::EmailConfirm,
         Kind::PermissionsChanged,
         Kind::Sms,
         Kind::Push,
@@ -51,6 +54,7 @@ impl Kind {
             Kind::EmailPasswordChanged => "email.password_changed",
             Kind::EmailSecurity => "email.security",
             Kind::EmailRecovery => "email.recovery",
+            Kind::EmailConfirm => "email.confirm",
             Kind::PermissionsChanged => "permissions.changed",
             Kind::Sms => "sms.send",
             Kind::Push => "push.send",
@@ -75,6 +79,7 @@ impl Kind {
             | Kind::EmailPasswordChanged
             | Kind::EmailSecurity
             | Kind::EmailRecovery
+            | Kind::EmailConfirm
             | Kind::PermissionsChanged
             | Kind::Sms
             | Kind::Push => queue::NOTIFICATIONS,
@@ -176,11 +181,24 @@ pub enum SecurityNotice {
     },
     /// 100 failed attempts in a row locked the password.
     PasswordLocked,
+    /// The sign-in address changed from `from` (where this notice goes) to `to`.
+    EmailChanged {
+        from: String,
+        to: String,
+    },
 }
 
 /// A recovery link (`{public_url}/reset-password?token=…`; the token is minted when sent).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RecoveryMail {
+    pub user_id: UserId,
+    pub token_id: uuid::Uuid,
+}
+
+/// A link confirming an added address (`{public_url}/confirm-email?token=…`), mailed to that
+/// address: the token's data names it, so the job does not.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfirmEmailMail {
     pub user_id: UserId,
     pub token_id: uuid::Uuid,
 }
@@ -269,6 +287,7 @@ kinds! {
     PasswordChangedMail => EmailPasswordChanged,
     SecurityMail => EmailSecurity,
     RecoveryMail => EmailRecovery,
+    ConfirmEmailMail => EmailConfirm,
     PermissionsChanged => PermissionsChanged,
     Sms => Sms,
     Push => Push,

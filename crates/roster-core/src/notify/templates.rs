@@ -34,6 +34,11 @@ pub enum Template {
     PasswordLocked { name: String, link: String },
     /// Choose a new password: `link` is `{public_url}/reset-password?token=...`.
     Recovery { name: String, link: String },
+    /// Confirm an added address (sent to it): `link` is `{public_url}/confirm-email?token=...`.
+    ConfirmEmail { name: String, address: String, link: String },
+    /// The sign-in address changed to `address` (a security notice, sent to the former one);
+    /// `link` is the sign-in page.
+    EmailChanged { name: String, address: String, link: String },
 }
 
 /// The two files of one message.
@@ -68,6 +73,8 @@ impl Template {
             Template::NewSignIn { .. } => files!("new_sign_in"),
             Template::PasswordLocked { .. } => files!("password_locked"),
             Template::Recovery { .. } => files!("recovery"),
+            Template::ConfirmEmail { .. } => files!("confirm_email"),
+            Template::EmailChanged { .. } => files!("email_changed"),
         }
     }
 
@@ -83,6 +90,9 @@ impl Template {
                 vec![("name", greeting(name)), ("inviter", someone(inviter.as_deref())), ("link", link.clone())]
             }
             Template::Welcome { name } => vec![("name", greeting(name))],
+            Template::ConfirmEmail { name, address, link } | Template::EmailChanged { name, address, link } => {
+                vec![("name", greeting(name)), ("address", address.clone()), ("link", link.clone())]
+            }
             Template::MfaChanged { name, change, link } => {
                 vec![("name", greeting(name)), ("change", change.clone()), ("link", link.clone())]
             }
@@ -221,6 +231,16 @@ mod tests {
             },
             Template::PasswordLocked { name: "Ada".into(), link: "https://r.example/sign-in".into() },
             Template::Recovery { name: "Ada".into(), link: "https://r.example/reset-password?token=t3".into() },
+            Template::ConfirmEmail {
+                name: "Ada".into(),
+                address: "ada@work.example".into(),
+                link: "https://r.example/confirm-email?token=t4".into(),
+            },
+            Template::EmailChanged {
+                name: "Ada".into(),
+                address: "ada@work.example".into(),
+                link: "https://r.example/sign-in".into(),
+            },
         ];
         for template in &all {
             match template {
@@ -233,7 +253,9 @@ mod tests {
                 | Template::MfaChanged { .. }
                 | Template::NewSignIn { .. }
                 | Template::PasswordLocked { .. }
-                | Template::Recovery { .. } => {}
+                | Template::Recovery { .. }
+                | Template::ConfirmEmail { .. }
+                | Template::EmailChanged { .. } => {}
             }
         }
         all

@@ -16,7 +16,7 @@ use crate::error::{CoreError, CoreResult, Denied};
 use crate::jobs::{self, payload};
 use crate::{Actor, Core, RequestMeta, SignupMode, access, activity, secrets};
 
-const VERIFICATION_VALIDITY: Duration = Duration::hours(24);
+pub(crate) const VERIFICATION_VALIDITY: Duration = Duration::hours(24);
 const INVITATION_VALIDITY: Duration = Duration::days(7);
 
 /// Token purposes (a token of one purpose is never accepted for another).
@@ -85,7 +85,7 @@ impl Core {
             Some(password) => Some(self.hasher.hash(normalize_password(password)).await?),
             None => None,
         };
-        self.insert_user(actor, plan, hash, meta).await.map(super::detail)
+        self.insert_user(actor, plan, hash, meta).await.map(super::fresh)
     }
 
     /// Validate everything and check the caller's rights; every field problem at once.
@@ -223,11 +223,12 @@ impl Core {
         let actor_id = actor.map(|a| a.user.id);
         // No address in the jobs: the worker mails the user's address as it is when it sends.
         if invited {
-            let token_id = issue_token(&mut tx, user.id, purpose::INVITE, INVITATION_VALIDITY, now).await?;
+            let token_id = issue_token(&mut tx, user.id, purpose::INVITE, INVITATION_VALIDITY, json!({}), now).await?;
             let mail = payload::InvitationMail { user_id: user.id, token_id, invited_by: actor_id };
             jobs::enqueue(&mut tx, &mail, now).await?;
         } else {
-            let token_id = issue_token(&mut tx, user.id, purpose::VERIFY_EMAIL, VERIFICATION_VALIDITY, now).await?;
+            let token_id =
+                issue_token(&mut tx, user.id, purpose::VERIFY_EMAIL, VERIFICATION_VALIDITY, json!({}), now).await?;
             jobs::enqueue(&mut tx, &payload::VerificationMail { user_id: user.id, token_id }, now).await?;
         }
         let subject = payload::NewMember { user_id: user.id, account_id: account };
@@ -318,7 +319,7 @@ pub(crate) async fn join_account(
     Ok(membership)
 }
 
-/// Record a single-use token of `purpose` (voiding older ones) and return its id.
+/// Record a single-use token of `purpose` carrying `data` (voiding older ones) and return its id.
 ///
 /// The token itself is never stored, not even in the job that mails it: the row starts with the
 /// hash of a random value nobody knows, and the worker that sends the message mints the real
@@ -328,6 +329,7 @@ pub(crate) async fn issue_token(
     user: UserId,
     purpose: &'static str,
     validity: Duration,
+    data: serde_json::Value,
     now: OffsetDateTime,
 ) -> CoreResult<uuid::Uuid> {
     let (_, unusable_hash) = secrets::new_token();
@@ -336,7 +338,7 @@ pub(crate) async fn issue_token(
         user_id: user,
         purpose,
         token_hash: unusable_hash,
-        data: json!({}),
+        data,
         created_at: Ts::new(now),
         expires_at: Ts::new(now + validity),
     };

@@ -120,7 +120,7 @@ impl Core {
         } else {
             None
         };
-        Ok(UserList { users: super::details(found.users), next_cursor, total })
+        Ok(UserList { users: super::details(&mut conn, found.users).await?, next_cursor, total })
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod create;
 pub mod delete;
 mod detail;
+pub mod emails;
 pub mod input;
 pub mod list;
 pub mod push_tokens;
@@ -11,7 +12,7 @@ pub mod update;
 
 pub use create::purpose;
 pub use delete::Deletion;
-pub(crate) use detail::{detail, details};
+pub(crate) use detail::{detail, details, fresh};
 pub use input::{CreateUser, UpdateUser};
 pub use list::{Paging, SearchUsers, UserFilters, UserList};
 pub use read::{Profile, ProfileAccount};

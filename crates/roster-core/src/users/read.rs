@@ -41,7 +41,8 @@ impl Core {
     /// `GET /v1/users/:id`: visible users only (404 otherwise, never 403).
     pub async fn get_user(&self, actor: &Actor, id: UserId) -> CoreResult<UserDetail> {
         let mut conn = self.db.conn().await?;
-        access::visible_user(&mut conn, &actor.user, id).await.map(super::detail)
+        let user = access::visible_user(&mut conn, &actor.user, id).await?;
+        super::detail(&mut conn, user).await
     }
 
     pub async fn profile(&self, actor: &Actor) -> CoreResult<Profile> {
@@ -90,8 +91,9 @@ impl Core {
         // The user's own fields are the truth for these two.
         config["timezone"] = serde_json::json!(actor.user.timezone);
         config["locale"] = serde_json::json!(actor.user.locale);
+        let mut conn = self.db.conn().await?;
         Ok(Profile {
-            user: super::detail(actor.user.clone()),
+            user: super::detail(&mut conn, actor.user.clone()).await?,
             active_account_id: actor.account_id,
             accounts,
             preferences: config,

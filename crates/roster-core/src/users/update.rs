@@ -38,7 +38,7 @@ impl Core {
         }
         let (next, changes) = apply(&current, update)?;
         if changes.is_empty() {
-            return Ok(super::detail(current));
+            return super::detail(&mut tx, current).await;
         }
         let next = User { updated_at: now, ..next };
         save(&mut tx, may, &current, &next).await?;
@@ -56,9 +56,10 @@ impl Core {
         let data = json!({"user": crate::jobs::events::user_data(&next), "changes": changes});
         crate::jobs::events::record(&mut tx, "user.updated", next.id, data, now).await?;
         crate::jobs::sync_memberships(&mut tx, next.id, now).await?;
+        let next = super::detail(&mut tx, next).await?;
         tx.commit().await?;
         self.wake_workers();
-        Ok(super::detail(next))
+        Ok(next)
     }
 }
 

@@ -38,7 +38,8 @@ impl AnonLimit {
 
 /// The endpoints that never take a token: limited whatever headers come with the request (an
 /// `Authorization` header they ignore must not buy a way around the limit).
-const ANONYMOUS: [&str; 4] = ["/v1/auth/login", "/v1/auth/mfa", "/v1/auth/verify-email", "/v1/users/recovery"];
+const ANONYMOUS: [&str; 5] =
+    ["/v1/auth/login", "/v1/auth/mfa", "/v1/auth/verify-email", "/v1/users/email/verify", "/v1/users/recovery"];
 
 /// Whether a request to `path` is limited: always for the anonymous endpoints and the link pages;
 /// for the rest of the API, when no `Authorization` header comes with it.

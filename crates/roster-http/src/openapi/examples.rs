@@ -96,6 +96,11 @@ pub fn request(operation_id: &str) -> Option<Value> {
             "device_id": "pixel-8-4f2a", "device_name": "Ada's Pixel"})
         }
         "remove_push_token" => json!({"token": "fcm:dQw4w9WgXcQ:APA91bHun4MxP5egoKMwt2KZFBaFUH"}),
+        "add_email" => {
+            json!({"email": "ada@work.example", "password": "blue falcon orbits quietly 42", "primary": true})
+        }
+        "remove_email" => json!({"email": "ada@work.example"}),
+        "confirm_email" => json!({"token": "Pw8Rt3Yu6Io1Lk4Jh7Gf0Ds5Az2Xc9Vb4Nm7Qe1Wr6T"}),
         _ => return None,
     })
 }
@@ -113,6 +118,13 @@ pub fn response(operation_id: &str, status: u16) -> Option<Value> {
             "b6d9f-g2j7k", "m4p8s-v3x6y", "c7e2h-k9n4q", "r5t8w-z3b6d", "f9h4k-m2p7s", "v6x3z-c8e5g",
             "j2m7q-t4w9y", "n8r3u-x6a2e"]}),
         "register_push_token" => push_token(),
+        "add_email" => json!({"status": "confirmation_sent"}),
+        "confirm_email" | "remove_email" => {
+            let mut user = user();
+            user["emails"] = json!([{"address": "ada@example.com", "verified": true, "primary": true},
+                {"address": "ada@work.example", "verified": true, "primary": false}]);
+            user
+        }
         "list_push_tokens" => json!({"data": [push_token()]}),
         "login_history" => json!({"data": [{"at": AT, "ip": "203.0.113.7", "user_agent": "Mozilla/5.0",
             "success": false, "reason": "wrong_password"}], "next_cursor": null}),

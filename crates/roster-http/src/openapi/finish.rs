@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use super::examples;
 
 /// Operations that take no token.
-const PUBLIC: [(&str, &str); 7] = [
+const PUBLIC: [(&str, &str); 8] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -25,6 +25,7 @@ const PUBLIC: [(&str, &str); 7] = [
     ("post", "/v1/auth/mfa"),
     ("post", "/v1/auth/verify-email"),
     ("post", "/v1/users/recovery"),
+    ("post", "/v1/users/email/verify"),
 ];
 /// Operations that take a token when there is one (and answer 401 to a bad one).
 const OPTIONAL_TOKEN: [(&str, &str); 1] = [("post", "/v1/users")];

@@ -90,7 +90,7 @@ const CONFIRM: Kind = Kind {
     link: Link::ConfirmEmail,
     path: "/confirm-email",
     heading: "Confirm your new email address",
-    lead: "Press the button to add this address to your account.",
+    lead: "Press the button to confirm that this address is yours and add it to your account.",
     button: "Confirm email",
     done: "Your email address is confirmed. You can close this page.",
     renew: "Add the address again from your account to get a new link.",
@@ -224,14 +224,18 @@ pub(super) async fn verify_email(
     }
 }
 
-/// A new address is confirmed by the contact-channels service; until a token of that purpose is
-/// live, the page says the link is spent (it never consumes anything on its own).
-pub(super) async fn confirm_email(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn confirm_email(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !same_origin(&headers, &state.core.config.public_url) {
         return foreign_origin();
     }
-    match state.core.link_token(Link::ConfirmEmail, &posted(&body).token).await {
-        Ok(_) => spent(&CONFIRM, StatusCode::BAD_REQUEST),
+    match state.core.confirm_email(&posted(&body).token, &meta).await {
+        Ok(_) => done(&CONFIRM),
+        Err(CoreError::InvalidToken) => spent(&CONFIRM, StatusCode::BAD_REQUEST),
         Err(err) => ApiError::from(err).into_response(),
     }
 }

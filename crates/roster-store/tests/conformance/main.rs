@@ -18,6 +18,7 @@ mod sessions;
 mod tokens;
 mod transactions;
 mod ts;
+mod user_emails;
 mod user_list;
 mod user_list_budget;
 mod users;

@@ -117,3 +117,25 @@ async fn a_live_token_is_read_without_spending_counts_wrong_codes_and_is_spent_o
         tx.commit().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_token_rotated_for_sending_gets_a_new_hash_and_returns_its_owner_and_data() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let ada = user("ada@example.com", "Ada");
+        insert_user(db, &ada).await;
+        let t = token(ada.id, "confirm_email", 1, 0);
+        replace(db, &t).await;
+        let mut tx = db.begin().await.unwrap();
+        let rotated = tokens::rotate(&mut tx, t.id, &[9; 32], Ts::from_micros(T0 + 1)).await.unwrap().unwrap();
+        assert_eq!((rotated.user_id, rotated.data), (ada.id, serde_json::json!({"email": "ada@example.com", "n": 1})));
+        assert!(
+            tokens::rotate(&mut tx, t.id, &[8; 32], Ts::from_micros(T0 + HOUR)).await.unwrap().is_none(),
+            "expired"
+        );
+        tx.commit().await.unwrap();
+        assert!(redeem(db, "confirm_email", 1, 2).await.is_none(), "the old hash is void");
+        assert!(redeem(db, "confirm_email", 9, 2).await.is_some());
+    }
+}

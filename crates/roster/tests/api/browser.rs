@@ -48,6 +48,20 @@ async fn in_chromium_opening_the_verification_link_verifies_nothing_and_the_butt
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Chromium and playwright-core: scripts/browser-test"]
+async fn in_chromium_opening_the_link_to_an_added_address_confirms_nothing_and_the_button_does() {
+    let (app, smtp) = spawn_app_with_mail().await;
+    app.signup("ada@example.com", "Ada").await;
+    let token = app.login("ada@example.com").await;
+    let body = json!({"email": "ada@work.example", "password": crate::helpers::PASSWORD});
+    assert_eq!(app.put("/v1/users/email", &token, body).await.status, reqwest::StatusCode::ACCEPTED);
+    app.drain().await;
+    let profile = app.url("/v1/users/profile");
+    let link = link_of(&smtp, "confirm-email");
+    tokio::task::block_in_place(|| drive(&app, "confirm", &link, &[&profile, &token, "ada@work.example"]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium and playwright-core: scripts/browser-test"]
 async fn in_chromium_the_reset_form_checks_its_fields_and_sets_the_password() {
     let (app, smtp) = spawn_app_with_mail().await;
     app.signup("ada@example.com", "Ada").await;

@@ -13,6 +13,7 @@ mod analytics;
 mod auth;
 mod browser;
 mod cli;
+mod emails;
 mod hardening;
 mod http_errors;
 mod idempotency;

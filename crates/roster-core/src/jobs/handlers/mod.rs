@@ -90,6 +90,7 @@ impl Handlers {
             Kind::EmailPasswordChanged => self.password_changed_mail(decode(payload)?).await,
             Kind::EmailSecurity => self.security_mail(job.id, decode(payload)?).await,
             Kind::EmailRecovery => self.recovery_mail(decode(payload)?).await,
+            Kind::EmailConfirm => self.confirm_email_mail(decode(payload)?).await,
             Kind::PermissionsChanged => self.permissions_changed(job.id, decode(payload)?).await,
             Kind::Sms => self.sms(decode(payload)?).await,
             Kind::Push => self.push(decode(payload)?).await,

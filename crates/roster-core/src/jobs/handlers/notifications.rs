@@ -2,20 +2,20 @@
 
 use roster_domain::UserId;
 use roster_domain::user::User;
-use roster_store::{Ts, tokens, users};
+use roster_store::{Ts, tokens, user_emails, users};
 use serde_json::Value;
 
 use super::{Handlers, Outcome};
 use crate::jobs::payload::{
-    InvitationMail, PasswordChangedMail, Push, RecoveryMail, SecurityMail, SecurityNotice, Sms, VerificationMail,
-    WelcomeMail,
+    ConfirmEmailMail, InvitationMail, PasswordChangedMail, Push, RecoveryMail, SecurityMail, SecurityNotice, Sms,
+    VerificationMail, WelcomeMail,
 };
 use crate::notify::{DeliveryError, Template};
 
 impl Handlers {
     pub(super) async fn verification_mail(&self, job: VerificationMail) -> Outcome {
         let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
-        let Some(token) = self.mint(job.token_id).await? else { return Ok(()) };
+        let Some((token, _)) = self.mint(job.token_id).await? else { return Ok(()) };
         let link = self.notifier.link("verify-email", &token);
         self.notifier
             .send_mail(&Template::EmailVerification { name: user.name.clone(), link }.render(&user.email))
@@ -25,7 +25,7 @@ impl Handlers {
 
     pub(super) async fn invitation_mail(&self, job: InvitationMail) -> Outcome {
         let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
-        let Some(token) = self.mint(job.token_id).await? else { return Ok(()) };
+        let Some((token, _)) = self.mint(job.token_id).await? else { return Ok(()) };
         let inviter = match job.invited_by {
             Some(id) => self.name_of(id).await?,
             None => None,
@@ -36,14 +36,34 @@ impl Handlers {
         Ok(())
     }
 
-    /// Mint the token of row `token_id` now (only its hash is stored, see `issue_token`), or
-    /// `None` when it was used, expired or replaced: the message would carry a dead link.
-    async fn mint(&self, token_id: uuid::Uuid) -> Result<Option<String>, super::JobError> {
+    /// The link to confirm an added address goes to that address (the token's data names it),
+    /// while it is still the user's and waiting.
+    pub(super) async fn confirm_email_mail(&self, job: ConfirmEmailMail) -> Outcome {
+        let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
+        let Some((token, data)) = self.mint(job.token_id).await? else { return Ok(()) };
+        let Some(address) = data.get("address").and_then(Value::as_str) else { return Ok(()) };
+        let waiting = {
+            let mut conn = self.core.db.conn().await?;
+            user_emails::find(&mut conn, address).await?
+        };
+        let Some((_, email)) = waiting.filter(|(owner, email)| *owner == user.id && !email.verified) else {
+            return Ok(());
+        };
+        let link = self.notifier.link("confirm-email", &token);
+        let template = Template::ConfirmEmail { name: user.name.clone(), address: email.address.clone(), link };
+        self.notifier.send_mail(&template.render(&email.address)).await?;
+        Ok(())
+    }
+
+    /// Mint the token of row `token_id` now (only its hash is stored, see `issue_token`) and
+    /// return it with the data of its row, or `None` when it was used, expired or replaced: the
+    /// message would carry a dead link.
+    async fn mint(&self, token_id: uuid::Uuid) -> Result<Option<(String, Value)>, super::JobError> {
         let (token, hash) = crate::secrets::new_token();
         // One statement, so no transaction around it: it commits on its own.
         let mut conn = self.core.db.write_conn().await?;
         let live = tokens::rotate(&mut conn, token_id, &hash, Ts::new(self.core.now())).await?;
-        Ok(live.map(|_| token))
+        Ok(live.map(|redeemed| (token, redeemed.data)))
     }
 
     async fn name_of(&self, id: UserId) -> Result<Option<String>, super::JobError> {
@@ -88,6 +108,11 @@ impl Handlers {
                 link: link.clone(),
             },
             SecurityNotice::PasswordLocked => Template::PasswordLocked { name: name.clone(), link: link.clone() },
+            SecurityNotice::EmailChanged { from, to } => {
+                let template = Template::EmailChanged { name: name.clone(), address: to, link: link.clone() };
+                self.notifier.send_mail(&template.render(&from)).await?;
+                return Ok(());
+            }
         };
         self.notifier.send_mail(&template.render(&user.email)).await?;
         Ok(())
@@ -95,7 +120,7 @@ impl Handlers {
 
     pub(super) async fn recovery_mail(&self, job: RecoveryMail) -> Outcome {
         let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
-        let Some(token) = self.mint(job.token_id).await? else { return Ok(()) };
+        let Some((token, _)) = self.mint(job.token_id).await? else { return Ok(()) };
         let link = self.notifier.link("reset-password", &token);
         self.notifier.send_mail(&Template::Recovery { name: user.name.clone(), link }.render(&user.email)).await?;
         Ok(())

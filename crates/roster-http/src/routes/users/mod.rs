@@ -2,6 +2,7 @@
 //! access (scope, permissions, associations) has a file of its own.
 
 mod access;
+mod emails;
 mod push_tokens;
 mod recovery;
 
@@ -32,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(access::router())
         .merge(recovery::router())
         .merge(push_tokens::router())
+        .merge(emails::router())
 }
 
 /// Create a user.

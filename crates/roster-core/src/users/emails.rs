@@ -1,0 +1,170 @@
+//! A user's email addresses (API.md §5, the contact-channels issue §2): the caller adds one
+//! (proving it is the user with its password), a link mailed to that address confirms it, and
+//! an address added with `primary: true` becomes the sign-in address only once confirmed, the
+//! former one being told. An address belongs to one live user at most, as its sign-in address
+//! or another (roster_store::user_emails), and the answer for an address someone else has is
+//! the same whichever of theirs it is.
+
+use roster_domain::UserId;
+use roster_domain::email::Email;
+use roster_domain::user::{User, UserDetail, UserStatus};
+use roster_store::user_emails::{self, Removal, UserEmail};
+use roster_store::{Ts, Tx, tokens, users};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::create::{VERIFICATION_VALIDITY, issue_token};
+use super::purpose;
+use crate::error::{CoreError, CoreResult};
+use crate::jobs::{self, payload};
+use crate::{Actor, Core, RequestMeta, activity};
+
+/// At most this many addresses per user, the sign-in address included.
+pub const MAX_EMAILS: i64 = 10;
+
+/// `PUT /v1/users/email`, as sent.
+#[derive(Debug, Clone)]
+pub struct AddEmail {
+    pub email: String,
+    pub password: String,
+    pub primary: bool,
+}
+
+impl Core {
+    /// Add `email` to the caller's addresses and mail it a confirmation link (again, if it was
+    /// added before and is still unconfirmed). An address the caller has confirmed already
+    /// becomes the sign-in address at once when `primary` asks it; the sign-in address itself
+    /// is left as it is.
+    pub async fn add_email(&self, actor: &Actor, input: AddEmail, meta: &RequestMeta) -> CoreResult<()> {
+        let email = parse(&input.email)?;
+        self.check_own_password(actor, &input.password, meta).await?;
+        let user = &actor.user;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        // One change of a user's addresses at a time: the count below stays true until commit.
+        users::lock(&mut tx, user.id).await?;
+        match user_emails::find(&mut tx, email.normalized()).await? {
+            Some((owner, _)) if owner != user.id => return Err(CoreError::EmailTaken),
+            Some((_, own)) if own.is_primary => return Ok(()),
+            Some((_, own)) if own.verified => {
+                if input.primary {
+                    switch_primary(&mut tx, user, &own, actor.account_id, now, meta).await?;
+                    tx.commit().await?;
+                    self.wake_workers();
+                }
+                return Ok(());
+            }
+            Some(_) => {
+                user_emails::set_becomes_primary(&mut tx, user.id, email.normalized(), input.primary).await?;
+            }
+            None => {
+                if user_emails::count(&mut tx, user.id).await? >= MAX_EMAILS {
+                    return Err(CoreError::field(
+                        "email",
+                        "too_many",
+                        format!("a user has at most {MAX_EMAILS} email addresses; remove one first"),
+                    ));
+                }
+                let new = UserEmail {
+                    address: email.as_str().to_owned(),
+                    address_key: email.normalized().to_owned(),
+                    verified: false,
+                    is_primary: false,
+                    becomes_primary: input.primary,
+                    created_at: Ts::new(now),
+                };
+                user_emails::add(&mut tx, user.id, &new).await?;
+            }
+        }
+        let data = json!({"address": email.normalized()});
+        let token_id = issue_token(&mut tx, user.id, purpose::CONFIRM_EMAIL, VERIFICATION_VALIDITY, data, now).await?;
+        jobs::enqueue(&mut tx, &payload::ConfirmEmailMail { user_id: user.id, token_id }, now).await?;
+        let changes = json!({"email": email.as_str(), "primary": input.primary});
+        activity::record(&mut tx, now, user.id, Some(user.id), actor.account_id, "user.email_added", meta, changes)
+            .await?;
+        tx.commit().await?;
+        self.wake_workers();
+        Ok(())
+    }
+
+    /// `POST /v1/users/email/verify` (and the `/confirm-email` page): the token's address is
+    /// confirmed, and becomes the sign-in address if it was added to. A used, expired or
+    /// unknown token, or one whose address was removed since, is `invalid_token`.
+    pub async fn confirm_email(&self, token: &str, meta: &RequestMeta) -> CoreResult<UserDetail> {
+        let now = self.now();
+        let hash = crate::secrets::hash_token(token);
+        let mut tx = self.db.begin().await?;
+        let redeemed = tokens::redeem(&mut tx, purpose::CONFIRM_EMAIL, &hash, Ts::new(now)).await?;
+        let redeemed = redeemed.ok_or(CoreError::InvalidToken)?;
+        let address =
+            redeemed.data.get("address").and_then(serde_json::Value::as_str).ok_or(CoreError::InvalidToken)?;
+        users::lock(&mut tx, redeemed.user_id).await?;
+        let user = users::find(&mut tx, redeemed.user_id).await?.filter(|u| u.status != UserStatus::Deleted);
+        let user = user.ok_or(CoreError::InvalidToken)?;
+        let confirmed = user_emails::confirm(&mut tx, user.id, address).await?.ok_or(CoreError::InvalidToken)?;
+        let changes = json!({"email": confirmed.address});
+        activity::record(&mut tx, now, user.id, Some(user.id), None, "user.email_confirmed", meta, changes).await?;
+        let user = if confirmed.becomes_primary {
+            let confirmed = UserEmail { verified: true, ..confirmed };
+            switch_primary(&mut tx, &user, &confirmed, None, now, meta).await?
+        } else {
+            user
+        };
+        let user = super::detail(&mut tx, user).await?;
+        tx.commit().await?;
+        self.wake_workers();
+        Ok(user)
+    }
+
+    /// `DELETE /v1/users/email`: remove one of the caller's other addresses (the sign-in
+    /// address → 409 `primary_email`; an address the caller does not have → 404).
+    pub async fn remove_email(&self, actor: &Actor, email: &str, meta: &RequestMeta) -> CoreResult<UserDetail> {
+        let email = parse(email)?;
+        let user = &actor.user;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        users::lock(&mut tx, user.id).await?;
+        match user_emails::remove(&mut tx, user.id, email.normalized()).await? {
+            Removal::NotFound => return Err(CoreError::NotFound),
+            Removal::Primary => return Err(CoreError::PrimaryEmail),
+            Removal::Removed => {}
+        }
+        let changes = json!({"email": email.as_str()});
+        activity::record(&mut tx, now, user.id, Some(user.id), actor.account_id, "user.email_removed", meta, changes)
+            .await?;
+        let current = users::find(&mut tx, user.id).await?.ok_or(CoreError::NotFound)?;
+        let detail = super::detail(&mut tx, current).await?;
+        tx.commit().await?;
+        Ok(detail)
+    }
+}
+
+fn parse(input: &str) -> CoreResult<Email> {
+    Email::parse(input).map_err(|e| CoreError::field("email", "invalid_email", e.to_string()))
+}
+
+/// Make the user's confirmed address `to` the sign-in address: the former one is told (a
+/// security notice, to that address), and the accounts' CRM contacts follow.
+async fn switch_primary(
+    tx: &mut Tx,
+    user: &User,
+    to: &UserEmail,
+    account: Option<roster_domain::AccountId>,
+    now: OffsetDateTime,
+    meta: &RequestMeta,
+) -> CoreResult<User> {
+    if !user_emails::make_primary(tx, user.id, &to.address_key, Ts::new(now)).await? {
+        return Err(CoreError::Internal("a confirmed address to switch to was not found".into()));
+    }
+    let id: UserId = user.id;
+    let changes = json!({"email": {"from": user.email, "to": to.address}});
+    activity::record(tx, now, id, Some(id), account, "user.email_changed", meta, changes).await?;
+    let notice = payload::SecurityNotice::EmailChanged { from: user.email.clone(), to: to.address.clone() };
+    jobs::enqueue(tx, &payload::SecurityMail { user_id: id, notice }, now).await?;
+    let next = User { email: to.address.clone(), email_verified: true, updated_at: now, ..user.clone() };
+    let data =
+        json!({"user": jobs::events::user_data(&next), "changes": {"email": {"from": user.email, "to": to.address}}});
+    jobs::events::record(tx, "user.updated", id, data, now).await?;
+    jobs::sync_memberships(tx, id, now).await?;
+    Ok(next)
+}

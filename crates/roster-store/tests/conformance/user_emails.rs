@@ -1,0 +1,111 @@
+//! Every address of every live user (migration 0008): the sign-in address kept by triggers on
+//! `users`, secondary ones added, confirmed, made the sign-in address and removed; one live user
+//! per address across both kinds; a deleted user's addresses freed.
+
+use roster_store::user_emails::{self, Removal, UserEmail};
+use roster_store::{StoreError, Ts, Unique, users};
+
+use crate::support::{T0, engines, insert_user, start, user};
+
+fn secondary(address: &str, becomes_primary: bool, at: i64) -> UserEmail {
+    UserEmail {
+        address: address.to_owned(),
+        address_key: address.to_lowercase(),
+        verified: false,
+        is_primary: false,
+        becomes_primary,
+        created_at: Ts::from_micros(T0 + at),
+    }
+}
+
+fn keys(emails: &[UserEmail]) -> Vec<(&str, bool, bool)> {
+    emails.iter().map(|e| (e.address_key.as_str(), e.verified, e.is_primary)).collect()
+}
+
+#[tokio::test]
+async fn the_sign_in_address_is_kept_by_the_users_table_and_others_are_added_confirmed_and_removed() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let (ada, bob) = (user("Ada@Example.com", "Ada"), user("bob@example.com", "Bob"));
+        insert_user(db, &ada).await;
+        insert_user(db, &bob).await;
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(keys(&user_emails::of_user(&mut tx, ada.id).await.unwrap()), [("ada@example.com", false, true)]);
+        assert_eq!(user_emails::of_user(&mut tx, ada.id).await.unwrap()[0].address, "Ada@Example.com");
+        user_emails::add(&mut tx, ada.id, &secondary("Ada@Work.example", false, 5)).await.unwrap();
+        user_emails::add(&mut tx, ada.id, &secondary("ada@home.example", true, 6)).await.unwrap();
+        assert_eq!(user_emails::count(&mut tx, ada.id).await.unwrap(), 3);
+        tx.commit().await.unwrap();
+        for taken in ["BOB@example.com", "ada@work.EXAMPLE"] {
+            // A refused write ends its transaction (PostgreSQL aborts it).
+            let mut tx = db.begin().await.unwrap();
+            let err = user_emails::add(&mut tx, bob.id, &secondary(taken, false, 7)).await.unwrap_err();
+            assert!(matches!(err, StoreError::Conflict(Unique::UserEmail)), "{taken}: {err:?}");
+        }
+        let mut tx = db.begin().await.unwrap();
+        let (owner, found) = user_emails::find(&mut tx, "ada@work.example").await.unwrap().unwrap();
+        assert_eq!((owner, found.address.as_str(), found.becomes_primary), (ada.id, "Ada@Work.example", false));
+        assert!(user_emails::find(&mut tx, "nobody@example.com").await.unwrap().is_none());
+
+        // The verification of the sign-in address follows the user.
+        users::set_email_verified(&mut tx, ada.id, Ts::from_micros(T0 + 8)).await.unwrap();
+        assert!(user_emails::set_becomes_primary(&mut tx, ada.id, "ada@work.example", true).await.unwrap());
+        assert!(!user_emails::set_becomes_primary(&mut tx, ada.id, "ada@example.com", true).await.unwrap());
+        let confirmed = user_emails::confirm(&mut tx, ada.id, "ada@work.example").await.unwrap().unwrap();
+        assert!(confirmed.verified && confirmed.becomes_primary);
+        assert!(user_emails::confirm(&mut tx, ada.id, "ada@work.example").await.unwrap().is_none(), "once");
+        assert!(user_emails::confirm(&mut tx, bob.id, "ada@home.example").await.unwrap().is_none(), "not Bob's");
+        assert!(
+            !user_emails::make_primary(&mut tx, ada.id, "ada@home.example", Ts::from_micros(T0 + 9)).await.unwrap()
+        );
+
+        assert!(user_emails::make_primary(&mut tx, ada.id, "ada@work.example", Ts::from_micros(T0 + 9)).await.unwrap());
+        let stored = users::find(&mut tx, ada.id).await.unwrap().unwrap();
+        assert_eq!((stored.email.as_str(), stored.email_verified), ("Ada@Work.example", true));
+        assert!(users::find_for_login(&mut tx, "ada@work.example").await.unwrap().is_some());
+        assert_eq!(
+            keys(&user_emails::of_user(&mut tx, ada.id).await.unwrap()),
+            [("ada@work.example", true, true), ("ada@example.com", true, false), ("ada@home.example", false, false)]
+        );
+        assert!(!user_emails::of_user(&mut tx, ada.id).await.unwrap().iter().any(|e| e.becomes_primary));
+
+        let pages = user_emails::of_users(&mut tx, &[bob.id, ada.id]).await.unwrap();
+        assert_eq!(pages.iter().filter(|(u, _)| *u == ada.id).count(), 3);
+        assert_eq!(
+            pages.iter().filter(|(u, _)| *u == bob.id).map(|(_, e)| e.address_key.as_str()).collect::<Vec<_>>(),
+            ["bob@example.com"]
+        );
+        assert!(user_emails::of_users(&mut tx, &[]).await.unwrap().is_empty());
+
+        assert_eq!(user_emails::remove(&mut tx, ada.id, "ada@work.example").await.unwrap(), Removal::Primary);
+        assert_eq!(user_emails::remove(&mut tx, bob.id, "ada@example.com").await.unwrap(), Removal::NotFound);
+        assert_eq!(user_emails::remove(&mut tx, ada.id, "ada@example.com").await.unwrap(), Removal::Removed);
+        user_emails::add(&mut tx, bob.id, &secondary("ada@example.com", false, 10)).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_user_frees_every_address_and_a_new_user_cannot_take_a_secondary_one() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let ada = user("ada@example.com", "Ada");
+        insert_user(db, &ada).await;
+        let mut tx = db.begin().await.unwrap();
+        user_emails::add(&mut tx, ada.id, &secondary("ada@work.example", false, 1)).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let err = users::insert(&mut tx, &user("ADA@work.example", "Impostor"), None).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(Unique::UserEmail)), "{err:?}");
+        drop(tx);
+
+        let mut tx = db.begin().await.unwrap();
+        users::mark_deleted(&mut tx, ada.id, Ts::from_micros(T0 + 2), false).await.unwrap();
+        assert!(user_emails::of_user(&mut tx, ada.id).await.unwrap().is_empty());
+        users::insert(&mut tx, &user("ada@work.example", "New"), None).await.unwrap();
+        users::insert(&mut tx, &user("ada@example.com", "Newer"), None).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}
