@@ -25,6 +25,9 @@ pub struct CoreConfig {
     pub secret_key: Option<crate::secrets::SecretKey>,
     /// `ROSTER_MFA_ISSUER`: the issuer named in `otpauth://` URIs.
     pub mfa_issuer: String,
+    /// `ROSTER_DEFAULT_PHONE_REGION`: the region a phone number without its country code is
+    /// read in; `None`: such a number is refused.
+    pub default_phone_region: Option<roster_domain::phone::Region>,
 }
 
 impl Default for CoreConfig {
@@ -38,6 +41,7 @@ impl Default for CoreConfig {
             hash_threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             secret_key: None,
             mfa_issuer: "Roster".to_owned(),
+            default_phone_region: None,
         }
     }
 }

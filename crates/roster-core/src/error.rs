@@ -106,6 +106,8 @@ pub enum Clash {
     NoMfaEnrolment,
     #[error("two-factor authentication is off")]
     MfaOff,
+    #[error("the phone number is verified already: there is no code to send")]
+    PhoneVerified,
 }
 
 impl From<StoreError> for CoreError {
@@ -114,6 +116,7 @@ impl From<StoreError> for CoreError {
             StoreError::Conflict(Unique::UserEmail) => CoreError::EmailTaken,
             StoreError::Conflict(Unique::Membership) => CoreError::Conflict(Clash::AlreadyMember),
             StoreError::Conflict(Unique::WorkspaceMember) => CoreError::Conflict(Clash::AlreadyWorkspaceMember),
+            StoreError::Conflict(Unique::PhoneNumber) => CoreError::PhoneTaken,
             other => CoreError::Store(other),
         }
     }

@@ -9,6 +9,7 @@ pub mod json;
 pub mod locale;
 pub mod password;
 pub mod permissions;
+pub mod phone;
 pub mod role;
 pub mod scope;
 pub mod user;

@@ -21,14 +21,49 @@ pub struct EmailView {
     pub primary: bool,
 }
 
+/// What a phone number is for.
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneLabel {
+    Mobile,
+    Work,
+    Home,
+    Other,
+}
+
+impl PhoneLabel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhoneLabel::Mobile => "mobile",
+            PhoneLabel::Work => "work",
+            PhoneLabel::Home => "home",
+            PhoneLabel::Other => "other",
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PhoneView {
     pub id: Uuid,
     /// E.164.
+    #[schema(pattern = r"^\+[1-9][0-9]{1,14}$")]
     pub number: String,
+    #[schema(value_type = PhoneLabel)]
     pub label: String,
     pub verified: bool,
     pub primary: bool,
+}
+
+impl From<&roster_domain::user::UserPhone> for PhoneView {
+    fn from(p: &roster_domain::user::UserPhone) -> Self {
+        PhoneView {
+            id: p.id,
+            number: p.number.clone(),
+            label: p.label.clone(),
+            verified: p.verified,
+            primary: p.primary,
+        }
+    }
 }
 
 /// A user (API.md §3).
@@ -84,17 +119,7 @@ impl From<&UserDetail> for UserView {
             timezone: u.timezone.clone(),
             locale: u.locale.clone(),
             status: u.status.as_str().to_owned(),
-            phones: detail
-                .phones
-                .iter()
-                .map(|p| PhoneView {
-                    id: p.id,
-                    number: p.number.clone(),
-                    label: p.label.clone(),
-                    verified: p.verified,
-                    primary: p.primary,
-                })
-                .collect(),
+            phones: detail.phones.iter().map(PhoneView::from).collect(),
             metadata: u.metadata.clone(),
             mfa_enabled: u.mfa_enabled,
             platform_admin: u.platform_admin,

@@ -57,6 +57,8 @@ pub enum Unique {
     Membership,
     /// The user is already a member of the workspace.
     WorkspaceMember,
+    /// The user has this phone number already.
+    PhoneNumber,
 }
 
 impl Unique {
@@ -66,6 +68,7 @@ impl Unique {
             Unique::UserEmail => &["users_email_live", "user_emails_address"],
             Unique::Membership => &["memberships_pkey"],
             Unique::WorkspaceMember => &["workspace_members_pkey"],
+            Unique::PhoneNumber => &["user_phones_number"],
         }
     }
 
@@ -75,6 +78,7 @@ impl Unique {
             Unique::UserEmail => &["users.email_normalized", "user_emails.address_key"],
             Unique::Membership => &["memberships.user_id, memberships.account_id"],
             Unique::WorkspaceMember => &["workspace_members.workspace_id, workspace_members.user_id"],
+            Unique::PhoneNumber => &["user_phones.user_id, user_phones.number"],
         }
     }
 }

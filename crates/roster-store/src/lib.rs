@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod user_emails;
 pub mod user_list;
+pub mod user_phones;
 pub mod users;
 pub mod workspaces;
 

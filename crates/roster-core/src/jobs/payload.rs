@@ -203,11 +203,37 @@ pub struct ConfirmEmailMail {
     pub token_id: uuid::Uuid,
 }
 
-/// A text message to the SMS provider.
+/// A text message to the SMS provider. A verification code is not in the job: `phone_id` says
+/// the message carries a code for that phone of `user_id`, minted when it is sent (only its
+/// keyed hash is stored) and put where `body` says [`Sms::CODE`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sms {
     pub to: String,
     pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_id: Option<uuid::Uuid>,
+    /// When the code was asked for (Unix microseconds): a newer request voids this message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_at: Option<i64>,
+}
+
+impl Sms {
+    /// Where the code goes in the body of a code message.
+    pub const CODE: &str = "{code}";
+
+    /// The message that carries a new verification code to phone `phone` (number `to`), asked
+    /// for at `requested_at` (Unix microseconds).
+    pub fn code(user: UserId, phone: uuid::Uuid, to: &str, requested_at: i64) -> Self {
+        Sms {
+            to: to.to_owned(),
+            body: format!("Your Roster verification code is {}. It expires in 10 minutes.", Self::CODE),
+            user_id: Some(user),
+            phone_id: Some(phone),
+            requested_at: Some(requested_at),
+        }
+    }
 }
 
 /// A push notification to the push provider.

@@ -105,6 +105,7 @@ async fn retire(tx: &mut Tx, may: MayChange, purge: bool, at: Ts) -> CoreResult<
     roster_store::push_tokens::delete_all(tx, id).await?;
     if purge {
         preferences::delete(tx, id).await?;
+        roster_store::user_phones::delete_all(tx, id).await?;
         activities::anonymize(tx, id).await?;
         sessions::anonymize(tx, id).await?;
         roster_store::login_attempts::anonymize(tx, id).await?;

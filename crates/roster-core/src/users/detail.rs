@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use roster_domain::UserId;
-use roster_domain::user::{User, UserDetail, UserEmail};
-use roster_store::{Exec, user_emails};
+use roster_domain::user::{User, UserDetail, UserEmail, UserPhone};
+use roster_store::{Exec, user_emails, user_phones};
 
 use crate::error::{CoreError, CoreResult};
 
@@ -29,6 +29,10 @@ pub(crate) async fn details(exec: &mut impl Exec, users: Vec<User>) -> CoreResul
         let email = UserEmail { address: email.address, verified: email.verified, primary: email.is_primary };
         emails.entry(user).or_default().push(email);
     }
+    let mut phones: HashMap<UserId, Vec<UserPhone>> = HashMap::new();
+    for (user, phone) in user_phones::of_users(exec, &ids).await? {
+        phones.entry(user).or_default().push(super::phones::shown(&phone));
+    }
     Ok(users
         .into_iter()
         .map(|user| {
@@ -37,7 +41,8 @@ pub(crate) async fn details(exec: &mut impl Exec, users: Vec<User>) -> CoreResul
             if !own.iter().any(|e| e.primary) {
                 own.insert(0, UserEmail { address: user.email.clone(), verified: user.email_verified, primary: true });
             }
-            UserDetail { user, emails: own, phones: Vec::new() }
+            let phones = phones.remove(&user.id).unwrap_or_default();
+            UserDetail { user, emails: own, phones }
         })
         .collect())
 }

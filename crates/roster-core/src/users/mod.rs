@@ -6,6 +6,7 @@ mod detail;
 pub mod emails;
 pub mod input;
 pub mod list;
+pub mod phones;
 pub mod push_tokens;
 pub mod read;
 pub mod update;

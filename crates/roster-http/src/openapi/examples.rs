@@ -15,7 +15,8 @@ fn user() -> Value {
         "emails": [{"address": "ada@example.com", "verified": false, "primary": true}],
         "name": "Ada Lovelace", "first_name": "Ada", "last_name": "Lovelace",
         "image": null, "title": null, "bio": null, "timezone": "Europe/London", "locale": "en-GB",
-        "status": "active", "phones": [], "metadata": {}, "mfa_enabled": false, "platform_admin": false,
+        "status": "active", "phones": [{"id": PHONE_ID, "number": "+14155550142", "label": "mobile", "verified": true, "primary": true}],
+        "metadata": {}, "mfa_enabled": false, "platform_admin": false,
         "created_at": AT, "updated_at": AT, "last_login_at": null
     })
 }
@@ -28,6 +29,7 @@ fn account() -> Value {
 const CHILD_ID: &str = "0193f6a2-7c1e-7a41-9d2b-3c4e5f607101";
 const WORKSPACE_ID: &str = "0193f6a2-7c1e-7a41-9d2b-3c4e5f6071aa";
 const OTHER_USER_ID: &str = "0193f6a2-7c1e-7a41-9d2b-3c4e5f60718b";
+const PHONE_ID: &str = "0193f6a2-7c1e-7a41-9d2b-3c4e5f6071c1";
 
 fn membership() -> Value {
     json!({"user_id": OTHER_USER_ID, "account_id": ACCOUNT_ID, "role": "admin", "grant": ["billing"],
@@ -100,6 +102,8 @@ pub fn request(operation_id: &str) -> Option<Value> {
             json!({"email": "ada@work.example", "password": "blue falcon orbits quietly 42", "primary": true})
         }
         "remove_email" => json!({"email": "ada@work.example"}),
+        "add_phone" => json!({"number": "+1 (415) 555-0142", "label": "mobile", "primary": true}),
+        "change_phone" => json!({"code": "318604"}),
         "confirm_email" => json!({"token": "Pw8Rt3Yu6Io1Lk4Jh7Gf0Ds5Az2Xc9Vb4Nm7Qe1Wr6T"}),
         _ => return None,
     })
@@ -119,6 +123,8 @@ pub fn response(operation_id: &str, status: u16) -> Option<Value> {
             "j2m7q-t4w9y", "n8r3u-x6a2e"]}),
         "register_push_token" => push_token(),
         "add_email" => json!({"status": "confirmation_sent"}),
+        "add_phone" | "change_phone" => json!({"id": PHONE_ID, "number": "+14155550142", "label": "mobile",
+            "verified": status == 200, "primary": true}),
         "confirm_email" | "remove_email" => {
             let mut user = user();
             user["emails"] = json!([{"address": "ada@example.com", "verified": true, "primary": true},

@@ -21,5 +21,6 @@ mod ts;
 mod user_emails;
 mod user_list;
 mod user_list_budget;
+mod user_phones;
 mod users;
 mod workspaces;

@@ -66,6 +66,9 @@ pub struct Settings {
     pub secret_key_file: Option<String>,
     /// The issuer named in `otpauth://` URIs (what authenticator apps show).
     pub mfa_issuer: String,
+    /// ISO 3166 alpha-2 region (`US`, `GB`) a phone number written without its country code is
+    /// read in; unset: such numbers are refused.
+    pub default_phone_region: Option<String>,
     /// Sessions end after this many days without a request…
     pub session_idle_days: u32,
     /// …and in any case this many days after sign-in.
@@ -167,6 +170,7 @@ impl Default for Settings {
             secret_key: None,
             secret_key_file: None,
             mfa_issuer: "Roster".into(),
+            default_phone_region: None,
             session_idle_days: 7,
             session_absolute_days: 30,
             shutdown_timeout: Seconds(30),
@@ -180,7 +184,7 @@ impl Default for Settings {
 }
 
 /// The environment variables read, each mapped to its setting.
-const ROSTER_KEYS: [&str; 24] = [
+const ROSTER_KEYS: [&str; 25] = [
     "DATABASE_URL",
     "LISTEN",
     "PUBLIC_URL",
@@ -201,6 +205,7 @@ const ROSTER_KEYS: [&str; 24] = [
     "SECRET_KEY",
     "SECRET_KEY_FILE",
     "MFA_ISSUER",
+    "DEFAULT_PHONE_REGION",
     "SESSION_IDLE_DAYS",
     "SESSION_ABSOLUTE_DAYS",
     "SHUTDOWN_TIMEOUT",
@@ -286,6 +291,11 @@ impl Settings {
         if self.mfa_issuer.trim().is_empty() || self.mfa_issuer.contains(':') {
             return bad("mfa_issuer", "must be a non-empty name without ':'");
         }
+        if let Some(region) = &self.default_phone_region
+            && roster_domain::phone::Region::parse(region).is_err()
+        {
+            return bad("default_phone_region", "must be an ISO 3166 alpha-2 region such as US or GB");
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log)
             .map_err(|e| format!("invalid configuration: ROSTER_LOG: {e}"))?;
         Ok(())
@@ -342,6 +352,10 @@ impl Settings {
             // Checked by `validate` at load.
             secret_key: self.secret_key().ok().flatten().map(roster_core::secrets::SecretKey::new),
             mfa_issuer: self.mfa_issuer.trim().to_owned(),
+            default_phone_region: self
+                .default_phone_region
+                .as_deref()
+                .and_then(|region| roster_domain::phone::Region::parse(region).ok()),
             ..CoreConfig::default()
         }
     }

@@ -23,6 +23,7 @@ mod login_history;
 mod mfa;
 mod pages;
 mod permissions_model;
+mod phones;
 mod process;
 mod push_tokens;
 mod queue_busy;

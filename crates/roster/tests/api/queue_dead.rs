@@ -55,7 +55,13 @@ async fn mail_refused_for_good_and_a_provider_4xx_end_dead_at_the_first_attempt(
     let user = app.signup("ada@example.com", "Ada").await;
     sms.fail_next(100, 400);
     let mut tx = app.core.store().begin().await.unwrap();
-    let text = roster_core::jobs::payload::Sms { to: "+14155550100".into(), body: "Your code is 123456".into() };
+    let text = roster_core::jobs::payload::Sms {
+        to: "+14155550100".into(),
+        body: "Your code is 123456".into(),
+        user_id: None,
+        phone_id: None,
+        requested_at: None,
+    };
     roster_core::jobs::enqueue(&mut tx, &text, app.clock.now()).await.unwrap();
     tx.commit().await.unwrap();
     app.drain().await;

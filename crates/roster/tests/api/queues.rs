@@ -330,7 +330,13 @@ async fn sms_and_push_jobs_post_to_their_providers_and_non_2xx_is_retried() {
     let mut tx = app.core.store().begin().await.unwrap();
     use roster_core::jobs::enqueue;
     use roster_core::jobs::payload::{Push, Sms};
-    let sms = Sms { to: "+14155550100".into(), body: "Your code is 123456".into() };
+    let sms = Sms {
+        to: "+14155550100".into(),
+        body: "Your code is 123456".into(),
+        user_id: None,
+        phone_id: None,
+        requested_at: None,
+    };
     enqueue(&mut tx, &sms, now).await.unwrap();
     let push =
         Push { tokens: vec!["device-1".into()], title: "Hello".into(), body: "World".into(), data: json!({"k": 1}) };

@@ -127,8 +127,33 @@ impl Handlers {
     }
 
     pub(super) async fn sms(&self, job: Sms) -> Outcome {
-        self.notifier.send_sms(&job.to, &job.body).await?;
+        let body = match (job.phone_id, job.requested_at) {
+            (Some(phone), Some(requested)) => {
+                let Some(code) = self.mint_phone_code(phone, &job.to, requested).await? else { return Ok(()) };
+                job.body.replace(Sms::CODE, &code)
+            }
+            _ => job.body,
+        };
+        self.notifier.send_sms(&job.to, &body).await?;
         Ok(())
+    }
+
+    /// A fresh 6-digit code for the phone, its keyed hash stored now (valid for
+    /// `phones::CODE_VALIDITY`), or `None` when the phone is gone, verified, has another number
+    /// or a newer code was asked for since: the message would carry a useless code.
+    async fn mint_phone_code(
+        &self,
+        phone: uuid::Uuid,
+        number: &str,
+        requested: i64,
+    ) -> Result<Option<String>, super::JobError> {
+        let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+        let hash = self.core.phone_code_hash(phone, &code);
+        let expires = Ts::new(self.core.now() + crate::users::phones::CODE_VALIDITY);
+        let mut conn = self.core.db.write_conn().await?;
+        let requested = Ts::from_micros(requested);
+        let stored = roster_store::user_phones::set_code(&mut conn, phone, number, requested, &hash, expires).await?;
+        Ok(stored.then_some(code))
     }
 
     /// One `push.send` per device of the user's (so that a token the provider says is gone is

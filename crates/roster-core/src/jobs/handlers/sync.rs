@@ -18,7 +18,10 @@ impl Handlers {
         let user = users::find(&mut tx, user_id).await?.filter(|u| u.status != UserStatus::Deleted);
         let member = memberships::of_user(&mut tx, user_id).await?.into_iter().any(|(m, _)| m.account_id == account);
         match user {
-            Some(user) if member => crm::upsert(&mut tx, account, user_id, &user.name, &user.email, None, now).await?,
+            Some(user) if member => {
+                let phone = roster_store::user_phones::primary_number(&mut tx, user_id).await?;
+                crm::upsert(&mut tx, account, user_id, &user.name, &user.email, phone.as_deref(), now).await?;
+            }
             _ => crm::remove(&mut tx, account, user_id).await?,
         }
         roster_store::accounts::refresh_seats(&mut tx, account, now).await?;

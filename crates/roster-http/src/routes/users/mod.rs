@@ -3,6 +3,7 @@
 
 mod access;
 mod emails;
+mod phones;
 mod push_tokens;
 mod recovery;
 
@@ -34,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(recovery::router())
         .merge(push_tokens::router())
         .merge(emails::router())
+        .merge(phones::router())
 }
 
 /// Create a user.
