@@ -43,7 +43,8 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
 
     let users = Arc::new(enrolled);
     let next = Arc::new(AtomicUsize::new(0));
-    let (done, failed, exhausted) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (done, failed, exhausted) =
+        (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let first_problem = Arc::new(Mutex::new(None::<String>));
     let deadline = Instant::now() + ctx.args.duration();
     let start = Instant::now();
@@ -82,7 +83,10 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     }
     let elapsed = start.elapsed().as_secs_f64();
     let (done, failed) = (done.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
-    eprintln!("   {done} MFA logins in {elapsed:.2} s, {failed} failed, {} waits for a fresh step", exhausted.load(Ordering::Relaxed));
+    eprintln!(
+        "   {done} MFA logins in {elapsed:.2} s, {failed} failed, {} waits for a fresh step",
+        exhausted.load(Ordering::Relaxed)
+    );
     if let Some(p) = first_problem.lock().await.as_ref() {
         eprintln!("   first problem: {p}");
     }
@@ -144,7 +148,8 @@ async fn enrol(target: &Target, connections: usize, users: Vec<SeededUser>) -> a
     let mut conn = Conn::connect(target.addr).await?;
     for (user, reply) in users.iter().zip(logins) {
         let session = expect(reply?, StatusCode::OK)?["token"].as_str().context("no token")?.to_owned();
-        let started = expect(conn.send(bearer_post(target, "/v1/auth/mfa/totp", &session, &json!({}))).await?, StatusCode::OK)?;
+        let started =
+            expect(conn.send(bearer_post(target, "/v1/auth/mfa/totp", &session, &json!({}))).await?, StatusCode::OK)?;
         let seed = totp::base32_decode(started["secret"].as_str().context("no secret")?).context("bad base32")?;
         // The step before the current one (within Roster's ±1): the current and the next are
         // then left for the timed phase.

@@ -58,9 +58,11 @@ pub async fn insert(exec: &mut impl Exec, m: &Membership) -> StoreResult<()> {
     let result = on_conn!(exec, |c| {
         sqlx::query(
             "INSERT INTO memberships (user_id, account_id, role, grants, denies, created_at, \
-             user_status, name_key, email_key, email_verified, user_created_at, last_login_key) \
+             user_status, name_key, email_key, email_verified, user_created_at, last_login_key, contact_emails, \
+             contact_phones) \
              SELECT $1, $2, $3, $4, $5, $6, u.status, u.name_normalized, u.email_normalized, \
-             u.email_verified, u.created_at, u.last_login_key FROM users u WHERE u.id = $1",
+             u.email_verified, u.created_at, u.last_login_key, u.contact_emails, u.contact_phones \
+             FROM users u WHERE u.id = $1",
         )
         .bind(m.user_id.as_uuid())
         .bind(m.account_id.as_uuid())

@@ -1,6 +1,8 @@
 //! The seeded population: deterministic, varied enough that the search cases mean something.
 //! About 23 % of users carry "son" in their last name (and so in their email), every address
-//! contains "example", ten users are called Xanthippe and twenty carry "zq".
+//! contains "example", ten users are called Xanthippe and twenty carry "zq". Every user has a
+//! phone, `+1415` and its number on 7 digits (so `4150054321` is one user's, `1415005` ten
+//! thousand users'), and every third a second address `w{i}@work-{first}.test`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -75,9 +77,20 @@ pub struct Person {
     pub email_verified: bool,
     pub created_at: i64,
     pub last_login_at: Option<i64>,
+    /// A second address (lowercase), for every third user.
+    pub secondary: Option<String>,
+    /// E.164.
+    pub phone: String,
+    /// An id for the phone row.
+    pub phone_id: Uuid,
 }
 
 impl Person {
+    /// The digits of the phone's E.164 form.
+    pub fn phone_digits(&self) -> &str {
+        &self.phone[1..]
+    }
+
     pub fn name_key(&self) -> String {
         self.name.to_lowercase()
     }
@@ -137,6 +150,15 @@ pub fn people(n: usize) -> impl Iterator<Item = Person> {
             email_verified: rng.below(10) < 8,
             created_at,
             last_login_at: logged_in.then(|| created_at + rng.below((now - created_at).max(1) as u64) as i64),
+            secondary: (i % 3 == 0).then(|| format!("w{i}@work-{}.test", first.to_lowercase())),
+            phone: format!("+1415{i:07}"),
+            phone_id: uuid::Builder::from_random_bytes({
+                let mut b = [0u8; 16];
+                b[..8].copy_from_slice(&rng.next().to_le_bytes());
+                b[8..].copy_from_slice(&rng.next().to_le_bytes());
+                b
+            })
+            .into_uuid(),
         }
     })
 }

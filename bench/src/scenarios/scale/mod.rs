@@ -210,6 +210,19 @@ async fn measure(ctx: &mut Ctx, engine: &str, mut client: Client) -> anyhow::Res
             2,
         ));
     }
+    // Every address and phone number (the contact-channels issue §3): one user's second address
+    // and number, and terms many users' match.
+    for (term, key, what) in [
+        ("w54321@", "q_secondary_rare", "a second address, rare"),
+        ("work-ada", "q_secondary_common", "second addresses, common"),
+        ("4150054321", "q_phone_rare", "phone digits, one user"),
+        ("%2B1%20415%20005", "q_phone_common", "phone digits, 10 000 users"),
+    ] {
+        let t = client.time(&list(&format!("q={term}"))).await?;
+        add(ctx, key, format!("q={} ({what})", term.replace("%2B", "+").replace("%20", " ")), t, Some(20.0));
+    }
+    let s = client.time(&search("4150054321", false)).await?;
+    add(ctx, "search_phone", "POST /v1/users/search 4150054321".into(), s, Some(20.0));
     let s = client.time(&search("son", true)).await?;
     add(ctx, "search_son_total", "POST /v1/users/search son + include_total".into(), s, Some(100.0));
     let s = client.time(&search("xanthippe", true)).await?;

@@ -1,7 +1,8 @@
 //! Seeding a million users straight into the database of a stopped server: one transaction on
 //! SQLite (through the same schema's triggers, so the search index and the kept counts are
 //! written as the service writes them); binary COPY on PostgreSQL, with triggers off and the
-//! counts and trigram indexes rebuilt afterwards exactly as migration 0003 builds them.
+//! counts and trigram indexes rebuilt afterwards exactly as migrations 0003, 0008 and 0010 build
+//! them. Every user gets a phone and every third a second address (data.rs).
 
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
@@ -34,6 +35,14 @@ pub fn sqlite(db: &Path, account: Uuid, n: usize) -> anyhow::Result<()> {
              email_key, email_verified, user_created_at, last_login_key) \
              VALUES (?1, ?2, 'member', '[]', '[]', ?3, ?4, ?5, ?6, ?7, ?3, ?8)",
         )?;
+        let mut email = tx.prepare(
+            "INSERT INTO user_emails (user_id, address, address_key, verified, is_primary, becomes_primary, \
+             created_at) VALUES (?1, ?2, ?2, 1, 0, 0, ?3)",
+        )?;
+        let mut phone = tx.prepare(
+            "INSERT INTO user_phones (id, user_id, number, digits, label, verified, is_primary, code_attempts, \
+             window_sends, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'mobile', 1, 1, 0, 0, ?5, ?5)",
+        )?;
         for p in people(n) {
             let id = p.id.as_bytes().to_vec();
             user.execute(rusqlite::params![
@@ -57,6 +66,16 @@ pub fn sqlite(db: &Path, account: Uuid, n: usize) -> anyhow::Result<()> {
                 p.email_verified,
                 p.last_login_at.unwrap_or(0)
             ])?;
+            if let Some(secondary) = &p.secondary {
+                email.execute(rusqlite::params![id, secondary, p.created_at])?;
+            }
+            phone.execute(rusqlite::params![
+                p.phone_id.as_bytes().to_vec(),
+                id,
+                p.phone,
+                p.phone_digits(),
+                p.created_at
+            ])?;
         }
     }
     tx.execute(SEATS, [])?;
@@ -78,14 +97,15 @@ pub async fn postgres(url: &str, account: Uuid, n: usize) -> anyhow::Result<()> 
     client
         .batch_execute(
             "SET session_replication_role = replica; SET maintenance_work_mem = '256MB'; \
-             DROP INDEX users_search_name, users_search_email",
+             DROP INDEX users_search_name, users_search_email, user_emails_search, user_phones_search",
         )
         .await?;
 
     let sink = client
         .copy_in(
             "COPY users (id, email, email_normalized, email_verified, name, name_normalized, timezone, locale, \
-             status, metadata, mfa_enabled, platform_admin, created_at, updated_at, last_login_at) FROM STDIN BINARY",
+             status, metadata, mfa_enabled, platform_admin, created_at, updated_at, last_login_at, contact_emails, \
+             contact_phones) FROM STDIN BINARY",
         )
         .await?;
     let types = [
@@ -104,6 +124,8 @@ pub async fn postgres(url: &str, account: Uuid, n: usize) -> anyhow::Result<()> 
         Type::TIMESTAMPTZ,
         Type::TIMESTAMPTZ,
         Type::TIMESTAMPTZ,
+        Type::TEXT,
+        Type::TEXT,
     ];
     let writer = BinaryCopyInWriter::new(sink, &types);
     tokio::pin!(writer);
@@ -111,7 +133,8 @@ pub async fn postgres(url: &str, account: Uuid, n: usize) -> anyhow::Result<()> 
     for p in people(n) {
         let (email_key, name_key) = (p.email_key(), p.name_key());
         let (created, login) = (at(p.created_at), p.last_login_at.map(at));
-        let row: [&(dyn ToSql + Sync); 15] = [
+        let (emails, digits) = (p.secondary.clone().unwrap_or_default(), p.phone_digits().to_owned());
+        let row: [&(dyn ToSql + Sync); 17] = [
             &p.id,
             &p.email,
             &email_key,
@@ -127,6 +150,8 @@ pub async fn postgres(url: &str, account: Uuid, n: usize) -> anyhow::Result<()> 
             &created,
             &created,
             &login,
+            &emails,
+            &digits,
         ];
         writer.as_mut().write(&row).await?;
     }
@@ -135,7 +160,8 @@ pub async fn postgres(url: &str, account: Uuid, n: usize) -> anyhow::Result<()> 
     let sink = client
         .copy_in(
             "COPY memberships (user_id, account_id, role, grants, denies, created_at, user_status, name_key, \
-             email_key, email_verified, user_created_at, last_login_key) FROM STDIN BINARY",
+             email_key, email_verified, user_created_at, last_login_key, contact_emails, contact_phones) \
+             FROM STDIN BINARY",
         )
         .await?;
     let types = [
@@ -151,6 +177,8 @@ pub async fn postgres(url: &str, account: Uuid, n: usize) -> anyhow::Result<()> 
         Type::BOOL,
         Type::TIMESTAMPTZ,
         Type::TIMESTAMPTZ,
+        Type::TEXT,
+        Type::TEXT,
     ];
     let writer = BinaryCopyInWriter::new(sink, &types);
     tokio::pin!(writer);
@@ -159,7 +187,8 @@ pub async fn postgres(url: &str, account: Uuid, n: usize) -> anyhow::Result<()> 
         let Person { id, .. } = &p;
         let (email_key, name_key) = (p.email_key(), p.name_key());
         let (created, login) = (at(p.created_at), at(p.last_login_at.unwrap_or(0)));
-        let row: [&(dyn ToSql + Sync); 12] = [
+        let (emails, digits) = (p.secondary.clone().unwrap_or_default(), p.phone_digits().to_owned());
+        let row: [&(dyn ToSql + Sync); 14] = [
             id,
             &account,
             &"member",
@@ -172,14 +201,72 @@ pub async fn postgres(url: &str, account: Uuid, n: usize) -> anyhow::Result<()> 
             &p.email_verified,
             &created,
             &login,
+            &emails,
+            &digits,
         ];
+        writer.as_mut().write(&row).await?;
+    }
+    writer.finish().await?;
+
+    // Triggers are off: the sign-in addresses are copied into user_emails as its trigger would.
+    client
+        .batch_execute(
+            "INSERT INTO user_emails (user_id, address, address_key, verified, is_primary, becomes_primary, \
+             created_at) SELECT id, email, email_normalized, email_verified, TRUE, FALSE, created_at FROM users \
+             WHERE status <> 'deleted' ORDER BY created_at ON CONFLICT (address_key) DO NOTHING",
+        )
+        .await?;
+    let sink = client
+        .copy_in(
+            "COPY user_emails (user_id, address, address_key, verified, is_primary, becomes_primary, created_at) \
+             FROM STDIN BINARY",
+        )
+        .await?;
+    let types = [Type::UUID, Type::TEXT, Type::TEXT, Type::BOOL, Type::BOOL, Type::BOOL, Type::TIMESTAMPTZ];
+    let writer = BinaryCopyInWriter::new(sink, &types);
+    tokio::pin!(writer);
+    for p in people(n) {
+        let Some(secondary) = &p.secondary else { continue };
+        let created = at(p.created_at);
+        let row: [&(dyn ToSql + Sync); 7] = [&p.id, secondary, secondary, &true, &false, &false, &created];
+        writer.as_mut().write(&row).await?;
+    }
+    writer.finish().await?;
+    let sink = client
+        .copy_in(
+            "COPY user_phones (id, user_id, number, digits, label, verified, is_primary, code_attempts, \
+             window_sends, created_at, updated_at) FROM STDIN BINARY",
+        )
+        .await?;
+    let types = [
+        Type::UUID,
+        Type::UUID,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::BOOL,
+        Type::BOOL,
+        Type::INT8,
+        Type::INT8,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+    ];
+    let writer = BinaryCopyInWriter::new(sink, &types);
+    tokio::pin!(writer);
+    for p in people(n) {
+        let created = at(p.created_at);
+        let digits = p.phone_digits().to_owned();
+        let row: [&(dyn ToSql + Sync); 11] =
+            [&p.phone_id, &p.id, &p.phone, &digits, &"mobile", &true, &true, &0i64, &0i64, &created, &created];
         writer.as_mut().write(&row).await?;
     }
     writer.finish().await?;
 
     client
         .batch_execute(&format!(
-            "CREATE INDEX users_search_name ON users USING gin (name_normalized gin_trgm_ops); \
+            "CREATE INDEX user_emails_search ON user_emails USING gin (address_key gin_trgm_ops); \
+             CREATE INDEX user_phones_search ON user_phones USING gin (digits gin_trgm_ops); \
+             CREATE INDEX users_search_name ON users USING gin (name_normalized gin_trgm_ops); \
              CREATE INDEX users_search_email ON users USING gin (email_normalized gin_trgm_ops); \
              DELETE FROM user_counts; \
              INSERT INTO user_counts (status, shard, n) \
@@ -193,6 +280,8 @@ pub async fn postgres(url: &str, account: Uuid, n: usize) -> anyhow::Result<()> 
     // VACUUM runs outside a transaction block: one statement at a time.
     client.batch_execute("VACUUM ANALYZE users").await?;
     client.batch_execute("VACUUM ANALYZE memberships").await?;
+    client.batch_execute("VACUUM ANALYZE user_emails").await?;
+    client.batch_execute("VACUUM ANALYZE user_phones").await?;
     // Flush the seed's dirty pages now rather than under the measurements.
     client.batch_execute("CHECKPOINT").await?;
     drop(client);

@@ -28,7 +28,9 @@ pub struct UserFilters {
     /// `viewer`, `member`, `admin` or `owner`.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::Role>))]
     pub role: Option<String>,
-    /// Case-insensitive substring of the name or email.
+    /// Case-insensitive substring of the name or of any of the user's email addresses; written
+    /// like a phone number (digits, spaces, `+ - . ( )`, three digits or more), it also matches
+    /// the digits of the user's numbers in E.164 (`4155550142` finds `+14155550142`).
     pub q: Option<String>,
     pub email_verified: Option<bool>,
     /// RFC 3339.
@@ -139,8 +141,8 @@ fn time_filter(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Op
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SearchUsers {
-    /// Matched case-insensitively against name and email (and, as they arrive, secondary
-    /// emails and phone numbers).
+    /// Matched case-insensitively against the name and every email address of the user, and,
+    /// written like a phone number, against the digits of its numbers (as `q` of `GET /v1/users`).
     pub query: Option<String>,
     #[serde(default, deserialize_with = "roster_domain::json::object")]
     pub filters: Option<UserFilters>,

@@ -76,13 +76,9 @@ pub async fn count(exec: &mut impl Exec, filter: &UserFilter, budget: Budget) ->
     if let Some(term) = filter.term().filter(|t| t.chars().count() >= MIN_INDEXED_TERM)
         && rare(exec, &term, sqlite, budget.candidates).await?
     {
-        let mut n = 0;
-        for &status in &statuses {
-            let mut sql = Sql::new("SELECT COUNT(*)");
-            Branch::new(filter, status).push_from_where(&mut sql, Some(TextPlan::Candidates { sqlite }));
-            n += sql.scalar(exec).await?;
-        }
-        return Ok(Total { n, exact: true });
+        let mut sql = Sql::new("SELECT COUNT(*)");
+        Branch::all(filter, statuses.clone()).push_from_where(&mut sql, Some(TextPlan::Candidates { sqlite }));
+        return Ok(Total { n: sql.scalar(exec).await?, exact: true });
     }
 
     let live: Vec<UserStatus> = statuses.iter().copied().filter(|&s| size(s, None) > 0).collect();

@@ -16,6 +16,9 @@ pub(super) struct Source {
     created: &'static str,
     last_login: &'static str,
     verified: &'static str,
+    /// The user's other addresses and the digits of its numbers (migration 0010).
+    contact_emails: &'static str,
+    contact_phones: &'static str,
     /// The role filter as SQL, with `{}` for the bound role.
     role: &'static str,
 }
@@ -29,6 +32,8 @@ const MEMBERS: Source = Source {
     created: "m.user_created_at",
     last_login: "m.last_login_key",
     verified: "m.email_verified",
+    contact_emails: "m.contact_emails",
+    contact_phones: "m.contact_phones",
     role: "m.role = {}",
 };
 
@@ -41,6 +46,8 @@ const EVERYONE: Source = Source {
     created: "m.created_at",
     last_login: "m.last_login_key",
     verified: "m.email_verified",
+    contact_emails: "m.contact_emails",
+    contact_phones: "m.contact_phones",
     role: "EXISTS (SELECT 1 FROM memberships r WHERE r.user_id = m.id AND r.role = {})",
 };
 
@@ -55,20 +62,34 @@ pub(super) enum TextPlan {
     Candidates { sqlite: bool },
 }
 
-/// One status of one population: the unit walked in order.
+/// One status of one population: the unit walked in order. (The search index's matches, few by
+/// construction, are read for every status of the list at once: [`Branch::all`].)
 pub(super) struct Branch<'a> {
     pub filter: &'a UserFilter,
-    pub status: UserStatus,
+    statuses: Vec<UserStatus>,
     source: &'static Source,
 }
 
 impl<'a> Branch<'a> {
     pub fn new(filter: &'a UserFilter, status: UserStatus) -> Self {
+        Self::all(filter, vec![status])
+    }
+
+    /// The rows of every one of `statuses` (not walkable in one index order: for candidates).
+    pub fn all(filter: &'a UserFilter, statuses: Vec<UserStatus>) -> Self {
         let source = match filter.population {
             Population::Account(_) => &MEMBERS,
             Population::Everyone => &EVERYONE,
         };
-        Self { filter, status, source }
+        Self { filter, statuses, source }
+    }
+
+    /// The one status of a walked branch.
+    pub fn status(&self) -> Option<UserStatus> {
+        match self.statuses.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
     }
 
     pub fn id(&self) -> &'static str {
@@ -87,8 +108,13 @@ impl<'a> Branch<'a> {
     /// ` FROM … WHERE population AND status`, and with `filters` every other filter too.
     pub fn push_from_where(&self, sql: &mut Sql, filters: Option<TextPlan>) {
         let unindexed = if filters == Some(TextPlan::Candidates { sqlite: true }) { "+" } else { "" };
-        let status = sql.bind(Arg::Text(self.status.as_str().to_owned()));
-        sql.push(&format!(" FROM {} WHERE {unindexed}{} = {status}", self.source.from, self.source.status));
+        let marks: Vec<String> = self.statuses.iter().map(|s| sql.bind(Arg::Text(s.as_str().to_owned()))).collect();
+        sql.push(&format!(
+            " FROM {} WHERE {unindexed}{} IN ({})",
+            self.source.from,
+            self.source.status,
+            marks.join(", ")
+        ));
         if let Population::Account(account) = self.filter.population {
             let p = sql.bind(Arg::Uuid(account.as_uuid()));
             sql.push(&format!(" AND {unindexed}m.account_id = {p}"));
@@ -113,10 +139,18 @@ impl<'a> Branch<'a> {
         }
         if let Some(text) = f.term() {
             let p = sql.bind(Arg::Text(format!("%{}%", like_escape(&text))));
+            // The row's own copies (migration 0010): a walked row is compared without a look-up.
             sql.push(&format!(
-                " AND ({} LIKE {p} ESCAPE '\\' OR {} LIKE {p} ESCAPE '\\')",
-                self.source.name, self.source.email
+                " AND ({name} LIKE {p} ESCAPE '\\' OR {email} LIKE {p} ESCAPE '\\' OR {emails} LIKE {p} ESCAPE '\\'",
+                name = self.source.name,
+                email = self.source.email,
+                emails = self.source.contact_emails,
             ));
+            if let Some(digits) = phone_digits(&text) {
+                let d = sql.bind(Arg::Text(format!("%{digits}%")));
+                sql.push(&format!(" OR {} LIKE {d}", self.source.contact_phones));
+            }
+            sql.push(")");
             if let TextPlan::Candidates { sqlite } = plan {
                 sql.push(&format!(" AND {} IN (", self.source.id));
                 candidates(sql, &text, sqlite);
@@ -131,30 +165,68 @@ pub(super) fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-/// The ids the search index holds for `text` (three characters or more): FTS5 trigram on
-/// SQLite, pg_trgm GIN indexes on PostgreSQL (which read `LIKE '%x%'` directly).
+/// The digits of a term written like a phone number (digits with the spaces, dots, dashes,
+/// brackets and `+` people write numbers with), when it has at least three: numbers are matched
+/// by the digits of their E.164 form.
+pub(super) fn phone_digits(text: &str) -> Option<String> {
+    if !text.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '(' | ')' | '+')) {
+        return None;
+    }
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= super::MIN_INDEXED_TERM).then_some(digits)
+}
+
+/// The ids the search indexes hold for `text` (three characters or more): names and sign-in
+/// addresses, every address, and phone numbers by their digits. FTS5 trigram on SQLite, pg_trgm
+/// GIN indexes on PostgreSQL (which read `LIKE '%x%'` directly). A user may come more than once.
 pub(super) fn candidates(sql: &mut Sql, text: &str, sqlite: bool) {
+    let digits = phone_digits(text);
     if sqlite {
-        let p = sql.bind(Arg::Text(format!("\"{}\"", text.replace('"', "\"\""))));
+        let quoted = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+        let p = sql.bind(Arg::Text(quoted(text)));
         sql.push(&format!(
             "SELECT s.user_id FROM users_search_ids s WHERE s.search_rowid IN \
-             (SELECT rowid FROM users_search WHERE users_search MATCH {p})"
+             (SELECT rowid FROM users_search WHERE users_search MATCH {p}) \
+             UNION ALL SELECT e.user_id FROM user_emails e WHERE e.seq IN \
+             (SELECT rowid FROM user_emails_search WHERE user_emails_search MATCH {p})"
         ));
+        if let Some(digits) = digits {
+            let d = sql.bind(Arg::Text(quoted(&digits)));
+            sql.push(&format!(
+                " UNION ALL SELECT ph.user_id FROM user_phones ph WHERE ph.seq IN \
+                 (SELECT rowid FROM user_phones_search WHERE user_phones_search MATCH {d})"
+            ));
+        }
     } else {
         let p = sql.bind(Arg::Text(format!("%{}%", like_escape(text))));
         sql.push(&format!(
             "SELECT c.id FROM users c WHERE c.name_normalized LIKE {p} ESCAPE '\\' \
-             OR c.email_normalized LIKE {p} ESCAPE '\\'"
+             OR c.email_normalized LIKE {p} ESCAPE '\\' \
+             UNION ALL SELECT e.user_id FROM user_emails e WHERE e.address_key LIKE {p} ESCAPE '\\'"
         ));
+        if let Some(digits) = digits {
+            let d = sql.bind(Arg::Text(format!("%{digits}%")));
+            sql.push(&format!(" UNION ALL SELECT ph.user_id FROM user_phones ph WHERE ph.digits LIKE {d}"));
+        }
     }
 }
 
-/// How many ids the search index holds for `text`, counting no further than `cap + 1`.
+/// How many entries the search indexes hold for `text`, counting no further than `cap + 1`
+/// (a user may count more than once). Read from the indexes alone, so that a common term stops
+/// at the cap instead of collecting every match first.
 pub(super) fn candidate_count(text: &str, sqlite: bool, cap: i64) -> Sql {
     let mut sql = Sql::new("SELECT COUNT(*) FROM (");
     if sqlite {
-        let p = sql.bind(Arg::Text(format!("\"{}\"", text.replace('"', "\"\""))));
-        sql.push(&format!("SELECT rowid FROM users_search WHERE users_search MATCH {p}"));
+        let quoted = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+        let p = sql.bind(Arg::Text(quoted(text)));
+        sql.push(&format!(
+            "SELECT rowid FROM users_search WHERE users_search MATCH {p} \
+             UNION ALL SELECT rowid FROM user_emails_search WHERE user_emails_search MATCH {p}"
+        ));
+        if let Some(digits) = phone_digits(text) {
+            let d = sql.bind(Arg::Text(quoted(&digits)));
+            sql.push(&format!(" UNION ALL SELECT rowid FROM user_phones_search WHERE user_phones_search MATCH {d}"));
+        }
     } else {
         candidates(&mut sql, text, false);
     }

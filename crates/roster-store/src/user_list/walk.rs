@@ -39,12 +39,16 @@ pub async fn list(exec: &mut impl Exec, filter: &UserFilter, page: &UserPage) ->
         Some(term) if rare(exec, &term, sqlite, page.budget.candidates).await? => TextPlan::Candidates { sqlite },
         _ => TextPlan::Compare,
     };
-    // The budget is the request's: its branches share it.
-    let share = page.budget.walk / statuses.len().max(1) as i64;
-    let mut pages = Vec::with_capacity(statuses.len());
-    for &status in &statuses {
-        let branch = Branch::new(filter, status);
-        pages.push(walk(exec, &branch, page, share, &sizes, plan).await?);
+    // The budget is the request's: its branches share it. The index's matches are read once,
+    // for every status together (they need no walk in order).
+    let branches: Vec<Branch<'_>> = match plan {
+        TextPlan::Candidates { .. } if !statuses.is_empty() => vec![Branch::all(filter, statuses.clone())],
+        _ => statuses.iter().map(|&status| Branch::new(filter, status)).collect(),
+    };
+    let share = page.budget.walk / branches.len().max(1) as i64;
+    let mut pages = Vec::with_capacity(branches.len());
+    for branch in &branches {
+        pages.push(walk(exec, branch, page, share, &sizes, plan).await?);
     }
     let (hits, next) = merge(pages, page);
     let ids: Vec<_> = hits.iter().map(|p| p.id).collect();
@@ -71,7 +75,7 @@ async fn walk(
     let examined = share.max(i64::from(page.limit) + 1);
     let budgeted = plan == TextPlan::Compare
         && branch.filter.narrows()
-        && sizes.get(&branch.status).copied().unwrap_or(i64::MAX) > examined;
+        && branch.status().and_then(|s| sizes.get(&s)).copied().unwrap_or(i64::MAX) > examined;
     let frontier = if budgeted { nth_position(exec, branch, page, examined).await? } else { None };
 
     let key = branch.key(page.sort);

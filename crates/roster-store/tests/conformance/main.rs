@@ -21,6 +21,7 @@ mod ts;
 mod user_emails;
 mod user_list;
 mod user_list_budget;
+mod user_list_contacts;
 mod user_phones;
 mod users;
 mod workspaces;

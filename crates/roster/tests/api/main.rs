@@ -42,5 +42,6 @@ mod users_list;
 mod users_paging;
 mod users_read;
 mod users_search;
+mod users_search_contacts;
 mod users_update;
 mod workspaces;

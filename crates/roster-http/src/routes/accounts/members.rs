@@ -55,7 +55,8 @@ struct MembersQuery {
     status: Option<String>,
     #[param(value_type = Option<roster_core::openapi::Role>)]
     role: Option<String>,
-    /// Case-insensitive substring of the name or email.
+    /// Case-insensitive substring of the name or of any of the user's email addresses, or the
+    /// digits of a phone number (as `GET /v1/users`).
     q: Option<String>,
     email_verified: Option<bool>,
     #[param(value_type = Option<String>, format = DateTime)]

@@ -71,8 +71,10 @@ struct ListQuery {
     status: Option<String>,
     #[param(value_type = Option<roster_core::openapi::Role>)]
     role: Option<String>,
-    /// Case-insensitive substring of the name or email. Three characters or more use the search
-    /// index; one or two are compared only while the list is walked, so in a large account a
+    /// Case-insensitive substring of the name or of any of the user's email addresses; written
+    /// like a phone number (digits, spaces, `+ - . ( )`, three digits or more), it also matches
+    /// the digits of the user's numbers in E.164 (`4155550142` finds `+14155550142`). Three
+    /// characters or more use the search indexes; one or two are compared only while the list is walked, so in a large account a
     /// page may come back short (see `next_cursor`).
     q: Option<String>,
     email_verified: Option<bool>,
