@@ -1,5 +1,6 @@
 //! The `/v1/users` core (API.md §5).
 
+pub mod config;
 pub mod create;
 pub mod delete;
 mod detail;

@@ -84,13 +84,7 @@ impl Core {
                 }
             })
             .collect();
-        let mut config = crate::preferences::defaults(&actor.user.timezone, &actor.user.locale);
-        if let Some(stored) = stored {
-            crate::preferences::overlay(&mut config, &stored);
-        }
-        // The user's own fields are the truth for these two.
-        config["timezone"] = serde_json::json!(actor.user.timezone);
-        config["locale"] = serde_json::json!(actor.user.locale);
+        let config = crate::preferences::effective(&actor.user, stored.as_ref());
         let mut conn = self.db.conn().await?;
         Ok(Profile {
             user: super::detail(&mut conn, actor.user.clone()).await?,

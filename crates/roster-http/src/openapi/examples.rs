@@ -104,6 +104,9 @@ pub fn request(operation_id: &str) -> Option<Value> {
         "remove_email" => json!({"email": "ada@work.example"}),
         "add_phone" => json!({"number": "+1 (415) 555-0142", "label": "mobile", "primary": true}),
         "change_phone" => json!({"code": "318604"}),
+        "update_config" => {
+            json!({"theme": "dark", "notifications": {"email": {"product": false}}, "date_format": null})
+        }
         "confirm_email" => json!({"token": "Pw8Rt3Yu6Io1Lk4Jh7Gf0Ds5Az2Xc9Vb4Nm7Qe1Wr6T"}),
         _ => return None,
     })
@@ -123,6 +126,12 @@ pub fn response(operation_id: &str, status: u16) -> Option<Value> {
             "j2m7q-t4w9y", "n8r3u-x6a2e"]}),
         "register_push_token" => push_token(),
         "add_email" => json!({"status": "confirmation_sent"}),
+        "get_config" | "update_config" => json!({"theme": "dark", "timezone": "Europe/London", "locale": "en-GB",
+            "date_format": "YYYY-MM-DD", "notifications": {
+                "email": {"security": true, "product": false, "marketing": false},
+                "sms": {"security": true, "product": false, "marketing": false},
+                "push": {"security": true, "product": true, "marketing": false}},
+            "dashboard": {"layout": "default", "widgets": ["getting_started", "team"]}, "integrations": {}}),
         "add_phone" | "change_phone" => json!({"id": PHONE_ID, "number": "+14155550142", "label": "mobile",
             "verified": status == 200, "primary": true}),
         "confirm_email" | "remove_email" => {

@@ -13,6 +13,7 @@ mod analytics;
 mod auth;
 mod browser;
 mod cli;
+mod config;
 mod emails;
 mod hardening;
 mod http_errors;

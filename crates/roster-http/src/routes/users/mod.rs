@@ -2,6 +2,7 @@
 //! access (scope, permissions, associations) has a file of its own.
 
 mod access;
+mod config;
 mod emails;
 mod phones;
 mod push_tokens;
@@ -36,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(push_tokens::router())
         .merge(emails::router())
         .merge(phones::router())
+        .merge(config::router())
 }
 
 /// Create a user.
