@@ -74,6 +74,8 @@ pub enum Denied {
     PurgeOthers,
     #[error("platform admins only")]
     PlatformAdminOnly,
+    #[error("only the user itself may do this")]
+    OnlySelf,
     #[error("nobody changes their own role or scopes")]
     OwnScope,
     #[error("the current password is wrong")]

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod activity;
 pub mod admin;
 pub mod analytics;
+pub mod announcements;
 mod api_load;
 pub mod auth;
 pub mod clock;

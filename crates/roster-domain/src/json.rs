@@ -7,6 +7,12 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
+/// `#[serde(default, deserialize_with = "roster_domain::json::present")]` on an `Option<Option<T>>`
+/// field: absent is `None`, an explicit `null` is `Some(None)` (a partial update that clears).
+pub fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// `#[serde(default, deserialize_with = "roster_domain::json::object")]` on an `Option<T>` field
 /// holding a struct: `null` or absent is `None`, an object is `Some(T)`, anything else a type
 /// error ("expected a JSON object"). Field paths inside the object stay exact.

@@ -8,6 +8,7 @@ pub mod ts;
 pub mod accounts;
 pub mod activities;
 pub mod analytics;
+pub mod announcements;
 pub mod changes;
 pub mod crm;
 pub mod idempotency;

@@ -40,6 +40,8 @@ pub enum Kind {
     EmailSecurity,
     EmailRecovery,
     EmailConfirm,
+    AnnouncementNotify,
+    EmailAnnouncement,
     PermissionsChanged,
     Sms,
     Push,

@@ -21,7 +21,7 @@ pub trait Payload: Serialize + DeserializeOwned {
 
 impl Kind {
     /// Every kind; `name` and `queue` below say what each is.
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 21] = [
         Kind::EmailVerification,
         Kind::EmailInvitation,
         Kind::EmailWelcome,
@@ -31,6 +31,8 @@ impl Kind {
         Kind::EmailSecurity,
         Kind::EmailRecovery,
         Kind::EmailConfirm,
+        Kind::AnnouncementNotify,
+        Kind::EmailAnnouncement,
         Kind::PermissionsChanged,
         Kind::Sms,
         Kind::Push,
@@ -55,6 +57,8 @@ impl Kind {
             Kind::EmailSecurity => "email.security",
             Kind::EmailRecovery => "email.recovery",
             Kind::EmailConfirm => "email.confirm",
+            Kind::AnnouncementNotify => "announcement.notify",
+            Kind::EmailAnnouncement => "email.announcement",
             Kind::PermissionsChanged => "permissions.changed",
             Kind::Sms => "sms.send",
             Kind::Push => "push.send",
@@ -80,6 +84,8 @@ impl Kind {
             | Kind::EmailSecurity
             | Kind::EmailRecovery
             | Kind::EmailConfirm
+            | Kind::AnnouncementNotify
+            | Kind::EmailAnnouncement
             | Kind::PermissionsChanged
             | Kind::Sms
             | Kind::Push => queue::NOTIFICATIONS,
@@ -203,6 +209,22 @@ pub struct ConfirmEmailMail {
     pub token_id: uuid::Uuid,
 }
 
+/// Mail an announcement to its audience, a batch of recipients at a time: this job records one
+/// [`AnnouncementMail`] per recipient after user `after` (by id), and itself again for the next
+/// batch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnnouncementNotify {
+    pub announcement_id: uuid::Uuid,
+    pub after: Option<UserId>,
+}
+
+/// One recipient's email of an announcement (a product notice: it follows the preference).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnnouncementMail {
+    pub announcement_id: uuid::Uuid,
+    pub user_id: UserId,
+}
+
 /// A text message to the SMS provider. A verification code is not in the job: `phone_id` says
 /// the message carries a code for that phone of `user_id`, minted when it is sent (only its
 /// keyed hash is stored) and put where `body` says [`Sms::CODE`].
@@ -314,6 +336,8 @@ kinds! {
     SecurityMail => EmailSecurity,
     RecoveryMail => EmailRecovery,
     ConfirmEmailMail => EmailConfirm,
+    AnnouncementNotify => AnnouncementNotify,
+    AnnouncementMail => EmailAnnouncement,
     PermissionsChanged => PermissionsChanged,
     Sms => Sms,
     Push => Push,

@@ -39,6 +39,8 @@ pub enum Template {
     /// The sign-in address changed to `address` (a security notice, sent to the former one);
     /// `link` is the sign-in page.
     EmailChanged { name: String, address: String, link: String },
+    /// An announcement (a product notice); `link` is the sign-in page.
+    Announcement { name: String, title: String, body: String, link: String },
 }
 
 /// The two files of one message.
@@ -75,6 +77,7 @@ impl Template {
             Template::Recovery { .. } => files!("recovery"),
             Template::ConfirmEmail { .. } => files!("confirm_email"),
             Template::EmailChanged { .. } => files!("email_changed"),
+            Template::Announcement { .. } => files!("announcement"),
         }
     }
 
@@ -90,6 +93,9 @@ impl Template {
                 vec![("name", greeting(name)), ("inviter", someone(inviter.as_deref())), ("link", link.clone())]
             }
             Template::Welcome { name } => vec![("name", greeting(name))],
+            Template::Announcement { name, title, body, link } => {
+                vec![("name", greeting(name)), ("title", title.clone()), ("body", body.clone()), ("link", link.clone())]
+            }
             Template::ConfirmEmail { name, address, link } | Template::EmailChanged { name, address, link } => {
                 vec![("name", greeting(name)), ("address", address.clone()), ("link", link.clone())]
             }
@@ -241,6 +247,12 @@ mod tests {
                 address: "ada@work.example".into(),
                 link: "https://r.example/sign-in".into(),
             },
+            Template::Announcement {
+                name: "Ada".into(),
+                title: "Maintenance on Sunday".into(),
+                body: "Sign-in pauses for ten minutes at 02:00 UTC.".into(),
+                link: "https://r.example/sign-in".into(),
+            },
         ];
         for template in &all {
             match template {
@@ -255,7 +267,8 @@ mod tests {
                 | Template::PasswordLocked { .. }
                 | Template::Recovery { .. }
                 | Template::ConfirmEmail { .. }
-                | Template::EmailChanged { .. } => {}
+                | Template::EmailChanged { .. }
+                | Template::Announcement { .. } => {}
             }
         }
         all

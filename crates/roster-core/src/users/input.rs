@@ -6,7 +6,7 @@
 use roster_domain::FieldErrors;
 use roster_domain::locale::{parse_locale, parse_timezone};
 use roster_domain::web_url::{UrlProblem, WebUrl};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use uuid::Uuid;
 
 /// `POST /v1/users`. No `Debug`: it holds a password.
@@ -56,49 +56,44 @@ pub struct CreateUser {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     /// 1–200 characters after trimming.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "roster_domain::json::present")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, nullable = false, min_length = 1, max_length = 200))]
     pub name: Option<Option<String>>,
     /// `null` or `""` clears it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "roster_domain::json::present")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 100))]
     pub first_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "roster_domain::json::present")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 100))]
     pub last_name: Option<Option<String>>,
     /// An http(s) URL with a host and no user-info, at most 2048 characters; stored and shown in
     /// its normalised form (`HTTPS://Example.com` → `https://example.com/`). `null` clears it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "roster_domain::json::present")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = "uri", max_length = 2048))]
     pub image: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "roster_domain::json::present")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 100))]
     pub title: Option<Option<String>>,
     /// At most 2000 characters.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "roster_domain::json::present")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 2000))]
     pub bio: Option<Option<String>>,
     /// IANA time zone name.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "roster_domain::json::present")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, nullable = false, example = "Europe/Paris"))]
     pub timezone: Option<Option<String>>,
     /// BCP 47 language tag.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "roster_domain::json::present")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, nullable = false, example = "en"))]
     pub locale: Option<Option<String>>,
     /// A JSON object of at most 16 KiB; `null` empties it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "roster_domain::json::present")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub metadata: Option<Option<serde_json::Value>>,
     /// `active` or `suspended`; not on oneself. Suspending revokes the user's sessions.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "roster_domain::json::present")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::SettableStatus, nullable = false))]
     pub status: Option<Option<String>>,
-}
-
-/// Distinguish an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 pub(crate) const NAME_MAX: usize = 200;

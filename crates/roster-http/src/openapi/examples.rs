@@ -60,6 +60,14 @@ fn push_token() -> Value {
         "device_name": "Ada's Pixel", "created_at": AT, "updated_at": AT})
 }
 
+const ANNOUNCEMENT_ID: &str = "0193f6a2-7c1e-7a41-9d2b-3c4e5f6071d2";
+
+fn announcement() -> Value {
+    json!({"id": ANNOUNCEMENT_ID, "title": "Maintenance on Sunday", "body": "Sign-in pauses for ten minutes at 02:00 UTC.",
+        "starts_at": AT, "ends_at": "2026-11-30T02:10:00Z", "account_id": ACCOUNT_ID, "notify": true,
+        "created_by": USER_ID, "created_at": AT, "updated_at": AT})
+}
+
 fn job() -> Value {
     json!({"id": JOB_ID, "queue": "notifications", "kind": "email.verification", "status": "dead",
         "attempts": 10, "max_attempts": 10, "last_error": "SMTP 550: mailbox unavailable",
@@ -104,6 +112,11 @@ pub fn request(operation_id: &str) -> Option<Value> {
         "remove_email" => json!({"email": "ada@work.example"}),
         "add_phone" => json!({"number": "+1 (415) 555-0142", "label": "mobile", "primary": true}),
         "change_phone" => json!({"code": "318604"}),
+        "create_announcement" => json!({"title": "Maintenance on Sunday",
+            "body": "Sign-in pauses for ten minutes at 02:00 UTC.", "starts_at": AT, "ends_at": "2026-11-30T02:10:00Z",
+            "account_id": ACCOUNT_ID, "notify": true}),
+        "update_announcement" => json!({"ends_at": null, "title": "Maintenance on Sunday, 02:00 UTC"}),
+        "answer_announcement" => json!({"status": "snoozed", "snooze_until": "2026-11-25T09:00:00Z"}),
         "update_config" => {
             json!({"theme": "dark", "notifications": {"email": {"product": false}}, "date_format": null})
         }
@@ -126,6 +139,13 @@ pub fn response(operation_id: &str, status: u16) -> Option<Value> {
             "j2m7q-t4w9y", "n8r3u-x6a2e"]}),
         "register_push_token" => push_token(),
         "add_email" => json!({"status": "confirmation_sent"}),
+        "create_announcement" | "update_announcement" => announcement(),
+        "list_announcements" => json!({"data": [announcement()], "next_cursor": null}),
+        "my_announcements" => json!({"data": [{"id": ANNOUNCEMENT_ID, "title": "Maintenance on Sunday",
+            "body": "Sign-in pauses for ten minutes at 02:00 UTC.", "starts_at": AT, "ends_at": "2026-11-30T02:10:00Z",
+            "account_id": ACCOUNT_ID, "status": "new", "snooze_until": null}]}),
+        "answer_announcement" => json!({"announcement_id": ANNOUNCEMENT_ID, "status": "snoozed",
+            "snooze_until": "2026-11-25T09:00:00Z", "updated_at": AT}),
         "get_config" | "update_config" => json!({"theme": "dark", "timezone": "Europe/London", "locale": "en-GB",
             "date_format": "YYYY-MM-DD", "notifications": {
                 "email": {"security": true, "product": false, "marketing": false},

@@ -16,7 +16,7 @@ mod finish;
 #[openapi(
     info(title = "Roster", description = "Self-hosted user management: users, accounts, roles, sessions.\n\nErrors are `application/problem+json` with a stable `code`. Lists are `{data, next_cursor, total?}` with opaque cursors. Every POST accepts `Idempotency-Key`."),
     modifiers(&BearerAuth),
-    tags((name = "users"), (name = "auth"), (name = "accounts"), (name = "admin"), (name = "operations"))
+    tags((name = "users"), (name = "auth"), (name = "accounts"), (name = "admin"), (name = "announcements"), (name = "operations"))
 )]
 struct ApiDoc;
 
@@ -38,6 +38,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::auth::router())
         .merge(routes::accounts::router())
         .merge(routes::admin::router())
+        .merge(routes::announcements::router())
         .merge(routes::health::router())
 }
 

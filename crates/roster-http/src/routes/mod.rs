@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod announcements;
 pub mod auth;
 pub mod health;
 pub mod users;

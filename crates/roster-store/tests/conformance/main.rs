@@ -6,6 +6,7 @@
 mod support;
 
 mod accounts_tree;
+mod announcements;
 mod idempotency;
 mod job_queue;
 mod jobs_secrets;

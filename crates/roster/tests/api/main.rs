@@ -10,6 +10,7 @@ mod accounts_scope;
 mod accounts_tree;
 mod activity;
 mod analytics;
+mod announcements;
 mod auth;
 mod browser;
 mod cli;

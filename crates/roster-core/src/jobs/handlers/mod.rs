@@ -7,6 +7,7 @@
 
 mod access;
 mod analytics;
+mod announcements;
 mod notifications;
 mod onboarding;
 mod sync;
@@ -91,6 +92,8 @@ impl Handlers {
             Kind::EmailSecurity => self.security_mail(job.id, decode(payload)?).await,
             Kind::EmailRecovery => self.recovery_mail(decode(payload)?).await,
             Kind::EmailConfirm => self.confirm_email_mail(decode(payload)?).await,
+            Kind::AnnouncementNotify => self.announcement_notify(job.id, decode(payload)?).await,
+            Kind::EmailAnnouncement => self.announcement_mail(decode(payload)?).await,
             Kind::PermissionsChanged => self.permissions_changed(job.id, decode(payload)?).await,
             Kind::Sms => self.sms(decode(payload)?).await,
             Kind::Push => self.push(decode(payload)?).await,
