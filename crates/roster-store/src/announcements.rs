@@ -42,6 +42,12 @@ pub struct Answer {
     pub updated_at: Ts,
 }
 
+/// `mine`: the accounts of user `$1` and every account above them (its audiences).
+const MINE: &str = "WITH RECURSIVE mine (id, parent_id, depth) AS ( \
+    SELECT a.id, a.parent_id, 0 FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.user_id = $1 \
+    UNION ALL SELECT a.id, a.parent_id, mine.depth + 1 FROM accounts a JOIN mine ON a.id = mine.parent_id \
+    WHERE mine.depth < 32)";
+
 const COLUMNS: &str = "an.id, an.title, an.body, an.starts_at, an.ends_at, an.account_id, an.notify, an.created_by, an.created_at, an.updated_at";
 
 /// Insert `a`, or write every field of the announcement with its id but its creation.
@@ -97,12 +103,7 @@ pub async fn page(exec: &mut impl Exec, before: Option<Uuid>, limit: i64) -> Sto
 /// past `now`), newest start first, at most 100.
 pub async fn active_for(exec: &mut impl Exec, user: UserId, now: Ts) -> StoreResult<Vec<Shown>> {
     let sql = format!(
-        "WITH RECURSIVE mine (id, parent_id, depth) AS ( \
-             SELECT a.id, a.parent_id, 0 FROM memberships m JOIN accounts a ON a.id = m.account_id \
-             WHERE m.user_id = $1 \
-             UNION ALL SELECT a.id, a.parent_id, mine.depth + 1 FROM accounts a JOIN mine ON a.id = mine.parent_id \
-             WHERE mine.depth < 32) \
-         SELECT {COLUMNS}, s.status, s.snooze_until FROM announcements an \
+        "{MINE} SELECT {COLUMNS}, s.status, s.snooze_until FROM announcements an \
          LEFT JOIN announcement_statuses s ON s.announcement_id = an.id AND s.user_id = $1 \
          WHERE an.starts_at <= $2 AND (an.ends_at IS NULL OR an.ends_at > $2) \
          AND (an.account_id IS NULL OR an.account_id IN (SELECT id FROM mine)) \
@@ -117,19 +118,9 @@ pub async fn active_for(exec: &mut impl Exec, user: UserId, now: Ts) -> StoreRes
 /// Whether `user` is in the audience of an announcement for `account` (`None`: everyone).
 pub async fn in_audience(exec: &mut impl Exec, user: UserId, account: Option<Uuid>) -> StoreResult<bool> {
     let Some(account) = account else { return Ok(true) };
+    let sql = format!("{MINE} SELECT CAST(1 AS BIGINT) FROM mine WHERE id = $2 LIMIT 1");
     let found: Option<i64> = on_conn!(exec, |c| {
-        sqlx::query_scalar(
-            "WITH RECURSIVE mine (id, parent_id, depth) AS ( \
-                 SELECT a.id, a.parent_id, 0 FROM memberships m JOIN accounts a ON a.id = m.account_id \
-                 WHERE m.user_id = $1 \
-                 UNION ALL SELECT a.id, a.parent_id, mine.depth + 1 FROM accounts a JOIN mine ON a.id = mine.parent_id \
-                 WHERE mine.depth < 32) \
-             SELECT CAST(1 AS BIGINT) FROM mine WHERE id = $2 LIMIT 1",
-        )
-        .bind(user.as_uuid())
-        .bind(account)
-        .fetch_optional(c)
-        .await
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).bind(user.as_uuid()).bind(account).fetch_optional(c).await
     })?;
     Ok(found.is_some())
 }

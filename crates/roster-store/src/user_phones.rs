@@ -44,13 +44,20 @@ const COLUMNS: &str = "id, number, label, verified, is_primary, code_hash, code_
 /// The order phones are shown in: the primary first, then by age.
 const ORDER: &str = "is_primary DESC, created_at, id";
 
-/// Add a phone to the user. A number the user has already → `Conflict(PhoneNumber)`.
-pub async fn insert(exec: &mut impl Exec, user: UserId, p: &StoredPhone) -> StoreResult<()> {
+/// Add a phone to the user, or write every field of the user's phone `p.id` but its creation
+/// time. A number the user has on another phone → `Conflict(PhoneNumber)`.
+pub async fn save(exec: &mut impl Exec, user: UserId, p: &StoredPhone) -> StoreResult<()> {
     let result = on_conn!(exec, |c| {
         sqlx::query(
             "INSERT INTO user_phones (id, user_id, number, digits, label, verified, is_primary, code_hash, \
              code_expires_at, code_attempts, last_sent_at, window_started_at, window_sends, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT (id) DO UPDATE SET number = excluded.number, digits = excluded.digits, \
+             label = excluded.label, verified = excluded.verified, is_primary = excluded.is_primary, \
+             code_hash = excluded.code_hash, code_expires_at = excluded.code_expires_at, \
+             code_attempts = excluded.code_attempts, last_sent_at = excluded.last_sent_at, \
+             window_started_at = excluded.window_started_at, window_sends = excluded.window_sends, \
+             updated_at = excluded.updated_at WHERE user_phones.user_id = excluded.user_id",
         )
         .bind(p.id)
         .bind(user.as_uuid())
@@ -73,36 +80,6 @@ pub async fn insert(exec: &mut impl Exec, user: UserId, p: &StoredPhone) -> Stor
     });
     result.map_err(|e| StoreError::unique(e, Unique::PhoneNumber))?;
     Ok(())
-}
-
-/// Write every field of the user's phone `p.id` but its creation time. A number the user has
-/// on another phone → `Conflict(PhoneNumber)`; `false` if the user has no such phone.
-pub async fn save(exec: &mut impl Exec, user: UserId, p: &StoredPhone) -> StoreResult<bool> {
-    let result = on_conn!(exec, |c| {
-        sqlx::query(
-            "UPDATE user_phones SET number = $3, digits = $4, label = $5, verified = $6, is_primary = $7, \
-             code_hash = $8, code_expires_at = $9, code_attempts = $10, last_sent_at = $11, \
-             window_started_at = $12, window_sends = $13, updated_at = $14 WHERE id = $1 AND user_id = $2",
-        )
-        .bind(p.id)
-        .bind(user.as_uuid())
-        .bind(&p.number)
-        .bind(p.digits())
-        .bind(&p.label)
-        .bind(p.verified)
-        .bind(p.is_primary)
-        .bind(&p.code_hash)
-        .bind(p.code_expires_at)
-        .bind(p.code_attempts)
-        .bind(p.last_sent_at)
-        .bind(p.window_started_at)
-        .bind(p.window_sends)
-        .bind(p.updated_at)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
-    });
-    Ok(result.map_err(|e| StoreError::unique(e, Unique::PhoneNumber))? == 1)
 }
 
 /// The user's phone `id`.

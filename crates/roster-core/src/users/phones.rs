@@ -105,7 +105,7 @@ impl Core {
             updated_at: Ts::new(now),
         };
         ask_for_code(&mut stored, now)?;
-        user_phones::insert(&mut tx, user.id, &stored).await?;
+        user_phones::save(&mut tx, user.id, &stored).await?;
         if primary {
             user_phones::make_primary(&mut tx, user.id, stored.id).await?;
             jobs::sync_memberships(&mut tx, user.id, now).await?;

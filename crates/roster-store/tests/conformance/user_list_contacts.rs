@@ -57,8 +57,8 @@ async fn crowd(db: &Db) -> (AccountId, Vec<User>) {
         created_at: Ts::from_micros(T0 + 60),
         updated_at: Ts::from_micros(T0 + 60),
     };
-    user_phones::insert(&mut tx, people[7].id, &phone("+14155550142")).await.unwrap();
-    user_phones::insert(&mut tx, people[9].id, &phone("+442079460958")).await.unwrap();
+    user_phones::save(&mut tx, people[7].id, &phone("+14155550142")).await.unwrap();
+    user_phones::save(&mut tx, people[9].id, &phone("+442079460958")).await.unwrap();
     tx.commit().await.unwrap();
     (account.id, people)
 }

@@ -1,5 +1,6 @@
-//! Users' phone numbers (migration 0009): one row per number and user, saved whole, one primary,
-//! the code's hash stored only for the newest request of an unchanged, unverified number.
+//! Users' phone numbers (migration 0009): one row per number and user, saved whole (by their
+//! user only), one primary, the code's hash stored only for the newest request of an unchanged,
+//! unverified number.
 
 use roster_store::user_phones::{self, StoredPhone};
 use roster_store::{StoreError, Ts, Unique};
@@ -35,9 +36,9 @@ async fn phones_are_saved_whole_listed_primary_first_and_unique_per_user() {
         insert_user(db, &bob).await;
         let (first, second) = (phone("+14155550142", 1), phone("+442079460958", 2));
         let mut tx = db.begin().await.unwrap();
-        user_phones::insert(&mut tx, ada.id, &first).await.unwrap();
-        user_phones::insert(&mut tx, ada.id, &second).await.unwrap();
-        user_phones::insert(&mut tx, bob.id, &phone("+14155550142", 3)).await.unwrap();
+        user_phones::save(&mut tx, ada.id, &first).await.unwrap();
+        user_phones::save(&mut tx, ada.id, &second).await.unwrap();
+        user_phones::save(&mut tx, bob.id, &phone("+14155550142", 3)).await.unwrap();
         user_phones::make_primary(&mut tx, ada.id, second.id).await.unwrap();
         let listed: Vec<(String, bool)> = user_phones::of_user(&mut tx, ada.id)
             .await
@@ -52,16 +53,23 @@ async fn phones_are_saved_whole_listed_primary_first_and_unique_per_user() {
         assert!(user_phones::find(&mut tx, bob.id, first.id).await.unwrap().is_none(), "not Bob's");
 
         let changed = StoredPhone { label: "work".into(), verified: true, code_attempts: 3, ..found.clone() };
-        assert!(user_phones::save(&mut tx, ada.id, &changed).await.unwrap());
+        user_phones::save(&mut tx, ada.id, &changed).await.unwrap();
         assert_eq!(user_phones::find(&mut tx, ada.id, first.id).await.unwrap().unwrap(), changed);
-        assert!(!user_phones::save(&mut tx, bob.id, &changed).await.unwrap(), "not Bob's");
+        let hijack = StoredPhone { label: "home".into(), ..changed.clone() };
+        user_phones::save(&mut tx, bob.id, &hijack).await.unwrap();
+        assert_eq!(
+            user_phones::find(&mut tx, ada.id, first.id).await.unwrap().unwrap(),
+            changed,
+            "not Bob's to change"
+        );
+        assert!(user_phones::find(&mut tx, bob.id, first.id).await.unwrap().is_none());
         let pages = user_phones::of_users(&mut tx, &[ada.id, bob.id]).await.unwrap();
         assert_eq!(pages.iter().filter(|(u, _)| *u == ada.id).count(), 2);
         assert_eq!(pages.iter().filter(|(u, _)| *u == bob.id).count(), 1);
         tx.commit().await.unwrap();
 
         let mut tx = db.begin().await.unwrap();
-        let err = user_phones::insert(&mut tx, ada.id, &phone("+14155550142", 4)).await.unwrap_err();
+        let err = user_phones::save(&mut tx, ada.id, &phone("+14155550142", 4)).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(Unique::PhoneNumber)), "{err:?}");
         drop(tx);
         let mut tx = db.begin().await.unwrap();
@@ -90,7 +98,7 @@ async fn a_code_is_stored_only_for_the_newest_request_of_an_unverified_unchanged
         let requested = Ts::from_micros(T0 + 5);
         let expires = Ts::from_micros(T0 + 600);
         let mut tx = db.begin().await.unwrap();
-        user_phones::insert(&mut tx, ada.id, &p).await.unwrap();
+        user_phones::save(&mut tx, ada.id, &p).await.unwrap();
         let older = Ts::from_micros(T0 + 4);
         assert!(
             !user_phones::set_code(&mut tx, p.id, "+14155550142", older, &[7; 32], expires).await.unwrap(),

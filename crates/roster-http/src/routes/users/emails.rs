@@ -59,7 +59,7 @@ struct EmailAccepted {
 /// Add an email address.
 ///
 /// Adds a secondary address for the caller (proven by the caller's password: wrong → 403
-/// `forbidden`, counted like a failed login) and mails it a single-use `confirm-email` link
+/// `forbidden`, counted like a failed login: too many → 429 `too_many_attempts`) and mails it a single-use `confirm-email` link
 /// valid 24 hours (a newer link voids the older). With `primary: true` the sign-in address
 /// changes only once the new address is confirmed, and the former one gets the "email changed"
 /// notice; an address the caller has confirmed already becomes the sign-in address at once. An
@@ -68,7 +68,8 @@ struct EmailAccepted {
 #[utoipa::path(put, path = "/v1/users/email", tag = "users", request_body = AddEmailRequest,
     responses((status = 202, body = EmailAccepted), (status = 401, body = Problem),
         (status = 403, description = "forbidden: wrong password", body = Problem),
-        (status = 409, description = "email_taken", body = Problem), (status = 422, body = Problem)))]
+        (status = 409, description = "email_taken", body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "too_many_attempts", body = Problem)))]
 async fn add_email(
     State(state): State<AppState>,
     Auth(actor): Auth,
