@@ -158,3 +158,26 @@ pub async fn count_wrong_code(exec: &mut impl Exec, id: Uuid, max: i64, now: Ts)
     })?;
     Ok(attempts.unwrap_or(max))
 }
+
+/// How many tokens of `purpose` whose data names `address` the user was issued after `since`,
+/// and when the oldest and the newest of them were (limits on mailing one address).
+pub async fn issued_for(
+    exec: &mut impl Exec,
+    user: UserId,
+    purpose: &str,
+    address: &str,
+    since: Ts,
+) -> StoreResult<(i64, Option<Ts>, Option<Ts>)> {
+    Ok(on_conn!(exec, |c| {
+        sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT), MIN(created_at), MAX(created_at) FROM tokens \
+             WHERE user_id = $1 AND purpose = $2 AND data ->> 'address' = $3 AND created_at > $4",
+        )
+        .bind(user.as_uuid())
+        .bind(purpose)
+        .bind(address)
+        .bind(since)
+        .fetch_one(c)
+        .await
+    })?)
+}

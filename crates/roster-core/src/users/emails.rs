@@ -11,7 +11,7 @@ use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_store::user_emails::{self, Removal, UserEmail};
 use roster_store::{Ts, Tx, tokens, users};
 use serde_json::json;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use super::create::{VERIFICATION_VALIDITY, issue_token};
 use super::purpose;
@@ -21,6 +21,10 @@ use crate::{Actor, Core, RequestMeta, activity};
 
 /// At most this many addresses per user, the sign-in address included.
 pub const MAX_EMAILS: i64 = 10;
+/// A confirmation link goes to one address at most once a minute and 5 times an hour, however
+/// often it is added: adding an address is no way to flood someone's mailbox.
+const LINK_GAP: Duration = Duration::minutes(1);
+const LINKS_PER_HOUR: i64 = 5;
 
 /// `PUT /v1/users/email`, as sent.
 #[derive(Debug, Clone)]
@@ -75,6 +79,10 @@ impl Core {
                 };
                 user_emails::add(&mut tx, user.id, &new).await?;
             }
+        }
+        let wait = link_wait(&mut tx, user.id, email.normalized(), now).await?;
+        if wait > 0 {
+            return Err(CoreError::RateLimited { retry_after: wait });
         }
         let data = json!({"address": email.normalized()});
         let token_id = issue_token(&mut tx, user.id, purpose::CONFIRM_EMAIL, VERIFICATION_VALIDITY, data, now).await?;
@@ -137,6 +145,19 @@ impl Core {
         tx.commit().await?;
         Ok(detail)
     }
+}
+
+/// Seconds until a confirmation link may go to `address` again (0: now).
+async fn link_wait(tx: &mut Tx, user: UserId, address: &str, now: OffsetDateTime) -> CoreResult<u64> {
+    let since = Ts::new(now - Duration::HOUR);
+    let (sent, oldest, newest) = tokens::issued_for(tx, user, purpose::CONFIRM_EMAIL, address, since).await?;
+    let gap = newest.map(|at| at.get() + LINK_GAP);
+    let hour = oldest.filter(|_| sent >= LINKS_PER_HOUR).map(|at| at.get() + Duration::HOUR);
+    let until = [gap, hour].into_iter().flatten().max().filter(|at| *at > now);
+    Ok(until.map_or(0, |at| {
+        let wait = at - now;
+        wait.whole_seconds().unsigned_abs() + u64::from(wait.subsec_nanoseconds() > 0)
+    }))
 }
 
 fn parse(input: &str) -> CoreResult<Email> {

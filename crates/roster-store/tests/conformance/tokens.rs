@@ -139,3 +139,30 @@ async fn a_token_rotated_for_sending_gets_a_new_hash_and_returns_its_owner_and_d
         assert!(redeem(db, "confirm_email", 9, 2).await.is_some());
     }
 }
+
+#[tokio::test]
+async fn the_tokens_issued_for_an_address_are_counted_since_a_time() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let ada = user("ada@example.com", "Ada");
+        insert_user(db, &ada).await;
+        let for_address = |address: &str, hash: u8, at: i64| NewToken {
+            data: serde_json::json!({"address": address}),
+            ..token(ada.id, "confirm_email", hash, at)
+        };
+        replace(db, &for_address("a@x.test", 1, 10)).await;
+        replace(db, &for_address("a@x.test", 2, 20)).await;
+        replace(db, &for_address("b@x.test", 3, 30)).await;
+        let mut tx = db.begin().await.unwrap();
+        let since = |at: i64| Ts::from_micros(T0 + at);
+        let (n, oldest, newest) =
+            tokens::issued_for(&mut tx, ada.id, "confirm_email", "a@x.test", since(0)).await.unwrap();
+        assert_eq!((n, oldest, newest), (2, Some(since(10)), Some(since(20))), "voided ones count too");
+        let (n, ..) = tokens::issued_for(&mut tx, ada.id, "confirm_email", "a@x.test", since(15)).await.unwrap();
+        assert_eq!(n, 1);
+        let none = tokens::issued_for(&mut tx, ada.id, "recovery", "a@x.test", since(0)).await.unwrap();
+        assert_eq!(none, (0, None, None));
+        tx.commit().await.unwrap();
+    }
+}

@@ -178,7 +178,33 @@ async fn a_user_has_at_most_ten_addresses() {
     let over = add(&app, &token, "ada10@example.com", false).await;
     assert_eq!((over.status, over.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["email".to_owned()]));
     assert_eq!(over.body["errors"][0]["code"], "too_many");
+    app.clock.advance(time::Duration::seconds(61));
     assert_eq!(add(&app, &token, "ada3@example.com", false).await.status, StatusCode::ACCEPTED, "again: a new link");
+}
+
+#[tokio::test]
+async fn a_link_goes_to_one_address_at_most_once_a_minute_and_five_times_an_hour() {
+    let (app, smtp) = spawn_app_with_mail().await;
+    let (_, token, _) = app.member("ada@example.com", "Ada").await;
+    assert_eq!(add(&app, &token, "target@example.com", false).await.status, StatusCode::ACCEPTED);
+    let soon = add(&app, &token, "target@example.com", false).await;
+    assert_eq!((soon.status, soon.code()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    let wait: i64 = soon.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(remove(&app, &token, "target@example.com").await.status, StatusCode::OK);
+    assert_eq!(add(&app, &token, "target@example.com", false).await.code(), "rate_limited", "removing resets nothing");
+    for _ in 0..4 {
+        app.clock.advance(time::Duration::seconds(61));
+        assert_eq!(add(&app, &token, "target@example.com", false).await.status, StatusCode::ACCEPTED);
+    }
+    app.clock.advance(time::Duration::seconds(61));
+    let hourly = add(&app, &token, "target@example.com", false).await;
+    assert_eq!(hourly.code(), "rate_limited", "five an hour");
+    assert!(hourly.header("retry-after").unwrap().parse::<i64>().unwrap() > 60);
+    assert_eq!(add(&app, &token, "other@example.com", false).await.status, StatusCode::ACCEPTED, "per address");
+    app.drain().await;
+    let links = smtp.messages().iter().filter(|m| m.to == ["target@example.com".to_owned()]).count();
+    assert!(links <= 5, "{links} links");
 }
 
 #[tokio::test]

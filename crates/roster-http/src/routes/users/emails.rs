@@ -64,12 +64,14 @@ struct EmailAccepted {
 /// changes only once the new address is confirmed, and the former one gets the "email changed"
 /// notice; an address the caller has confirmed already becomes the sign-in address at once. An
 /// address any other user has, as its sign-in address or another → 409 `email_taken`. At most 10
-/// addresses per user (422 `too_many` on `email`).
+/// addresses per user (422 `too_many` on `email`). A link goes to one address at most once a
+/// minute and 5 times an hour (429 `rate_limited` with `Retry-After`).
 #[utoipa::path(put, path = "/v1/users/email", tag = "users", request_body = AddEmailRequest,
     responses((status = 202, body = EmailAccepted), (status = 401, body = Problem),
         (status = 403, description = "forbidden: wrong password", body = Problem),
         (status = 409, description = "email_taken", body = Problem), (status = 422, body = Problem),
-        (status = 429, description = "too_many_attempts", body = Problem)))]
+        (status = 429, description = "too_many_attempts (passwords), rate_limited (links)", body = Problem,
+            headers(("Retry-After" = u64, description = "Seconds until it may be tried again")))))]
 async fn add_email(
     State(state): State<AppState>,
     Auth(actor): Auth,
