@@ -26,6 +26,9 @@ pub struct ProfileParts {
     own: Vec<(roster_domain::user::Membership, String)>,
     /// Stored preferences, if any.
     stored: Option<serde_json::Value>,
+    /// The user's addresses and phones (their tables move the change log too: migration 0012).
+    emails: Vec<roster_domain::user::UserEmail>,
+    phones: Vec<roster_domain::user::UserPhone>,
 }
 
 /// `GET /v1/users/profile`.
@@ -46,17 +49,21 @@ impl Core {
     }
 
     pub async fn profile(&self, actor: &Actor) -> CoreResult<Profile> {
-        let ProfileParts { own, stored } = if let Some(parts) = self.profiles.get(actor.mark, &actor.user.id) {
-            parts
-        } else {
-            let mut conn = self.db.conn().await?;
-            let parts = ProfileParts {
-                own: memberships::of_user(&mut conn, actor.user.id).await?,
-                stored: preferences::get(&mut conn, actor.user.id).await?,
+        let ProfileParts { own, stored, emails, phones } =
+            if let Some(parts) = self.profiles.get(actor.mark, &actor.user.id) {
+                parts
+            } else {
+                let mut conn = self.db.conn().await?;
+                let detail = super::detail(&mut conn, actor.user.clone()).await?;
+                let parts = ProfileParts {
+                    own: memberships::of_user(&mut conn, actor.user.id).await?,
+                    stored: preferences::get(&mut conn, actor.user.id).await?,
+                    emails: detail.emails,
+                    phones: detail.phones,
+                };
+                self.profiles.put(actor.mark, actor.user.id, parts.clone());
+                parts
             };
-            self.profiles.put(actor.mark, actor.user.id, parts.clone());
-            parts
-        };
         let accounts = own
             .into_iter()
             .map(|(m, name)| {
@@ -85,9 +92,8 @@ impl Core {
             })
             .collect();
         let config = crate::preferences::effective(&actor.user, stored.as_ref());
-        let mut conn = self.db.conn().await?;
         Ok(Profile {
-            user: super::detail(&mut conn, actor.user.clone()).await?,
+            user: roster_domain::user::UserDetail { user: actor.user.clone(), emails, phones },
             active_account_id: actor.account_id,
             accounts,
             preferences: config,

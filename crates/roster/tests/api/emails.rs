@@ -68,7 +68,13 @@ async fn an_added_address_is_confirmed_by_the_link_mailed_to_it_and_shows_on_the
         [("ada@example.com".to_owned(), false, true), ("Ada@Work.example".to_owned(), false, false)]
     );
 
+    // Another instance has the profile cached: the confirmation must reach it too.
+    let other = app.second_instance().await;
+    let before = other.get("/v1/users/profile", &token).await;
+    assert!(!addresses(&before.body)[1].1);
     let done = confirm(&app, &link_to(&smtp, "Ada@Work.example")).await;
+    let after = other.get("/v1/users/profile", &token).await;
+    assert_eq!(addresses(&after.body)[1], ("Ada@Work.example".to_owned(), true, false), "not a stale cache");
     assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
     assert_eq!(
         addresses(&done.body),
