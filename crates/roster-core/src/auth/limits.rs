@@ -158,6 +158,12 @@ impl Core {
     }
 }
 
+/// Seconds until the latest of `times` still ahead of `now` (0 when none is): how long a limit
+/// on sending (a phone code, a confirmation link) still holds.
+pub(crate) fn wait_until(now: OffsetDateTime, times: [Option<OffsetDateTime>; 2]) -> u64 {
+    times.into_iter().flatten().max().filter(|at| *at > now).map_or(0, |at| seconds_until(at, now))
+}
+
 /// Whole seconds from `now` until `until`, at least 1.
 fn seconds_until(until: OffsetDateTime, now: OffsetDateTime) -> u64 {
     let left = until - now;

@@ -4,7 +4,7 @@
 
 pub mod cache;
 pub mod hasher;
-mod limits;
+pub(crate) mod limits;
 mod login;
 mod mfa;
 mod own_sessions;

@@ -153,11 +153,7 @@ async fn link_wait(tx: &mut Tx, user: UserId, address: &str, now: OffsetDateTime
     let (sent, oldest, newest) = tokens::issued_for(tx, user, purpose::CONFIRM_EMAIL, address, since).await?;
     let gap = newest.map(|at| at.get() + LINK_GAP);
     let hour = oldest.filter(|_| sent >= LINKS_PER_HOUR).map(|at| at.get() + Duration::HOUR);
-    let until = [gap, hour].into_iter().flatten().max().filter(|at| *at > now);
-    Ok(until.map_or(0, |at| {
-        let wait = at - now;
-        wait.whole_seconds().unsigned_abs() + u64::from(wait.subsec_nanoseconds() > 0)
-    }))
+    Ok(crate::auth::limits::wait_until(now, [gap, hour]))
 }
 
 fn parse(input: &str) -> CoreResult<Email> {

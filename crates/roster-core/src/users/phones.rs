@@ -328,11 +328,7 @@ fn next_send_in(phone: &StoredPhone, now: OffsetDateTime) -> u64 {
         .window_started_at
         .filter(|_| phone.window_sends >= SENDS_PER_HOUR)
         .map(|start| start.get() + Duration::HOUR);
-    let until = [gap, hour].into_iter().flatten().max();
-    until.filter(|at| *at > now).map_or(0, |at| {
-        let wait = at - now;
-        wait.whole_seconds().unsigned_abs() + u64::from(wait.subsec_nanoseconds() > 0)
-    })
+    crate::auth::limits::wait_until(now, [gap, hour])
 }
 
 /// What a change changed, for the activity entry (never a code).
