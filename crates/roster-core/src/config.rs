@@ -28,6 +28,15 @@ pub struct CoreConfig {
     /// `ROSTER_DEFAULT_PHONE_REGION`: the region a phone number without its country code is
     /// read in; `None`: such a number is refused.
     pub default_phone_region: Option<roster_domain::phone::Region>,
+    /// `ROSTER_ALLOW_PRIVATE_URLS`: whether calendar feeds may be fetched from loopback,
+    /// private or link-local addresses.
+    pub allow_private_urls: bool,
+    /// `ROSTER_CALENDAR_REFRESH`: how often a calendar feed is fetched.
+    pub calendar_refresh: Duration,
+    /// Socket addresses a feed may be fetched from even when private addresses are not allowed
+    /// (tests only: the SSRF tests need one "public" server on loopback that redirects to
+    /// another). Matched on a URL's literal IP and port, never on a resolved name.
+    pub fetch_exempt: Vec<std::net::SocketAddr>,
 }
 
 impl Default for CoreConfig {
@@ -42,6 +51,9 @@ impl Default for CoreConfig {
             secret_key: None,
             mfa_issuer: "Roster".to_owned(),
             default_phone_region: None,
+            allow_private_urls: false,
+            calendar_refresh: Duration::minutes(15),
+            fetch_exempt: Vec::new(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod announcements;
 mod api_load;
 pub mod auth;
+pub mod calendars;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -64,6 +65,8 @@ pub struct Core {
     pub(crate) sessions: Arc<ReadCache<Vec<u8>, SessionWithUser>>,
     /// The stored parts of profiles (memberships with account names, preferences), by user.
     pub(crate) profiles: Arc<ReadCache<roster_domain::UserId, ProfileParts>>,
+    /// The client of calendar feeds, with its guard against private addresses.
+    pub(crate) feeds: calendars::fetch::Fetcher,
 }
 
 impl Core {
@@ -88,7 +91,10 @@ impl Core {
         };
         tx.commit().await?;
         let hasher = PasswordHasher::new(config.hash_threads);
+        let guard = calendars::fetch::Guard::new(config.allow_private_urls, config.fetch_exempt.clone());
+        let feeds = calendars::fetch::Fetcher::new(guard).map_err(CoreError::Internal)?;
         Ok(Self {
+            feeds,
             clock,
             config,
             hasher,

@@ -7,6 +7,7 @@ pub mod field_error;
 pub mod ids;
 pub mod json;
 pub mod locale;
+pub mod net;
 pub mod password;
 pub mod permissions;
 pub mod phone;

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod activities;
 pub mod analytics;
 pub mod announcements;
+pub mod calendars;
 pub mod changes;
 pub mod crm;
 pub mod idempotency;

@@ -40,8 +40,17 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
 
 impl App {
     pub async fn build(settings: &Settings, clock: Clock) -> anyhow::Result<Self> {
+        Self::build_with(settings, clock, settings.core_config()).await
+    }
+
+    /// [`App::build`] with the services' settings given (tests adjust what has no variable).
+    pub async fn build_with(
+        settings: &Settings,
+        clock: Clock,
+        config: roster_core::CoreConfig,
+    ) -> anyhow::Result<Self> {
         let db = open_db(settings).await?;
-        let core = Core::new(db, clock, settings.core_config()).await?;
+        let core = Core::new(db, clock, config).await?;
         if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
             bootstrap_admin(&core, email, &password.0).await?;
         }

@@ -51,6 +51,7 @@ pub enum Kind {
     AnalyticsInit,
     AnalyticsActivity,
     SyncMember,
+    CalendarSync,
     Event,
 }
 

@@ -21,7 +21,7 @@ pub trait Payload: Serialize + DeserializeOwned {
 
 impl Kind {
     /// Every kind; `name` and `queue` below say what each is.
-    pub const ALL: [Kind; 21] = [
+    pub const ALL: [Kind; 22] = [
         Kind::EmailVerification,
         Kind::EmailInvitation,
         Kind::EmailWelcome,
@@ -42,6 +42,7 @@ impl Kind {
         Kind::AnalyticsInit,
         Kind::AnalyticsActivity,
         Kind::SyncMember,
+        Kind::CalendarSync,
         Kind::Event,
     ];
 
@@ -68,6 +69,7 @@ impl Kind {
             Kind::AnalyticsInit => "analytics.init",
             Kind::AnalyticsActivity => "analytics.activity",
             Kind::SyncMember => "sync.member",
+            Kind::CalendarSync => "calendar.sync",
             Kind::Event => "event.deliver",
         }
     }
@@ -91,7 +93,7 @@ impl Kind {
             | Kind::Push => queue::NOTIFICATIONS,
             Kind::OnboardingWelcome | Kind::OnboardingDashboard | Kind::OnboardingSync => queue::ONBOARDING,
             Kind::AnalyticsInit | Kind::AnalyticsActivity => queue::ANALYTICS,
-            Kind::SyncMember | Kind::Event => queue::SYNC,
+            Kind::SyncMember | Kind::CalendarSync | Kind::Event => queue::SYNC,
         }
     }
 
@@ -309,6 +311,15 @@ pub struct SyncMember {
     pub account_id: AccountId,
 }
 
+/// Fetches calendar `calendar_id` as link `seq` of its chain of syncs (see the migration
+/// `0013_calendars`); `user_id` is its owner, so that purging the user redacts it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct CalendarSync {
+    pub calendar_id: uuid::Uuid,
+    pub seq: i64,
+    pub user_id: UserId,
+}
+
 /// Delivers one signed domain event to `ROSTER_EVENTS_WEBHOOK_URL`; `user_id` names the user
 /// it is about, so that purging the user redacts it while it waits.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -347,6 +358,7 @@ kinds! {
     AnalyticsInit => AnalyticsInit,
     AnalyticsActivity => AnalyticsActivity,
     SyncMember => SyncMember,
+    CalendarSync => CalendarSync,
     EventDelivery => Event,
 }
 

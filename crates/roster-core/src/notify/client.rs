@@ -68,7 +68,7 @@ pub(super) async fn post_json(
 
 /// reqwest's error with its causes (the top level alone often says only "error sending
 /// request"), without the URL, which may carry a provider's key.
-fn describe(e: &reqwest::Error) -> String {
+pub fn describe(e: &reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {

@@ -14,7 +14,7 @@ mod webhook;
 #[cfg(test)]
 mod tests;
 
-pub use client::install_crypto_provider;
+pub use client::{describe as describe_http_error, install_crypto_provider};
 use std::path::PathBuf;
 use std::sync::Arc;
 

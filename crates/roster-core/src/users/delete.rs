@@ -103,6 +103,8 @@ async fn retire(tx: &mut Tx, may: MayChange, purge: bool, at: Ts) -> CoreResult<
     // A deleted user signs in no more: its second factor is of no use to anyone.
     roster_store::mfa::remove(tx, id).await?;
     roster_store::push_tokens::delete_all(tx, id).await?;
+    // Its feeds are fetched no more (their URLs may carry the feed's secret).
+    roster_store::calendars::delete_all(tx, id).await?;
     if purge {
         preferences::delete(tx, id).await?;
         roster_store::user_phones::delete_all(tx, id).await?;

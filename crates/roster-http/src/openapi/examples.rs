@@ -68,6 +68,14 @@ fn announcement() -> Value {
         "created_by": USER_ID, "created_at": AT, "updated_at": AT})
 }
 
+const CALENDAR_ID: &str = "0193f6a2-7c1e-7a41-9d2b-3c4e5f6071e3";
+
+fn calendar() -> Value {
+    json!({"id": CALENDAR_ID, "provider": "ics", "name": "Team holidays",
+        "url": "https://calendar.example.com/feeds/team-holidays.ics", "status": "ok", "last_error": null,
+        "last_synced_at": AT, "event_count": 42, "next_sync_at": "2026-11-24T10:15:00Z", "created_at": AT})
+}
+
 fn job() -> Value {
     json!({"id": JOB_ID, "queue": "notifications", "kind": "email.verification", "status": "dead",
         "attempts": 10, "max_attempts": 10, "last_error": "SMTP 550: mailbox unavailable",
@@ -121,6 +129,8 @@ pub fn request(operation_id: &str) -> Option<Value> {
             json!({"theme": "dark", "notifications": {"email": {"product": false}}, "date_format": null})
         }
         "confirm_email" => json!({"token": "Pw8Rt3Yu6Io1Lk4Jh7Gf0Ds5Az2Xc9Vb4Nm7Qe1Wr6T"}),
+        "subscribe_calendar" => json!({"provider": "ics", "name": "Team holidays",
+            "url": "https://calendar.example.com/feeds/team-holidays.ics"}),
         _ => return None,
     })
 }
@@ -161,6 +171,21 @@ pub fn response(operation_id: &str, status: u16) -> Option<Value> {
             user
         }
         "list_push_tokens" => json!({"data": [push_token()]}),
+        "subscribe_calendar" => {
+            let mut pending = calendar();
+            pending["status"] = json!("pending");
+            pending["last_synced_at"] = json!(null);
+            pending["event_count"] = json!(0);
+            pending["next_sync_at"] = json!(AT);
+            pending
+        }
+        "list_calendars" => json!({"data": [calendar()]}),
+        "calendar_events" => json!({"data": [
+            {"uid": "standup-42@calendar.example.com", "summary": "Stand-up", "starts_at": "2026-11-24T09:00:00Z",
+                "ends_at": "2026-11-24T09:15:00Z", "all_day": false, "location": "Room 3"},
+            {"uid": "holiday-7@calendar.example.com", "summary": "Company holiday", "starts_at": "2026-11-26T00:00:00Z",
+                "ends_at": "2026-11-27T00:00:00Z", "all_day": true, "location": null}],
+            "next_cursor": "eyJzdGFydHNfYXQiOjE3NjQyMzA0MDAwMDAwMDB9.c2lnbmF0dXJl"}),
         "login_history" => json!({"data": [{"at": AT, "ip": "203.0.113.7", "user_agent": "Mozilla/5.0",
             "success": false, "reason": "wrong_password"}], "next_cursor": null}),
         "create_user" | "get_user" | "update_user" | "verify_email" | "recovery" => user(),

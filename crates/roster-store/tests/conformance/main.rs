@@ -7,6 +7,7 @@ mod support;
 
 mod accounts_tree;
 mod announcements;
+mod calendars;
 mod idempotency;
 mod job_queue;
 mod jobs_secrets;

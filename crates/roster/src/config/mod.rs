@@ -57,6 +57,8 @@ pub struct Settings {
     /// Whether user-supplied URLs (calendar feeds) may point at loopback, private or link-local
     /// addresses.
     pub allow_private_urls: bool,
+    /// How often calendar feeds are fetched (`15m`, `1h`, or a number of seconds; at least 1m).
+    pub calendar_refresh: Seconds,
     /// Comma-separated proxy addresses whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Option<String>,
     /// 32 bytes, base64 or hex, that seal TOTP seeds at rest. Unset: a key is generated at
@@ -166,6 +168,7 @@ impl Default for Settings {
             password_min_length: 15,
             rate_limit_anon: 300,
             allow_private_urls: false,
+            calendar_refresh: Seconds(15 * 60),
             trusted_proxies: None,
             secret_key: None,
             secret_key_file: None,
@@ -184,7 +187,7 @@ impl Default for Settings {
 }
 
 /// The environment variables read, each mapped to its setting.
-const ROSTER_KEYS: [&str; 25] = [
+const ROSTER_KEYS: [&str; 26] = [
     "DATABASE_URL",
     "LISTEN",
     "PUBLIC_URL",
@@ -201,6 +204,7 @@ const ROSTER_KEYS: [&str; 25] = [
     "PASSWORD_MIN_LENGTH",
     "RATE_LIMIT_ANON",
     "ALLOW_PRIVATE_URLS",
+    "CALENDAR_REFRESH",
     "TRUSTED_PROXIES",
     "SECRET_KEY",
     "SECRET_KEY_FILE",
@@ -296,6 +300,9 @@ impl Settings {
         {
             return bad("default_phone_region", "must be an ISO 3166 alpha-2 region such as US or GB");
         }
+        if self.calendar_refresh.0 < 60 {
+            return bad("calendar_refresh", "must be at least 1m (feeds are fetched from other people's servers)");
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log)
             .map_err(|e| format!("invalid configuration: ROSTER_LOG: {e}"))?;
         Ok(())
@@ -356,6 +363,8 @@ impl Settings {
                 .default_phone_region
                 .as_deref()
                 .and_then(|region| roster_domain::phone::Region::parse(region).ok()),
+            allow_private_urls: self.allow_private_urls,
+            calendar_refresh: time::Duration::seconds(self.calendar_refresh.0 as i64),
             ..CoreConfig::default()
         }
     }

@@ -106,6 +106,9 @@ pub struct Options {
     pub settings: Settings,
     /// Client timeouts of the HTTP server (the defaults take seconds; tests shorten them).
     pub limits: roster_http::server::Limits,
+    /// Loopback servers a calendar feed may come from although private addresses are not
+    /// allowed (the "public" end of an SSRF test's redirect).
+    pub fetch_exempt: Vec<std::net::SocketAddr>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -145,7 +148,12 @@ async fn spawn_app_on(db: TestDb, configure: impl FnOnce(&mut Options)) -> TestA
         log: "warn".into(),
         ..Settings::default()
     };
-    let mut options = Options { clock: Clock::system(), settings, limits: roster_http::server::Limits::default() };
+    let mut options = Options {
+        clock: Clock::system(),
+        settings,
+        limits: roster_http::server::Limits::default(),
+        fetch_exempt: Vec::new(),
+    };
     configure(&mut options);
     // The first app of this test process installs the log writer; it lives as long as the process.
     std::mem::forget(roster::telemetry::init_logging(&options.settings.log));
@@ -154,7 +162,9 @@ async fn spawn_app_on(db: TestDb, configure: impl FnOnce(&mut Options)) -> TestA
     options.settings.qm_user_notifications = false;
     options.settings.qm_user_analytics = false;
     options.settings.qm_account_sync = false;
-    let mut app = App::build(&options.settings, options.clock.clone()).await.expect("app builds");
+    let mut core_config = options.settings.core_config();
+    core_config.fetch_exempt.clone_from(&options.fetch_exempt);
+    let mut app = App::build_with(&options.settings, options.clock.clone(), core_config).await.expect("app builds");
     app.limits = options.limits;
     let notifier = roster_core::notify::Notifier::new(options.settings.notify_config()).expect("notifier");
     let runner = roster_core::jobs::runner::Runner::new(

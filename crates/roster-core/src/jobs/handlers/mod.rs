@@ -103,6 +103,7 @@ impl Handlers {
             Kind::AnalyticsInit => self.analytics_init(decode(payload)?).await,
             Kind::AnalyticsActivity => self.analytics_activity(decode(payload)?).await,
             Kind::SyncMember => self.sync_member(decode(payload)?).await,
+            Kind::CalendarSync => self.calendar_sync(decode(payload)?).await,
             Kind::Event => self.event(decode(payload)?).await,
         }
     }

@@ -1,10 +1,11 @@
-//! The sync queue: CRM contacts and seat counts that follow the users, and outbound events.
+//! The sync queue: CRM contacts and seat counts that follow the users, calendar feeds, and
+//! outbound events.
 
 use roster_domain::user::UserStatus;
 use roster_store::{Ts, crm, memberships, users};
 
 use super::{Handlers, Outcome};
-use crate::jobs::payload::{EventDelivery, SyncMember};
+use crate::jobs::payload::{CalendarSync, EventDelivery, SyncMember};
 
 impl Handlers {
     /// Keep the member's CRM contact and the account's seat count in step with the user.
@@ -26,6 +27,13 @@ impl Handlers {
         }
         roster_store::accounts::refresh_seats(&mut tx, account, now).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Fetch a calendar feed and record what came of it (`Core::sync_calendar`, which also
+    /// queues the next fetch).
+    pub(super) async fn calendar_sync(&self, job: CalendarSync) -> Outcome {
+        self.core.sync_calendar(job).await?;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! access (scope, permissions, associations) has a file of its own.
 
 mod access;
+mod calendars;
 mod config;
 mod emails;
 mod phones;
@@ -38,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(emails::router())
         .merge(phones::router())
         .merge(config::router())
+        .merge(calendars::router())
 }
 
 /// Create a user.

@@ -1,0 +1,129 @@
+//! One fetch of a feed, and the next one queued: the `calendar.sync` job.
+//!
+//! Each calendar has one chain of jobs. Link `seq` fetches, then — in one transaction — records
+//! the outcome only if the calendar still stands at `seq` (a second run of the same job, or a
+//! stale one, finds `seq + 1` and writes nothing) and queues link `seq + 1`: after
+//! `ROSTER_CALENDAR_REFRESH` when the fetch was good, after a growing backoff when it failed.
+//! A deleted calendar ends its chain. The parse runs on the blocking pool: it is CPU work, and a
+//! panic in a crate underneath becomes the feed's error instead of a lost job.
+
+use jiff::tz::TimeZone;
+use roster_store::calendars::{self, Event, Outcome};
+use roster_store::{Exec, Ts};
+use time::{Duration, OffsetDateTime};
+
+use super::expand::{self, Occurrence};
+use super::fetch::Fetched;
+use super::ical;
+use crate::Core;
+use crate::error::{CoreError, CoreResult};
+use crate::jobs::payload::CalendarSync;
+
+/// Occurrences are kept from this long ago…
+const WINDOW_BACK: Duration = Duration::days(30);
+/// …to this far ahead.
+const WINDOW_AHEAD: Duration = Duration::days(365);
+/// The retry after the first failure in a row; each further one doubles it…
+const FIRST_RETRY: Duration = Duration::minutes(1);
+/// …up to this.
+const LONGEST_RETRY: Duration = Duration::hours(6);
+
+/// Queue link `job.seq` of a calendar's chain to run at `at`.
+pub(super) async fn enqueue(exec: &mut impl Exec, job: &CalendarSync, at: OffsetDateTime) -> CoreResult<()> {
+    let millis = u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    let seq = job.seq.to_be_bytes();
+    crate::jobs::enqueue_coalesced(exec, millis, &[job.calendar_id.as_bytes(), &seq], job, at).await
+}
+
+/// When to try again after `failures` failed fetches in a row (≥ 1).
+fn retry_after(failures: i64) -> Duration {
+    let doublings = u32::try_from(failures.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+    (FIRST_RETRY * 2_i32.saturating_pow(doublings)).min(LONGEST_RETRY)
+}
+
+impl Core {
+    /// Run link `job.seq` of a calendar's chain (the `calendar.sync` job).
+    pub async fn sync_calendar(&self, job: CalendarSync) -> CoreResult<()> {
+        let mut conn = self.db.conn().await?;
+        let Some(calendar) = calendars::find(&mut conn, job.calendar_id).await? else { return Ok(()) };
+        if calendar.sync_seq != job.seq {
+            return Ok(());
+        }
+        let owner = roster_store::users::find(&mut conn, job.user_id).await?;
+        drop(conn);
+        let zone = owner.and_then(|u| jiff::tz::db().get(&u.timezone).ok()).unwrap_or(TimeZone::UTC);
+        let url = url::Url::parse(&calendar.url).map_err(|e| CoreError::Internal(format!("stored feed URL: {e}")))?;
+        let fetched = self.feeds.fetch(&url, calendar.etag.as_deref()).await;
+        let now = self.now();
+        let read = match fetched {
+            Ok(Fetched::Body { bytes, etag }) => read_feed(bytes, zone, now).await.map(|events| Some((events, etag))),
+            Ok(Fetched::NotModified) => Ok(None),
+            Err(why) => Err(why),
+        };
+        let (outcome, next) = match &read {
+            Ok(Some((events, etag))) => {
+                (Outcome::Fetched { events, etag: etag.as_deref() }, now + self.config.calendar_refresh)
+            }
+            Ok(None) => (Outcome::NotModified, now + self.config.calendar_refresh),
+            Err(why) => (Outcome::Failed { error: why }, now + retry_after(calendar.failures + 1)),
+        };
+        if let Err(why) = &read {
+            tracing::info!(calendar = %calendar.id, error = %why, "calendar feed failed");
+        }
+        let mut tx = self.db.begin().await?;
+        if calendars::record(&mut tx, calendar.id, job.seq, &outcome, Ts::new(now), Ts::new(next)).await? {
+            enqueue(&mut tx, &CalendarSync { seq: job.seq + 1, ..job }, next).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Parse and expand a feed's body (on the blocking pool) into the rows to store.
+async fn read_feed(bytes: Vec<u8>, zone: TimeZone, now: OffsetDateTime) -> Result<Vec<Event>, String> {
+    let from = timestamp(now - WINDOW_BACK);
+    let to = timestamp(now + WINDOW_AHEAD);
+    let work = tokio::task::spawn_blocking(move || {
+        let items = ical::parse(&bytes, &zone)?;
+        Ok::<_, String>(expand::occurrences(&items, from, to))
+    });
+    let occurrences = match work.await {
+        Ok(result) => result?,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading a calendar feed panicked");
+            return Err("the feed could not be read".to_owned());
+        }
+    };
+    Ok(occurrences.into_iter().filter_map(row).collect())
+}
+
+fn timestamp(at: OffsetDateTime) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(at.unix_timestamp()).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+fn row(o: Occurrence) -> Option<Event> {
+    let at = |t: jiff::Timestamp| OffsetDateTime::from_unix_timestamp(t.as_second()).ok().map(Ts::new);
+    Some(Event {
+        starts_at: at(o.starts_at)?,
+        ends_at: at(o.ends_at)?,
+        uid: o.uid,
+        all_day: o.all_day,
+        summary: o.summary,
+        location: o.location,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failing_feeds_are_retried_after_a_minute_doubling_up_to_six_hours() {
+        assert_eq!(retry_after(1), Duration::minutes(1));
+        assert_eq!(retry_after(2), Duration::minutes(2));
+        assert_eq!(retry_after(5), Duration::minutes(16));
+        assert_eq!(retry_after(9), Duration::hours(4) + Duration::minutes(16));
+        assert_eq!(retry_after(10), Duration::hours(6));
+        assert_eq!(retry_after(10_000), Duration::hours(6));
+    }
+}
