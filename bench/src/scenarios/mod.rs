@@ -4,6 +4,7 @@
 //! then name it in [`DEFAULT_ORDER`] and in [`run_one`].
 
 pub mod argon2;
+pub mod calendar;
 pub mod idle_rss;
 pub mod login;
 pub mod login_attack;
@@ -41,7 +42,7 @@ pub const DEFAULT_ORDER: [&str; 9] = [
 ];
 
 /// Scenarios that run only when named (`--scenarios soak`): too long for the default run.
-pub const ON_REQUEST: [&str; 4] = ["soak", "scale", "tree", "password_policy"];
+pub const ON_REQUEST: [&str; 5] = ["soak", "scale", "tree", "password_policy", "calendar"];
 
 /// A user created by `seed`, usable to log in.
 #[derive(Clone, Debug)]
@@ -103,6 +104,7 @@ async fn run_one(name: &str, ctx: &mut Ctx) -> anyhow::Result<()> {
         "soak" => soak::run(ctx).await,
         "scale" => scale::run(ctx).await,
         "tree" => tree::run(ctx).await,
+        "calendar" => calendar::run(ctx).await,
         "password_policy" => password_policy::run(ctx),
         other => anyhow::bail!("unknown scenario {other:?}"),
     }

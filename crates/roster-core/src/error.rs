@@ -76,6 +76,8 @@ pub enum Denied {
     PlatformAdminOnly,
     #[error("only the user itself may do this")]
     OnlySelf,
+    #[error("only the user itself or a platform admin may do this")]
+    OnlySelfOrPlatformAdmin,
     #[error("nobody changes their own role or scopes")]
     OwnScope,
     #[error("the current password is wrong")]

@@ -86,3 +86,26 @@ pub async fn summary(exec: &mut impl Exec, user: UserId, since_7: &str, since_30
     })?;
     Ok(Summary { logins_7d, logins_30d, active_days_30d, last_active_at })
 }
+
+/// One UTC day of a user's activity.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Day {
+    pub day: String,
+    pub logins: i64,
+    pub events: i64,
+    pub last_active_at: Ts,
+}
+
+/// Every day of activity stored for the user, oldest first (the data export).
+pub async fn days_of(exec: &mut impl Exec, user: UserId) -> StoreResult<Vec<Day>> {
+    let rows = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "SELECT day, CAST(logins AS BIGINT) AS logins, CAST(events AS BIGINT) AS events, last_active_at \
+             FROM user_activity_daily WHERE user_id = $1 ORDER BY day",
+        )
+        .bind(user.as_uuid())
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows)
+}

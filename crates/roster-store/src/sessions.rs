@@ -264,3 +264,31 @@ pub async fn purge_ended(exec: &mut impl Exec, before: Ts, idle_before: Ts, limi
     })?;
     Ok(n)
 }
+
+/// A session as the user's data export shows it: every one still stored, ended or not, without
+/// its token's hash.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionRecord {
+    pub id: Uuid,
+    pub active_account_id: Option<Uuid>,
+    pub created_at: Ts,
+    pub last_seen_at: Ts,
+    pub expires_at: Ts,
+    pub revoked_at: Option<Ts>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Every stored session of the user, oldest first.
+pub async fn all_of_user(exec: &mut impl Exec, user: UserId) -> StoreResult<Vec<SessionRecord>> {
+    let rows = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "SELECT id, active_account_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent \
+             FROM sessions WHERE user_id = $1 ORDER BY created_at, id",
+        )
+        .bind(user.as_uuid())
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows)
+}

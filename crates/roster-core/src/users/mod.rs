@@ -5,6 +5,7 @@ pub mod create;
 pub mod delete;
 mod detail;
 pub mod emails;
+pub mod export;
 pub mod input;
 pub mod list;
 pub mod phones;

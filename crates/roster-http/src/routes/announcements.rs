@@ -177,7 +177,7 @@ struct AnswerRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-struct AnswerView {
+pub(crate) struct AnswerView {
     announcement_id: Uuid,
     #[schema(value_type = AnswerStatus)]
     status: String,

@@ -8,6 +8,7 @@ mod support;
 mod accounts_tree;
 mod announcements;
 mod calendars;
+mod export_reads;
 mod idempotency;
 mod job_queue;
 mod jobs_secrets;

@@ -18,6 +18,7 @@ mod calendars_ssrf;
 mod cli;
 mod config;
 mod emails;
+mod export;
 mod feeds;
 mod hardening;
 mod http_errors;

@@ -3,7 +3,7 @@
 
 mod access;
 mod members;
-mod workspaces;
+pub(crate) mod workspaces;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

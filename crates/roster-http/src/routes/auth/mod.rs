@@ -2,7 +2,7 @@
 //! sessions and password, have files of their own.
 
 mod mfa;
-mod sessions;
+pub(crate) mod sessions;
 
 use axum::extract::State;
 use axum::http::StatusCode;

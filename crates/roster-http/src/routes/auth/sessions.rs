@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// One login attempt of the caller's.
 #[derive(Debug, Serialize, ToSchema)]
-struct AttemptView {
+pub(crate) struct AttemptView {
     #[schema(format = DateTime)]
     at: String,
     /// The client address it came from.
@@ -52,18 +52,20 @@ async fn login_history(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<AttemptView>>> {
     let page = state.core.login_history(&actor, q.limit, q.cursor.as_deref()).await?;
-    let data = page
-        .items
-        .into_iter()
-        .map(|a| AttemptView {
+    let data = page.items.into_iter().map(AttemptView::from).collect();
+    Ok(axum::Json(Page::new(data, page.next_cursor)))
+}
+
+impl From<roster_core::users::export::Attempt> for AttemptView {
+    fn from(a: roster_core::users::export::Attempt) -> Self {
+        AttemptView {
             at: rfc3339(a.at.get()),
             ip: a.ip,
             user_agent: a.user_agent,
             success: a.success,
             reason: a.reason,
-        })
-        .collect();
-    Ok(axum::Json(Page::new(data, page.next_cursor)))
+        }
+    }
 }
 
 /// One of the caller's sessions.

@@ -63,7 +63,7 @@ struct SubscribeCalendar {
 
 /// A calendar integration.
 #[derive(Debug, Serialize, ToSchema)]
-struct CalendarView {
+pub(super) struct CalendarView {
     id: Uuid,
     #[allow(dead_code, reason = "one provider: the enum refuses any other")]
     provider: Provider,
@@ -112,7 +112,7 @@ struct CalendarList {
 
 /// One occurrence of an event (a recurring event is one per occurrence, with the same `uid`).
 #[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct EventView {
+pub(super) struct EventView {
     uid: String,
     summary: Option<String>,
     /// For an all-day event, midnight UTC of its first day.

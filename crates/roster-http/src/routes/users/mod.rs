@@ -5,6 +5,7 @@ mod access;
 mod calendars;
 mod config;
 mod emails;
+mod export;
 mod phones;
 mod push_tokens;
 mod recovery;
@@ -40,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(phones::router())
         .merge(config::router())
         .merge(calendars::router())
+        .merge(export::router())
 }
 
 /// Create a user.
@@ -329,22 +331,22 @@ async fn user_activity(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<ActivityView>>> {
     let page = state.core.user_activity(&actor, id, q.limit, q.cursor.as_deref()).await?;
-    Ok(axum::Json(Page::new(
-        page.entries
-            .into_iter()
-            .map(|a| ActivityView {
-                id: a.id,
-                at: rfc3339(a.at),
-                actor_id: a.actor_id.map(|u| u.as_uuid()),
-                action: a.action,
-                account_id: a.account_id.map(|u| u.as_uuid()),
-                ip: a.ip,
-                user_agent: a.user_agent,
-                changes: a.changes,
-            })
-            .collect(),
-        page.next_cursor,
-    )))
+    Ok(axum::Json(Page::new(page.entries.into_iter().map(ActivityView::from).collect(), page.next_cursor)))
+}
+
+impl From<roster_core::users::export::Activity> for ActivityView {
+    fn from(a: roster_core::users::export::Activity) -> Self {
+        ActivityView {
+            id: a.id,
+            at: rfc3339(a.at),
+            actor_id: a.actor_id.map(|u| u.as_uuid()),
+            action: a.action,
+            account_id: a.account_id.map(|u| u.as_uuid()),
+            ip: a.ip,
+            user_agent: a.user_agent,
+            changes: a.changes,
+        }
+    }
 }
 
 /// Engagement aggregated by the analytics queue (whole UTC days, today included).

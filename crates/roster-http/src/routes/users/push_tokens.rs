@@ -62,7 +62,7 @@ struct RemovePushToken {
 
 /// A registered token, shown only by its end.
 #[derive(Debug, Serialize, ToSchema)]
-struct PushTokenView {
+pub(super) struct PushTokenView {
     /// The last 6 characters of the token.
     token_last6: String,
     #[schema(value_type = Platform)]
