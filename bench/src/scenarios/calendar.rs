@@ -13,10 +13,9 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use super::scale::seed::{drop_database, fresh_database};
 use crate::loadgen::Conn;
 use crate::report::Metric;
-use crate::scenarios::{Ctx, ms};
+use crate::scenarios::{Ctx, EngineDb, ms};
 use crate::server::{Server, ServerConfig, make_temp_dir};
 
 const PG_DATABASE: &str = "roster_bench_calendar";
@@ -40,14 +39,8 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
 }
 
 async fn one_engine(ctx: &mut Ctx, engine: &str, feeds: &FeedServer) -> anyhow::Result<()> {
-    let admin_url = ctx.args.scale_postgres.clone();
-    let pg_url = format!("{}/{PG_DATABASE}", admin_url.trim_end_matches('/').rsplit_once('/').map_or("", |(a, _)| a));
-    let mut env: Vec<(String, String)> = ctx.args.extra_env().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let (database, mut env) = EngineDb::create(ctx, engine, PG_DATABASE).await?;
     env.push(("ROSTER_ALLOW_PRIVATE_URLS".into(), "true".into()));
-    if engine == "postgres" {
-        fresh_database(&admin_url, PG_DATABASE).await?;
-        env.push(("ROSTER_DATABASE_URL".into(), pg_url.clone()));
-    }
     let bin = ctx.args.binary_path();
     let cfg = ServerConfig { bin: &bin, extra_env: env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect() };
     let dir = make_temp_dir()?;
@@ -63,9 +56,7 @@ async fn one_engine(ctx: &mut Ctx, engine: &str, feeds: &FeedServer) -> anyhow::
     }
     .await;
     let _ = std::fs::remove_dir_all(&dir);
-    if engine == "postgres" {
-        drop_database(&admin_url, PG_DATABASE).await?;
-    }
+    database.drop().await?;
     result
 }
 
@@ -115,7 +106,8 @@ async fn measure(ctx: &mut Ctx, engine: &str, server: &Server, feeds: &FeedServe
 async fn sign_up_and_in(conn: &mut Conn, server: &Server) -> anyhow::Result<String> {
     let t = &server.target;
     let email = "calendar@bench.test";
-    let reply = conn.send(t.post_json("/v1/users", &json!({"email": email, "password": PASSWORD, "name": "Cal"}))).await?;
+    let reply =
+        conn.send(t.post_json("/v1/users", &json!({"email": email, "password": PASSWORD, "name": "Cal"}))).await?;
     ensure!(reply.status.is_success(), "sign-up: {} {}", reply.status, reply.body_excerpt(300));
     let reply = conn.send(t.post_json("/v1/auth/login", &json!({"email": email, "password": PASSWORD}))).await?;
     ensure!(reply.status.is_success(), "login: {}", reply.status);
@@ -133,7 +125,8 @@ async fn subscribe_until_ok(
     round: usize,
 ) -> anyhow::Result<(Duration, i64)> {
     let t = &server.target;
-    let mut request = t.post_json("/v1/users/calendars", &json!({"provider": "ics", "name": format!("round {round}"), "url": url}));
+    let mut request =
+        t.post_json("/v1/users/calendars", &json!({"provider": "ics", "name": format!("round {round}"), "url": url}));
     request.headers_mut().insert(hyper::header::AUTHORIZATION, format!("Bearer {token}").parse()?);
     let started = Instant::now();
     let reply = conn.send(request).await?;

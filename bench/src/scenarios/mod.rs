@@ -78,6 +78,43 @@ impl Ctx {
     }
 }
 
+/// The database of a scenario that runs on each engine of `--scale-engines`: on PostgreSQL a
+/// fresh database beside `--scale-postgres`, named to the server by `ROSTER_DATABASE_URL`; on
+/// SQLite the server's own file in its dir.
+pub struct EngineDb {
+    admin_url: String,
+    name: &'static str,
+    /// The PostgreSQL database's URL (`None` on SQLite).
+    pub pg_url: Option<String>,
+}
+
+impl EngineDb {
+    /// Create it (on PostgreSQL, dropping any left by an earlier run); the server's
+    /// environment, `--env` included, for it.
+    pub async fn create(ctx: &Ctx, engine: &str, name: &'static str) -> anyhow::Result<(Self, Vec<(String, String)>)> {
+        let admin_url = ctx.args.scale_postgres.clone();
+        let mut env: Vec<(String, String)> = ctx.args.extra_env().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        let pg_url = if engine == "postgres" {
+            let base = admin_url.trim_end_matches('/').rsplit_once('/').map_or("", |(a, _)| a);
+            let url = format!("{base}/{name}");
+            scale::seed::fresh_database(&admin_url, name).await?;
+            env.push(("ROSTER_DATABASE_URL".into(), url.clone()));
+            Some(url)
+        } else {
+            None
+        };
+        Ok((Self { admin_url, name, pg_url }, env))
+    }
+
+    /// Drop the PostgreSQL database (nothing to do on SQLite).
+    pub async fn drop(self) -> anyhow::Result<()> {
+        if self.pg_url.is_some() {
+            scale::seed::drop_database(&self.admin_url, self.name).await?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs the selected scenarios; a failing one is recorded and the next ones still run.
 pub async fn run_selected(ctx: &mut Ctx) {
     let selected = ctx.args.scenarios.clone();

@@ -19,10 +19,9 @@ use hyper::StatusCode;
 use serde_json::{Value, json};
 
 use super::scale::cases::{Ask, Client, SAMPLES};
-use super::scale::seed::{drop_database, fresh_database};
 use crate::loadgen::Conn;
 use crate::report::Metric;
-use crate::scenarios::{Ctx, ms};
+use crate::scenarios::{Ctx, EngineDb, ms};
 use crate::server::{Server, ServerConfig, make_temp_dir};
 
 const PG_DATABASE: &str = "roster_bench_tree";
@@ -54,13 +53,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
 
 async fn one_engine(ctx: &mut Ctx, engine: &str) -> anyhow::Result<()> {
     let dir = make_temp_dir()?;
-    let admin_url = ctx.args.scale_postgres.clone();
-    let pg_url = format!("{}/{PG_DATABASE}", admin_url.trim_end_matches('/').rsplit_once('/').map_or("", |(a, _)| a));
-    let mut env: Vec<(String, String)> = ctx.args.extra_env().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-    if engine == "postgres" {
-        fresh_database(&admin_url, PG_DATABASE).await?;
-        env.push(("ROSTER_DATABASE_URL".into(), pg_url.clone()));
-    }
+    let (database, env) = EngineDb::create(ctx, engine, PG_DATABASE).await?;
     let bin = ctx.args.binary_path();
     let cfg = ServerConfig { bin: &bin, extra_env: env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect() };
     let result = async {
@@ -71,8 +64,8 @@ async fn one_engine(ctx: &mut Ctx, engine: &str) -> anyhow::Result<()> {
         let root = tree.accounts[0].parse()?;
         let leaf = tree.accounts[LEVELS - 1].parse()?;
         let t0 = Instant::now();
-        if engine == "postgres" {
-            seed_postgres(&pg_url, root, leaf).await?;
+        if let Some(pg_url) = &database.pg_url {
+            seed_postgres(pg_url, root, leaf).await?;
         } else {
             let db = dir.join("roster.db");
             tokio::task::spawn_blocking(move || seed_sqlite(&db, root, leaf)).await??;
@@ -89,9 +82,7 @@ async fn one_engine(ctx: &mut Ctx, engine: &str) -> anyhow::Result<()> {
     }
     .await;
     let _ = std::fs::remove_dir_all(&dir);
-    if engine == "postgres" {
-        drop_database(&admin_url, PG_DATABASE).await?;
-    }
+    database.drop().await?;
     result
 }
 

@@ -5,7 +5,7 @@
 use roster_domain::UserId;
 use uuid::Uuid;
 
-use crate::db::Exec;
+use crate::db::{ConnRef, Exec};
 use crate::error::StoreResult;
 use crate::on_conn;
 use crate::ts::Ts;
@@ -44,7 +44,7 @@ pub struct Event {
 const COLUMNS: &str = "id, user_id, provider, name, url, status, last_error, last_synced_at, event_count, etag, \
      failures, sync_seq, next_sync_at, created_at, updated_at";
 
-/// Rows per INSERT when a feed's events are written (7 parameters each).
+/// Rows per INSERT when a feed's events are written on SQLite (7 parameters each).
 const INSERT_BATCH: usize = 200;
 
 /// Record a new subscription (status `pending`, nothing fetched yet).
@@ -204,35 +204,64 @@ pub async fn record(
 }
 
 /// Replace the events of calendar `id` by `events` (unique by start and uid).
+///
+/// SQLite takes them as multi-row INSERTs of [`INSERT_BATCH`] rows. PostgreSQL takes them as
+/// one INSERT … SELECT FROM UNNEST of seven arrays: sqlx does not set `TCP_NODELAY`, so every
+/// statement whose message the kernel sends in more than one write waits out the server's
+/// delayed ACK (~40 ms); 48 such batches made a 9 500-row feed take 2.1 s, one statement 0.2 s.
 async fn replace_events(exec: &mut impl Exec, id: Uuid, events: &[Event]) -> StoreResult<()> {
     on_conn!(exec, |c| {
         sqlx::query("DELETE FROM calendar_events WHERE calendar_id = $1").bind(id).execute(&mut *c).await.map(|_| ())
     })?;
-    for batch in events.chunks(INSERT_BATCH) {
-        let rows: Vec<String> = (0..batch.len())
-            .map(|i| {
-                let p: Vec<String> = (1..=7).map(|k| format!("${}", i * 7 + k)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO calendar_events (calendar_id, starts_at, uid, ends_at, all_day, summary, location) VALUES {}",
-            rows.join(", ")
-        );
-        on_conn!(exec, |c| {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for e in batch {
-                query = query
-                    .bind(id)
-                    .bind(e.starts_at)
-                    .bind(&e.uid)
-                    .bind(e.ends_at)
-                    .bind(e.all_day)
-                    .bind(&e.summary)
-                    .bind(&e.location);
+    if events.is_empty() {
+        return Ok(());
+    }
+    match exec.conn() {
+        ConnRef::Postgres(c) => {
+            let starts: Vec<time::OffsetDateTime> = events.iter().map(|e| e.starts_at.get()).collect();
+            let ends: Vec<time::OffsetDateTime> = events.iter().map(|e| e.ends_at.get()).collect();
+            sqlx::query(
+                "INSERT INTO calendar_events (calendar_id, starts_at, uid, ends_at, all_day, summary, location) \
+                 SELECT $1, e.* FROM UNNEST($2::timestamptz[], $3::text[], $4::timestamptz[], $5::boolean[], \
+                 $6::text[], $7::text[]) AS e",
+            )
+            .bind(id)
+            .bind(starts)
+            .bind(events.iter().map(|e| e.uid.as_str()).collect::<Vec<_>>())
+            .bind(ends)
+            .bind(events.iter().map(|e| e.all_day).collect::<Vec<_>>())
+            .bind(events.iter().map(|e| e.summary.as_deref()).collect::<Vec<_>>())
+            .bind(events.iter().map(|e| e.location.as_deref()).collect::<Vec<_>>())
+            .execute(c)
+            .await?;
+        }
+        ConnRef::Sqlite(c) => {
+            for batch in events.chunks(INSERT_BATCH) {
+                let rows: Vec<String> = (0..batch.len())
+                    .map(|i| {
+                        let p: Vec<String> = (1..=7).map(|k| format!("${}", i * 7 + k)).collect();
+                        format!("({})", p.join(", "))
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO calendar_events (calendar_id, starts_at, uid, ends_at, all_day, summary, location) \
+                     VALUES {}",
+                    rows.join(", ")
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for e in batch {
+                    query = query
+                        .bind(id)
+                        .bind(e.starts_at)
+                        .bind(&e.uid)
+                        .bind(e.ends_at)
+                        .bind(e.all_day)
+                        .bind(&e.summary)
+                        .bind(&e.location);
+                }
+                query.execute(&mut *c).await?;
             }
-            query.execute(c).await.map(|_| ())
-        })?;
+        }
     }
     Ok(())
 }

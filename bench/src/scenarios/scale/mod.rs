@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use crate::loadgen::Conn;
 use crate::report::Metric;
-use crate::scenarios::{Ctx, ms};
+use crate::scenarios::{Ctx, EngineDb, ms};
 use crate::server::{Server, ServerConfig, make_temp_dir};
 use cases::{Client, DEEP_PAGE, Timing, list, search};
 
@@ -45,13 +45,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
 
 async fn one_engine(ctx: &mut Ctx, engine: &str) -> anyhow::Result<()> {
     let dir = make_temp_dir()?;
-    let admin_url = ctx.args.scale_postgres.clone();
-    let pg_url = format!("{}/{PG_DATABASE}", admin_url.trim_end_matches('/').rsplit_once('/').map_or("", |(a, _)| a));
-    let mut env: Vec<(String, String)> = ctx.args.extra_env().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-    if engine == "postgres" {
-        seed::fresh_database(&admin_url, PG_DATABASE).await?;
-        env.push(("ROSTER_DATABASE_URL".into(), pg_url.clone()));
-    }
+    let (database, env) = EngineDb::create(ctx, engine, PG_DATABASE).await?;
     let bin = ctx.args.binary_path();
     let cfg = ServerConfig { bin: &bin, extra_env: env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect() };
     let result = async {
@@ -63,8 +57,8 @@ async fn one_engine(ctx: &mut Ctx, engine: &str) -> anyhow::Result<()> {
 
         let n = ctx.args.scale_users;
         let t0 = Instant::now();
-        if engine == "postgres" {
-            seed::postgres(&pg_url, account, n).await?;
+        if let Some(pg_url) = &database.pg_url {
+            seed::postgres(pg_url, account, n).await?;
         } else {
             let db = dir.join("roster.db");
             tokio::task::spawn_blocking(move || seed::sqlite(&db, account, n)).await??;
@@ -99,8 +93,8 @@ async fn one_engine(ctx: &mut Ctx, engine: &str) -> anyhow::Result<()> {
     } else {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    if engine == "postgres" && !ctx.args.scale_keep {
-        seed::drop_database(&admin_url, PG_DATABASE).await?;
+    if !ctx.args.scale_keep {
+        database.drop().await?;
     }
     result
 }

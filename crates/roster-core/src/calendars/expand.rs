@@ -46,6 +46,9 @@ pub fn occurrences(items: &[Item], from: Timestamp, to: Timestamp) -> Vec<Occurr
         if out.len() >= MAX_GATHERED {
             break;
         }
+        if item.cancelled {
+            continue;
+        }
         let length = length(item);
         let mut push = |start: When| {
             let Some(starts_at) = instant(start, &item.tz) else { return };
@@ -223,6 +226,19 @@ mod tests {
             ]
         );
         assert_eq!(got[1].summary.as_deref(), Some("Moved"));
+    }
+
+    #[test]
+    fn a_cancelled_event_is_left_out_and_a_cancelled_instance_removes_its_occurrence() {
+        let items = feed(
+            "BEGIN:VEVENT\r\nUID:d@x\r\nDTSTART:20260101T100000Z\r\nRRULE:FREQ=DAILY;COUNT=3\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:d@x\r\nRECURRENCE-ID:20260102T100000Z\r\nDTSTART:20260102T100000Z\r\n\
+             STATUS:CANCELLED\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:c@x\r\nSTATUS:CANCELLED\r\nDTSTART:20260101T120000Z\r\nEND:VEVENT\r\n",
+        );
+        let got = occurrences(&items, ts("2025-12-01T00:00:00Z"), ts("2026-12-01T00:00:00Z"));
+        let starts: Vec<String> = got.iter().map(|o| format!("{} {}", o.uid, o.starts_at)).collect();
+        assert_eq!(starts, ["d@x 2026-01-01T10:00:00Z", "d@x 2026-01-03T10:00:00Z"]);
     }
 
     #[test]

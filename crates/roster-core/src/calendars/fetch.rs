@@ -17,6 +17,8 @@ use reqwest::{StatusCode, Url};
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest body read; a longer feed is refused, not truncated.
 pub const MAX_BODY: usize = 5 * 1024 * 1024;
+/// How long a subscription waits for its host to resolve.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Redirects followed before the fetch is refused.
 const MAX_REDIRECTS: usize = 3;
 
@@ -67,8 +69,9 @@ impl Guard {
         match url.host() {
             Some(url::Host::Domain(name)) => {
                 let port = url.port_or_known_default().unwrap_or(0);
+                let lookup = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name, port)));
                 let addrs: Vec<SocketAddr> =
-                    tokio::net::lookup_host((name, port)).await.map_err(|_| Refusal::Unresolvable)?.collect();
+                    lookup.await.map_err(|_| Refusal::Unresolvable)?.map_err(|_| Refusal::Unresolvable)?.collect();
                 if addrs.is_empty() {
                     return Err(Refusal::Unresolvable);
                 }

@@ -44,9 +44,12 @@ pub struct Item {
     pub rdates: Vec<When>,
     /// For an overriding instance of a recurring event: the occurrence it replaces.
     pub recurrence_id: Option<When>,
+    /// `STATUS:CANCELLED`: shown nowhere; an overriding instance so marked removes its
+    /// occurrence.
+    pub cancelled: bool,
 }
 
-/// Parse the body of a feed into its events (cancelled ones left out).
+/// Parse the body of a feed into its events.
 pub fn parse(bytes: &[u8], default_tz: &TimeZone) -> Result<Vec<Item>, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "the feed is not valid UTF-8".to_owned())?;
     let text = text.trim_start_matches('\u{feff}').trim();
@@ -140,9 +143,7 @@ fn zone(tzid: &str) -> Option<TimeZone> {
 }
 
 fn read_event(component: &Component<'_>, calendar_zone: &TimeZone, index: usize) -> Option<Item> {
-    if prop(component, "STATUS").is_some_and(|p| p.val.as_str().eq_ignore_ascii_case("CANCELLED")) {
-        return None;
-    }
+    let cancelled = prop(component, "STATUS").is_some_and(|p| p.val.as_str().eq_ignore_ascii_case("CANCELLED"));
     let dtstart = prop(component, "DTSTART")?;
     let tz = time_zone(dtstart, calendar_zone);
     let start = when(dtstart, &tz)?;
@@ -175,6 +176,7 @@ fn read_event(component: &Component<'_>, calendar_zone: &TimeZone, index: usize)
         exdates: dates("EXDATE"),
         rdates: dates("RDATE"),
         recurrence_id: prop(component, "RECURRENCE-ID").and_then(|p| when(p, &tz)),
+        cancelled,
         uid,
         start,
         end,

@@ -53,13 +53,16 @@ impl Core {
         drop(conn);
         let zone = owner.and_then(|u| jiff::tz::db().get(&u.timezone).ok()).unwrap_or(TimeZone::UTC);
         let url = url::Url::parse(&calendar.url).map_err(|e| CoreError::Internal(format!("stored feed URL: {e}")))?;
+        let started = std::time::Instant::now();
         let fetched = self.feeds.fetch(&url, calendar.etag.as_deref()).await;
+        let fetched_at = std::time::Instant::now();
         let now = self.now();
         let read = match fetched {
             Ok(Fetched::Body { bytes, etag }) => read_feed(bytes, zone, now).await.map(|events| Some((events, etag))),
             Ok(Fetched::NotModified) => Ok(None),
             Err(why) => Err(why),
         };
+        let read_at = std::time::Instant::now();
         let (outcome, next) = match &read {
             Ok(Some((events, etag))) => {
                 (Outcome::Fetched { events, etag: etag.as_deref() }, now + self.config.calendar_refresh)
@@ -75,6 +78,13 @@ impl Core {
             enqueue(&mut tx, &CalendarSync { seq: job.seq + 1, ..job }, next).await?;
         }
         tx.commit().await?;
+        tracing::debug!(
+            calendar = %calendar.id,
+            fetch_ms = fetched_at.saturating_duration_since(started).as_millis(),
+            read_ms = read_at.saturating_duration_since(fetched_at).as_millis(),
+            store_ms = read_at.elapsed().as_millis(),
+            "calendar feed synced"
+        );
         Ok(())
     }
 }
