@@ -104,16 +104,19 @@ pub async fn add(exec: &mut impl Exec, user: UserId, email: &UserEmail) -> Store
     Ok(())
 }
 
-/// Whether the user's secondary address `address_key` is to replace the login address once
-/// confirmed; `false` if the user has no such secondary address.
-pub async fn set_becomes_primary(exec: &mut impl Exec, user: UserId, address_key: &str, on: bool) -> StoreResult<bool> {
+/// The user's unconfirmed secondary address `address_key` added again at `at`: whether it is to
+/// replace the login address once confirmed, and its time (from which it expires, see
+/// [`expire_unconfirmed`]) moved to `at`. `false` if the user has no such secondary address.
+pub async fn readd(exec: &mut impl Exec, user: UserId, address_key: &str, on: bool, at: Ts) -> StoreResult<bool> {
     let n = on_conn!(exec, |c| {
         sqlx::query(
-            "UPDATE user_emails SET becomes_primary = $3 WHERE user_id = $1 AND address_key = $2 AND NOT is_primary",
+            "UPDATE user_emails SET becomes_primary = $3, created_at = $4 \
+             WHERE user_id = $1 AND address_key = $2 AND NOT is_primary",
         )
         .bind(user.as_uuid())
         .bind(address_key)
         .bind(on)
+        .bind(at)
         .execute(c)
         .await
         .map(|r| r.rows_affected())
@@ -204,4 +207,22 @@ pub async fn remove(exec: &mut impl Exec, user: UserId, address_key: &str) -> St
             Ok(Removal::Removed)
         }
     }
+}
+
+/// Release up to `limit` secondary addresses that were never confirmed and were last added
+/// before `before` (their link has expired): an address typed by someone who does not hold it
+/// must not keep its owner from signing up with it. How many were released.
+pub async fn expire_unconfirmed(exec: &mut impl Exec, before: Ts, limit: u32) -> StoreResult<u64> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query(
+            "DELETE FROM user_emails WHERE seq IN (SELECT seq FROM user_emails \
+             WHERE verified = FALSE AND is_primary = FALSE AND created_at < $1 ORDER BY created_at LIMIT $2)",
+        )
+        .bind(before)
+        .bind(i64::from(limit))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n)
 }

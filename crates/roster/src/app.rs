@@ -98,7 +98,7 @@ impl App {
     }
 
     /// Periodic upkeep: Prometheus histograms, job gauges, expired idempotency records, ended
-    /// sessions.
+    /// sessions, unconfirmed email addresses past their link.
     fn background(&self) -> tokio::task::JoinHandle<()> {
         let metrics = self.state.metrics.clone();
         let core = self.core.clone();
@@ -119,6 +119,9 @@ impl App {
                         }
                         if let Err(e) = core.sweep_sessions().await {
                             tracing::warn!(error = %e, "could not delete ended sessions");
+                        }
+                        if let Err(e) = core.sweep_unconfirmed_emails().await {
+                            tracing::warn!(error = %e, "could not release unconfirmed email addresses");
                         }
                     }
                 }

@@ -34,6 +34,9 @@ pub struct AddEmail {
     pub primary: bool,
 }
 
+/// Addresses released per statement by [`Core::sweep_unconfirmed_emails`].
+const SWEEP_BATCH: u32 = 1000;
+
 impl Core {
     /// Add `email` to the caller's addresses and mail it a confirmation link (again, if it was
     /// added before and is still unconfirmed). An address the caller has confirmed already
@@ -59,7 +62,8 @@ impl Core {
                 return Ok(());
             }
             Some(_) => {
-                user_emails::set_becomes_primary(&mut tx, user.id, email.normalized(), input.primary).await?;
+                // Added again: a new link, and a new 24 hours before the address is released.
+                user_emails::readd(&mut tx, user.id, email.normalized(), input.primary, Ts::new(now)).await?;
             }
             None => {
                 if user_emails::count(&mut tx, user.id).await? >= MAX_EMAILS {
@@ -93,6 +97,23 @@ impl Core {
         tx.commit().await?;
         self.wake_workers();
         Ok(())
+    }
+
+    /// Release the secondary addresses never confirmed whose last link has expired (24 h after
+    /// they were last added), batch by batch (run periodically by every process): until then
+    /// an address someone typed holds it against everyone else, its real owner included. The
+    /// user's other addresses, and a confirmed one, are never touched.
+    pub async fn sweep_unconfirmed_emails(&self) -> CoreResult<u64> {
+        let before = Ts::new(self.now() - VERIFICATION_VALIDITY);
+        let mut released = 0;
+        loop {
+            let mut conn = self.db.write_conn().await?;
+            let n = user_emails::expire_unconfirmed(&mut conn, before, SWEEP_BATCH).await?;
+            released += n;
+            if n < u64::from(SWEEP_BATCH) {
+                return Ok(released);
+            }
+        }
     }
 
     /// `POST /v1/users/email/verify` (and the `/confirm-email` page): the token's address is

@@ -50,8 +50,9 @@ async fn the_sign_in_address_is_kept_by_the_users_table_and_others_are_added_con
 
         // The verification of the sign-in address follows the user.
         users::set_email_verified(&mut tx, ada.id, Ts::from_micros(T0 + 8)).await.unwrap();
-        assert!(user_emails::set_becomes_primary(&mut tx, ada.id, "ada@work.example", true).await.unwrap());
-        assert!(!user_emails::set_becomes_primary(&mut tx, ada.id, "ada@example.com", true).await.unwrap());
+        let later = Ts::from_micros(T0 + 5);
+        assert!(user_emails::readd(&mut tx, ada.id, "ada@work.example", true, later).await.unwrap());
+        assert!(!user_emails::readd(&mut tx, ada.id, "ada@example.com", true, later).await.unwrap());
         let confirmed = user_emails::confirm(&mut tx, ada.id, "ada@work.example").await.unwrap().unwrap();
         assert!(confirmed.verified && confirmed.becomes_primary);
         assert!(user_emails::confirm(&mut tx, ada.id, "ada@work.example").await.unwrap().is_none(), "once");
@@ -106,6 +107,45 @@ async fn a_deleted_user_frees_every_address_and_a_new_user_cannot_take_a_seconda
         assert!(user_emails::of_user(&mut tx, ada.id).await.unwrap().is_empty());
         users::insert(&mut tx, &user("ada@work.example", "New"), None).await.unwrap();
         users::insert(&mut tx, &user("ada@example.com", "Newer"), None).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn unconfirmed_secondary_addresses_are_released_once_last_added_before_the_cutoff() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let (ada, bob) = (user("ada-x@example.com", "Ada"), user("bob-x@example.com", "Bob"));
+        insert_user(db, &ada).await;
+        insert_user(db, &bob).await;
+        let mut tx = db.begin().await.unwrap();
+        user_emails::add(&mut tx, ada.id, &secondary("old@x.example", false, 1)).await.unwrap();
+        user_emails::add(&mut tx, ada.id, &secondary("kept@x.example", false, 2)).await.unwrap();
+        user_emails::confirm(&mut tx, ada.id, "kept@x.example").await.unwrap().unwrap();
+        user_emails::add(&mut tx, ada.id, &secondary("again@x.example", false, 3)).await.unwrap();
+        assert!(
+            user_emails::readd(&mut tx, ada.id, "again@x.example", false, Ts::from_micros(T0 + 200)).await.unwrap()
+        );
+        user_emails::add(&mut tx, ada.id, &secondary("fresh@x.example", false, 100)).await.unwrap();
+
+        // Before T0 + 50: only the old one (the confirmed one stays, the re-added one is newer).
+        assert_eq!(user_emails::expire_unconfirmed(&mut tx, Ts::from_micros(T0 + 50), 10).await.unwrap(), 1);
+        assert_eq!(
+            keys(&user_emails::of_user(&mut tx, ada.id).await.unwrap()),
+            [
+                ("ada-x@example.com", false, true),
+                ("kept@x.example", true, false),
+                ("fresh@x.example", false, false),
+                ("again@x.example", false, false)
+            ]
+        );
+        user_emails::add(&mut tx, bob.id, &secondary("old@x.example", false, 300)).await.unwrap();
+        // In batches of `limit`, oldest first; never a sign-in address.
+        assert_eq!(user_emails::expire_unconfirmed(&mut tx, Ts::from_micros(T0 + 250), 1).await.unwrap(), 1);
+        assert_eq!(user_emails::expire_unconfirmed(&mut tx, Ts::from_micros(T0 + 250), 1).await.unwrap(), 1);
+        assert_eq!(user_emails::expire_unconfirmed(&mut tx, Ts::from_micros(T0 + 250), 1).await.unwrap(), 0);
+        assert_eq!(user_emails::count(&mut tx, ada.id).await.unwrap(), 2);
         tx.commit().await.unwrap();
     }
 }

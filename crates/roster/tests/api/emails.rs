@@ -226,3 +226,33 @@ async fn deleting_a_user_frees_every_address_it_had() {
     app.signup("bob@work.example", "New Bob").await;
     app.signup("bob@example.com", "Newer Bob").await;
 }
+
+#[tokio::test]
+async fn an_address_never_confirmed_is_released_a_day_after_it_was_last_added() {
+    let (app, smtp) = spawn_app_with_mail().await;
+    let (_, token, _) = app.member("ada@example.com", "Ada").await;
+    add(&app, &token, "grace@example.com", false).await;
+    add(&app, &token, "ada@work.example", false).await;
+    app.drain().await;
+    confirm(&app, &link_to(&smtp, "ada@work.example")).await;
+
+    // Typed by Ada, held against Grace until its link has expired…
+    app.clock.advance(time::Duration::hours(23));
+    assert_eq!(app.core.sweep_unconfirmed_emails().await.unwrap(), 0);
+    let early =
+        app.post("/v1/users", None, json!({"email": "grace@example.com", "password": PASSWORD, "name": "Grace"})).await;
+    assert_eq!((early.status, early.code()), (StatusCode::CONFLICT, "email_taken"));
+    // …added again, it holds another day from then…
+    assert_eq!(add(&app, &token, "grace@example.com", false).await.status, StatusCode::ACCEPTED);
+    app.clock.advance(time::Duration::hours(2));
+    assert_eq!(app.core.sweep_unconfirmed_emails().await.unwrap(), 0);
+    // …and then it is Grace's to take; Ada's confirmed address stays.
+    app.clock.advance(time::Duration::hours(23));
+    assert_eq!(app.core.sweep_unconfirmed_emails().await.unwrap(), 1);
+    let profile = app.get("/v1/users/profile", &token).await;
+    assert_eq!(
+        addresses(&profile.body),
+        [("ada@example.com".to_owned(), false, true), ("ada@work.example".to_owned(), true, false)]
+    );
+    app.signup("grace@example.com", "Grace").await;
+}
