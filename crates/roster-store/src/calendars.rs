@@ -21,6 +21,8 @@ pub struct Calendar {
     pub status: String,
     pub last_error: Option<String>,
     pub last_synced_at: Option<Ts>,
+    /// When the events were last read from a whole body (not a 304).
+    pub expanded_at: Option<Ts>,
     pub event_count: i64,
     pub etag: Option<String>,
     pub failures: i64,
@@ -41,8 +43,8 @@ pub struct Event {
     pub location: Option<String>,
 }
 
-const COLUMNS: &str = "id, user_id, provider, name, url, status, last_error, last_synced_at, event_count, etag, \
-     failures, sync_seq, next_sync_at, created_at, updated_at";
+const COLUMNS: &str = "id, user_id, provider, name, url, status, last_error, last_synced_at, expanded_at, \
+     event_count, etag, failures, sync_seq, next_sync_at, created_at, updated_at";
 
 /// Rows per INSERT when a feed's events are written on SQLite (7 parameters each).
 const INSERT_BATCH: usize = 200;
@@ -52,8 +54,8 @@ pub async fn insert(exec: &mut impl Exec, calendar: &Calendar) -> StoreResult<()
     on_conn!(exec, |c| {
         sqlx::query(
             "INSERT INTO calendars (id, user_id, provider, name, url, status, last_error, last_synced_at, \
-             event_count, etag, failures, sync_seq, next_sync_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             expanded_at, event_count, etag, failures, sync_seq, next_sync_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(calendar.id)
         .bind(calendar.user_id)
@@ -63,6 +65,7 @@ pub async fn insert(exec: &mut impl Exec, calendar: &Calendar) -> StoreResult<()
         .bind(&calendar.status)
         .bind(&calendar.last_error)
         .bind(calendar.last_synced_at)
+        .bind(calendar.expanded_at)
         .bind(calendar.event_count)
         .bind(&calendar.etag)
         .bind(calendar.failures)
@@ -100,6 +103,15 @@ pub async fn count_of_user(exec: &mut impl Exec, user: UserId) -> StoreResult<i6
         sqlx::query_scalar("SELECT COUNT(*) FROM calendars WHERE user_id = $1").bind(user.as_uuid()).fetch_one(c).await
     })?;
     Ok(n)
+}
+
+/// Up to `limit` calendars whose next sync was due before `before`, most overdue first.
+pub async fn overdue(exec: &mut impl Exec, before: Ts, limit: u32) -> StoreResult<Vec<Calendar>> {
+    let sql = format!("SELECT {COLUMNS} FROM calendars WHERE next_sync_at < $1 ORDER BY next_sync_at LIMIT $2");
+    let rows = on_conn!(exec, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(before).bind(i64::from(limit)).fetch_all(c).await
+    })?;
+    Ok(rows)
 }
 
 /// Remove the user's calendar `id` and its events; `false` if it is not theirs.
@@ -151,8 +163,8 @@ pub async fn record(
     let n = match outcome {
         Outcome::Fetched { events, etag } => on_conn!(exec, |c| {
             sqlx::query(
-                "UPDATE calendars SET status = 'ok', last_error = NULL, last_synced_at = $3, event_count = $4, \
-                 etag = $5, failures = 0, sync_seq = sync_seq + 1, next_sync_at = $6, updated_at = $3 \
+                "UPDATE calendars SET status = 'ok', last_error = NULL, last_synced_at = $3, expanded_at = $3, \
+                 event_count = $4, etag = $5, failures = 0, sync_seq = sync_seq + 1, next_sync_at = $6, updated_at = $3 \
                  WHERE id = $1 AND sync_seq = $2",
             )
             .bind(id)

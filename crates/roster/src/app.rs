@@ -98,7 +98,7 @@ impl App {
     }
 
     /// Periodic upkeep: Prometheus histograms, job gauges, expired idempotency records, ended
-    /// sessions, unconfirmed email addresses past their link.
+    /// sessions, unconfirmed email addresses past their link, lost calendar sync chains.
     fn background(&self) -> tokio::task::JoinHandle<()> {
         let metrics = self.state.metrics.clone();
         let core = self.core.clone();
@@ -122,6 +122,9 @@ impl App {
                         }
                         if let Err(e) = core.sweep_unconfirmed_emails().await {
                             tracing::warn!(error = %e, "could not release unconfirmed email addresses");
+                        }
+                        if let Err(e) = core.rearm_overdue_calendars().await {
+                            tracing::warn!(error = %e, "could not queue overdue calendar feeds again");
                         }
                     }
                 }

@@ -21,7 +21,7 @@ pub use roster_store::calendars::{Calendar, Event};
 use crate::error::{CoreError, CoreResult};
 use crate::jobs::payload::CalendarSync;
 use crate::paging::{Page, page_limit};
-use crate::{Actor, Core};
+use crate::{Actor, Core, RequestMeta, activity};
 
 /// The kinds of calendar Roster reads.
 pub const PROVIDERS: [&str; 1] = ["ics"];
@@ -57,7 +57,12 @@ struct EventPosition {
 impl Core {
     /// `POST /v1/users/calendars`: subscribe the caller to a feed, fetched at once (a
     /// `calendar.sync` job) and then every `ROSTER_CALENDAR_REFRESH`.
-    pub async fn subscribe_calendar(&self, actor: &Actor, new: NewCalendar) -> CoreResult<Calendar> {
+    pub async fn subscribe_calendar(
+        &self,
+        actor: &Actor,
+        new: NewCalendar,
+        meta: &RequestMeta,
+    ) -> CoreResult<Calendar> {
         let mut errors = FieldErrors::new();
         if !PROVIDERS.contains(&new.provider.as_str()) {
             errors.add("provider", "invalid_provider", "must be ics");
@@ -100,6 +105,7 @@ impl Core {
             status: "pending".to_owned(),
             last_error: None,
             last_synced_at: None,
+            expanded_at: None,
             event_count: 0,
             etag: None,
             failures: 0,
@@ -119,6 +125,10 @@ impl Core {
         calendars::insert(&mut tx, &calendar).await?;
         let job = CalendarSync { calendar_id: calendar.id, seq: 0, user_id: actor.user.id };
         sync::enqueue(&mut tx, &job, now).await?;
+        // Not the URL: it may carry the feed's secret.
+        let changes = serde_json::json!({"calendar_id": calendar.id, "name": calendar.name});
+        let (user, account) = (actor.user.id, actor.account_id);
+        activity::record(&mut tx, now, user, Some(user), account, "user.calendar_added", meta, changes).await?;
         tx.commit().await?;
         self.wake_workers();
         Ok(calendar)
@@ -132,11 +142,15 @@ impl Core {
 
     /// `DELETE /v1/users/calendars/:id`: the calendar and its events; not the caller's → 404.
     /// Its queued fetch finds it gone and ends.
-    pub async fn remove_calendar(&self, actor: &Actor, id: uuid::Uuid) -> CoreResult<()> {
+    pub async fn remove_calendar(&self, actor: &Actor, id: uuid::Uuid, meta: &RequestMeta) -> CoreResult<()> {
         let mut tx = self.db.begin().await?;
-        if !calendars::delete(&mut tx, actor.user.id, id).await? {
-            return Err(CoreError::NotFound);
-        }
+        let calendar = calendars::find(&mut tx, id).await?.filter(|c| c.user_id == actor.user.id.as_uuid());
+        let Some(calendar) = calendar else { return Err(CoreError::NotFound) };
+        calendars::delete(&mut tx, actor.user.id, id).await?;
+        let changes = serde_json::json!({"calendar_id": id, "name": calendar.name});
+        let (user, account) = (actor.user.id, actor.account_id);
+        activity::record(&mut tx, self.now(), user, Some(user), account, "user.calendar_removed", meta, changes)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -4,7 +4,8 @@
 //! the outcome only if the calendar still stands at `seq` (a second run of the same job, or a
 //! stale one, finds `seq + 1` and writes nothing) and queues link `seq + 1`: after
 //! `ROSTER_CALENDAR_REFRESH` when the fetch was good, after a growing backoff when it failed.
-//! A deleted calendar ends its chain. The parse runs on the blocking pool: it is CPU work, and a
+//! A deleted calendar ends its chain. A 304 keeps the stored events, but once a day the feed
+//! is read whole all the same, so that the expansion window moves on. The parse runs on the blocking pool: it is CPU work, and a
 //! panic in a crate underneath becomes the feed's error instead of a lost job.
 
 use jiff::tz::TimeZone;
@@ -23,16 +24,31 @@ use crate::jobs::payload::CalendarSync;
 const WINDOW_BACK: Duration = Duration::days(30);
 /// …to this far ahead.
 const WINDOW_AHEAD: Duration = Duration::days(365);
+/// A feed is read whole (no `If-None-Match`) at least this often, so that the window its
+/// recurrences are expanded in moves on even while the feed does not change.
+const REEXPAND_EVERY: Duration = Duration::days(1);
 /// The retry after the first failure in a row; each further one doubles it…
 const FIRST_RETRY: Duration = Duration::minutes(1);
 /// …up to this.
 const LONGEST_RETRY: Duration = Duration::hours(6);
 
+/// A chain whose next link is this late is taken for lost (its job died after its tries, say
+/// through a long database outage) and that link is queued again.
+const LOST_AFTER: Duration = Duration::hours(1);
+/// Calendars looked at per run of [`Core::rearm_overdue_calendars`].
+const REARM_BATCH: u32 = 500;
+
 /// Queue link `job.seq` of a calendar's chain to run at `at`.
 pub(super) async fn enqueue(exec: &mut impl Exec, job: &CalendarSync, at: OffsetDateTime) -> CoreResult<()> {
-    let millis = u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    arm(exec, job, at, at).await
+}
+
+/// Record link `job.seq`, due at `due` (which, with the calendar and the link, makes its id),
+/// to run from `run_at`; the same link armed again is the same job.
+async fn arm(exec: &mut impl Exec, job: &CalendarSync, due: OffsetDateTime, run_at: OffsetDateTime) -> CoreResult<()> {
+    let millis = u64::try_from(due.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
     let seq = job.seq.to_be_bytes();
-    crate::jobs::enqueue_coalesced(exec, millis, &[job.calendar_id.as_bytes(), &seq], job, at).await
+    crate::jobs::enqueue_coalesced(exec, millis, &[job.calendar_id.as_bytes(), &seq], job, run_at).await
 }
 
 /// When to try again after `failures` failed fetches in a row (≥ 1).
@@ -42,6 +58,30 @@ fn retry_after(failures: i64) -> Duration {
 }
 
 impl Core {
+    /// Queue again the next link of every calendar whose chain is overdue by more than an hour
+    /// (run periodically by every process). The job keeps its id (its subject and its time), so
+    /// a link still waiting in the queue is left as it is and a dead one comes back; a link
+    /// that runs twice records once. How many calendars were looked at.
+    pub async fn rearm_overdue_calendars(&self) -> CoreResult<usize> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let overdue = calendars::overdue(&mut tx, Ts::new(now - LOST_AFTER), REARM_BATCH).await?;
+        for calendar in &overdue {
+            let Some(due) = calendar.next_sync_at else { continue };
+            let job = CalendarSync {
+                calendar_id: calendar.id,
+                seq: calendar.sync_seq,
+                user_id: roster_domain::UserId::from_uuid(calendar.user_id),
+            };
+            arm(&mut tx, &job, due.get(), now).await?;
+        }
+        tx.commit().await?;
+        if !overdue.is_empty() {
+            self.wake_workers();
+        }
+        Ok(overdue.len())
+    }
+
     /// Run link `job.seq` of a calendar's chain (the `calendar.sync` job).
     pub async fn sync_calendar(&self, job: CalendarSync) -> CoreResult<()> {
         let mut conn = self.db.conn().await?;
@@ -53,8 +93,10 @@ impl Core {
         drop(conn);
         let zone = owner.and_then(|u| jiff::tz::db().get(&u.timezone).ok()).unwrap_or(TimeZone::UTC);
         let url = url::Url::parse(&calendar.url).map_err(|e| CoreError::Internal(format!("stored feed URL: {e}")))?;
+        let fresh = calendar.expanded_at.is_some_and(|at| at.get() > self.now() - REEXPAND_EVERY);
+        let etag = calendar.etag.as_deref().filter(|_| fresh);
         let started = std::time::Instant::now();
-        let fetched = self.feeds.fetch(&url, calendar.etag.as_deref()).await;
+        let fetched = self.feeds.fetch(&url, etag).await;
         let fetched_at = std::time::Instant::now();
         let now = self.now();
         let read = match fetched {

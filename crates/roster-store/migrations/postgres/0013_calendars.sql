@@ -8,6 +8,7 @@ CREATE TABLE calendars (
     status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'error')),
     last_error TEXT,
     last_synced_at TIMESTAMPTZ,
+    expanded_at TIMESTAMPTZ,
     event_count BIGINT NOT NULL,
     etag TEXT,
     failures BIGINT NOT NULL,
@@ -17,6 +18,7 @@ CREATE TABLE calendars (
     updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX calendars_user ON calendars (user_id, id);
+CREATE INDEX calendars_due ON calendars (next_sync_at);
 
 CREATE TABLE calendar_events (
     calendar_id UUID NOT NULL REFERENCES calendars (id) ON DELETE CASCADE,

@@ -2,8 +2,10 @@
 -- events of each, as the last good fetch left them (recurrences expanded in a window). The
 -- sync queue fetches a feed as the chain of jobs `calendar.sync`; `sync_seq` numbers the links
 -- of that chain, so a job that runs twice (delivery is at least once) or a stale one does
--- nothing. `etag` is the feed's validator for the next `If-None-Match`; `failures` counts the
--- fetches that failed in a row (the backoff of the next try).
+-- nothing. `etag` is the feed's validator for the next `If-None-Match`; `expanded_at` is when
+-- the events were last read from a whole body (the window they were expanded in moves with
+-- it); `failures` counts the fetches that failed in a row (the backoff of the next try).
+-- `calendars_due` finds the chains whose next link is long overdue (lost), to queue it again.
 CREATE TABLE calendars (
     id BLOB PRIMARY KEY NOT NULL,
     user_id BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -13,6 +15,7 @@ CREATE TABLE calendars (
     status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'error')),
     last_error TEXT,
     last_synced_at INTEGER,
+    expanded_at INTEGER,
     event_count INTEGER NOT NULL,
     etag TEXT,
     failures INTEGER NOT NULL,
@@ -22,6 +25,7 @@ CREATE TABLE calendars (
     updated_at INTEGER NOT NULL
 );
 CREATE INDEX calendars_user ON calendars (user_id, id);
+CREATE INDEX calendars_due ON calendars (next_sync_at);
 
 -- One row per occurrence: a recurring event is as many rows as it has occurrences in the
 -- window, told apart by their start. Read in (starts_at, uid) order, which is the key.

@@ -38,6 +38,7 @@ async fn a_fetch_is_recorded_once_by_its_link_and_replaces_the_events_whole() {
             status: "pending".into(),
             last_error: None,
             last_synced_at: None,
+            expanded_at: None,
             event_count: 0,
             etag: None,
             failures: 0,
@@ -71,6 +72,7 @@ async fn a_fetch_is_recorded_once_by_its_link_and_replaces_the_events_whole() {
             ),
             ("ok", 3, Some("\"v1\""), 1, Some(at(10)), Some(at(910)))
         );
+        assert_eq!(row.expanded_at, Some(at(10)));
 
         // By start then uid; a window keeps what overlaps it; pages continue after (start, uid).
         let all = calendars::events(&mut tx, calendar.id, None, None, None, 10).await.unwrap();
@@ -97,11 +99,18 @@ async fn a_fetch_is_recorded_once_by_its_link_and_replaces_the_events_whole() {
             (row.status.as_str(), row.failures, row.last_error, row.etag.as_deref()),
             ("ok", 0, None, Some("\"v1\""))
         );
+        assert_eq!((row.last_synced_at, row.expanded_at), (Some(at(90)), Some(at(10))), "a 304 reads nothing");
         let many: Vec<Event> = (0..450).map(|i| event(&format!("e{i:03}"), i, i + 1)).collect();
         let fetched = Outcome::Fetched { events: &many, etag: None };
         assert!(calendars::record(&mut tx, calendar.id, 3, &fetched, at(1000), at(1900)).await.unwrap());
         let stored = calendars::events(&mut tx, calendar.id, None, None, None, 1000).await.unwrap();
         assert_eq!(stored, many, "in batches, the old ones gone");
+
+        // Overdue: due (here at 1900) before the cut-off.
+        let overdue = |rows: Vec<Calendar>| rows.into_iter().map(|c| c.id).collect::<Vec<_>>();
+        assert!(overdue(calendars::overdue(&mut tx, at(1900), 10).await.unwrap()).is_empty());
+        assert_eq!(overdue(calendars::overdue(&mut tx, at(1901), 10).await.unwrap()), [calendar.id]);
+        assert!(overdue(calendars::overdue(&mut tx, at(1901), 0).await.unwrap()).is_empty());
 
         assert!(!calendars::delete(&mut tx, bob.id, calendar.id).await.unwrap(), "not Bob's");
         assert!(calendars::delete(&mut tx, ada.id, calendar.id).await.unwrap());

@@ -183,6 +183,15 @@ async fn the_feed_is_fetched_again_every_refresh_with_its_etag_and_failures_back
         (Some("ok"), None, Some(1))
     );
     assert_eq!(starts(&app, &ada, &created["id"], "").await, ["2026-12-21T10:00:00Z"]);
+    app.clock.advance(time::Duration::minutes(15));
+    app.drain().await;
+    assert_eq!(feeds.hits_of("team.ics").last().unwrap().if_none_match.as_deref(), Some("\"v2\""));
+    // Unchanged for a day, it is still read whole once a day: the window moves on.
+    let hits = feeds.hits_of("team.ics").len();
+    app.clock.advance(time::Duration::hours(24));
+    app.drain().await;
+    let latest = feeds.hits_of("team.ics");
+    assert_eq!((latest.len(), latest.last().unwrap().if_none_match.as_deref()), (hits + 1, None));
 
     // Removed: its chain ends, nothing more is fetched.
     let before = feeds.hits().len();
@@ -317,4 +326,43 @@ async fn calendars_are_their_owners_alone_at_most_twenty_and_go_with_the_user() 
     assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.body);
     app.drain().await;
     assert!(feeds.hits().is_empty(), "a deleted user's feeds are never fetched");
+}
+
+#[tokio::test]
+async fn a_lost_sync_chain_is_queued_again_an_hour_after_it_was_due_and_changes_are_audited() {
+    let app = calendar_app().await;
+    let feeds = FeedServer::start().await;
+    feeds.put("team.ics", Feed::Ics { body: calendar(EVENTS), etag: None });
+    app.signup("ada@example.com", "Ada").await;
+    let ada = app.login("ada@example.com").await;
+    let created = subscribe(&app, &ada, &feeds.url("team.ics")).await;
+    // Its job dies (as after ten tries through a long database outage): nothing fetches it.
+    let kill = "UPDATE jobs SET status = 'dead' WHERE kind = 'calendar.sync'";
+    app.sql(kill, &[kill]).await;
+    app.drain().await;
+    assert!(feeds.hits().is_empty());
+
+    app.clock.advance(time::Duration::minutes(59));
+    assert_eq!(app.core.rearm_overdue_calendars().await.unwrap(), 0, "not lost yet");
+    app.clock.advance(time::Duration::minutes(2));
+    assert_eq!(app.core.rearm_overdue_calendars().await.unwrap(), 1);
+    assert_eq!(app.core.rearm_overdue_calendars().await.unwrap(), 1, "looked at again, queued once");
+    app.drain().await;
+    assert_eq!(feeds.hits().len(), 1);
+    assert_eq!(listed(&app, &ada, &created["id"]).await["status"], "ok");
+    assert_eq!(app.core.rearm_overdue_calendars().await.unwrap(), 0, "the chain goes on");
+
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(app.delete(&format!("/v1/users/calendars/{id}"), &ada).await.status, StatusCode::NO_CONTENT);
+    let me = app.get("/v1/users/profile", &ada).await.body["id"].as_str().unwrap().to_owned();
+    let trail = app.get(&format!("/v1/users/{me}/activity"), &ada).await;
+    let entries: Vec<(&str, &str)> = trail.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"].as_str().unwrap().starts_with("user.calendar"))
+        .map(|a| (a["action"].as_str().unwrap(), a["changes"]["calendar_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(entries, [("user.calendar_removed", id), ("user.calendar_added", id)]);
+    assert!(!trail.body.to_string().contains("team.ics"), "the feed's URL is not in the trail");
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem, check_lengths};
-use crate::extract::{Auth, Id, Json, Query};
+use crate::extract::{Auth, Id, Json, Meta, Query};
 use crate::views::{Page, rfc3339};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -180,11 +180,12 @@ async fn list_calendars(State(state): State<AppState>, Auth(actor): Auth) -> Api
 async fn subscribe_calendar(
     State(state): State<AppState>,
     Auth(actor): Auth,
+    Meta(meta): Meta,
     Json(body): Json<SubscribeCalendar>,
 ) -> ApiResult<Response> {
     check_lengths(&[("name", Some(&body.name), 200), ("url", Some(&body.url), 2048)])?;
     let new = NewCalendar { provider: "ics".to_owned(), name: body.name, url: body.url };
-    let calendar = state.core.subscribe_calendar(&actor, new).await?;
+    let calendar = state.core.subscribe_calendar(&actor, new, &meta).await?;
     let location = format!("/v1/users/calendars/{}", calendar.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(CalendarView::from(&calendar))).into_response())
 }
@@ -194,8 +195,13 @@ async fn subscribe_calendar(
 /// With its events; one that is not the caller's → 404.
 #[utoipa::path(delete, path = "/v1/users/calendars/{id}", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 204, description = "Removed"), (status = 401, body = Problem), (status = 404, body = Problem)))]
-async fn remove_calendar(State(state): State<AppState>, Auth(actor): Auth, Id(id): Id<Uuid>) -> ApiResult<StatusCode> {
-    state.core.remove_calendar(&actor, id).await?;
+async fn remove_calendar(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Meta(meta): Meta,
+    Id(id): Id<Uuid>,
+) -> ApiResult<StatusCode> {
+    state.core.remove_calendar(&actor, id, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
