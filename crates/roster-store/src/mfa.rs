@@ -45,6 +45,18 @@ pub async fn get(exec: &mut impl Exec, user: UserId) -> StoreResult<Option<Totp>
     Ok(row)
 }
 
+/// When the user's MFA was turned on; `None` while it is off or only pending. Reads no seed
+/// (the data export shows this and nothing else of the row).
+pub async fn enabled_at(exec: &mut impl Exec, user: UserId) -> StoreResult<Option<Ts>> {
+    let at: Option<Option<Ts>> = on_conn!(exec, |c| {
+        sqlx::query_scalar("SELECT enabled_at FROM user_mfa WHERE user_id = $1")
+            .bind(user.as_uuid())
+            .fetch_optional(c)
+            .await
+    })?;
+    Ok(at.flatten())
+}
+
 /// Turn MFA on with the step of the code that proved the seed. `false` if it was already on (or
 /// there is no pending enrolment).
 pub async fn enable(exec: &mut impl Exec, user: UserId, step: i64, now: Ts) -> StoreResult<bool> {

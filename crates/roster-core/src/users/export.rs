@@ -1,10 +1,10 @@
 //! `GET /v1/users/:id/export` (API.md §5; GDPR Art. 15 and 20): everything Roster stores about
 //! a user, in one document, for the user itself or a platform admin.
 //!
-//! Everything is read in one read transaction, so the parts agree with each other. Secrets are
+//! Everything is read in one transaction, so the parts agree with each other. Secrets are
 //! never part of it: no password hash, session token hash, one-time token, code hash, TOTP
-//! seed or recovery code — the rows that hold them are read through functions that do not
-//! return those columns, or not read at all (MFA shows only whether it is on). Push tokens are
+//! seed or recovery code: the rows that hold them are read through functions that do not
+//! return those columns (of MFA, only when it was turned on), or not read at all. Push tokens are
 //! cut to their last 6 characters by the HTTP view, as in their own list. An export is itself
 //! recorded in the user's trail (`user.exported`, by whom), after it is read.
 
@@ -67,7 +67,7 @@ impl Core {
         }
         let stored = roster_store::preferences::get(&mut tx, id).await?;
         let preferences = crate::preferences::effective(&user, stored.as_ref());
-        let mfa_enabled_at = roster_store::mfa::get(&mut tx, id).await?.and_then(|t| t.enabled_at).map(Ts::get);
+        let mfa_enabled_at = roster_store::mfa::enabled_at(&mut tx, id).await?.map(Ts::get);
         let mut calendars = Vec::new();
         for calendar in roster_store::calendars::of_user(&mut tx, id).await? {
             let events =

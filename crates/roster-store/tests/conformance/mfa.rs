@@ -20,6 +20,7 @@ async fn enrolment_waits_for_a_code_and_a_working_seed_is_not_replaced() {
         let pending = mfa::get(&mut tx, ada.id).await.unwrap().unwrap();
         assert_eq!((pending.seed.as_slice(), pending.enabled_at, pending.last_step), (&b"second"[..], None, 0));
         assert!(!mfa::use_step(&mut tx, ada.id, 5).await.unwrap(), "no step is accepted before it is on");
+        assert_eq!(mfa::enabled_at(&mut tx, ada.id).await.unwrap(), None, "pending is not on");
 
         assert!(mfa::enable(&mut tx, ada.id, 100, Ts::from_micros(T0 + 2)).await.unwrap());
         assert!(!mfa::enable(&mut tx, ada.id, 101, Ts::from_micros(T0 + 3)).await.unwrap(), "once");
@@ -29,6 +30,7 @@ async fn enrolment_waits_for_a_code_and_a_working_seed_is_not_replaced() {
             (on.seed.as_slice(), on.enabled_at, on.last_step),
             (&b"second"[..], Some(Ts::from_micros(T0 + 2)), 100)
         );
+        assert_eq!(mfa::enabled_at(&mut tx, ada.id).await.unwrap(), Some(Ts::from_micros(T0 + 2)));
 
         assert!(!mfa::use_step(&mut tx, ada.id, 100).await.unwrap(), "the enrolment's step");
         assert!(!mfa::use_step(&mut tx, ada.id, 99).await.unwrap(), "an older one");
