@@ -115,6 +115,8 @@ impl Core {
             updated_at: at,
         };
         let mut tx = self.db.begin().await?;
+        // One subscription of a user's at a time: the count below stays true until commit.
+        roster_store::users::lock(&mut tx, actor.user.id).await?;
         if calendars::count_of_user(&mut tx, actor.user.id).await? >= MAX_PER_USER {
             return Err(CoreError::field(
                 "url",
