@@ -60,11 +60,23 @@ impl Core {
 
     /// `items` fetched with `limit + 1`: the page, with a cursor at its last item when more
     /// follow.
-    pub(crate) fn id_page<T>(&self, context: &str, mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> Page<T> {
+    pub(crate) fn id_page<T>(&self, context: &str, items: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> Page<T> {
+        self.keyset_page(context, items, limit, |item| IdPosition { id: id(item) })
+    }
+
+    /// [`Core::id_page`] for a list in another order: the cursor seals `position` of the last
+    /// item served.
+    pub(crate) fn keyset_page<T, P: Serialize>(
+        &self,
+        context: &str,
+        mut items: Vec<T>,
+        limit: u32,
+        position: impl Fn(&T) -> P,
+    ) -> Page<T> {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let more = items.len() > limit;
         items.truncate(limit);
-        let next_cursor = items.last().filter(|_| more).map(|last| self.seal_id(context, id(last)));
+        let next_cursor = items.last().filter(|_| more).map(|last| self.seal_cursor(context, &position(last)));
         Page { items, next_cursor }
     }
 }

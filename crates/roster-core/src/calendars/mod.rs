@@ -191,13 +191,11 @@ impl Core {
         if calendar.is_none() {
             return Err(CoreError::NotFound);
         }
-        let mut items =
+        let items =
             calendars::events(&mut conn, id, from.map(Ts::new), to.map(Ts::new), after.as_ref(), limit + 1).await?;
-        let more = items.len() > limit as usize;
-        items.truncate(limit as usize);
-        let next_cursor = items.last().filter(|_| more).map(|last| {
-            self.seal_cursor(&context, &EventPosition { starts_at: last.starts_at.micros(), uid: last.uid.clone() })
-        });
-        Ok(Page { items, next_cursor })
+        Ok(self.keyset_page(&context, items, limit, |last| EventPosition {
+            starts_at: last.starts_at.micros(),
+            uid: last.uid.clone(),
+        }))
     }
 }
