@@ -123,6 +123,7 @@ impl Core {
 
     /// Close the database's connections (at shutdown, after the last request and job).
     pub async fn close(&self) {
+        self.changes.close().await;
         self.db.close().await;
     }
 

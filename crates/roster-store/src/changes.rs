@@ -9,23 +9,30 @@
 //! it also covers what no trigger sees, such as a dropped table). A session's `last_seen_at`
 //! moves neither (see `sessions::touch`).
 //!
-//! On SQLite the count is read only when the database has had a commit since it was last
-//! read, by any process: the wal-index header at the start of the `-shm` file, which SQLite
-//! rewrites on every commit (it is what `PRAGMA data_version` compares; the format is
-//! documented at sqlite.org/walformat.html), is compared first. Reading it is one `pread` of the
-//! shared memory's page, no query. On PostgreSQL the count is read on every mark.
+//! On SQLite the count is read only when the database has had a commit since it was last read,
+//! by any process, and SQLite itself is asked whether it had: `PRAGMA data_version` on a
+//! connection kept for that alone (it never writes, so every commit is another connection's and
+//! moves the number). The database's files are never opened here: closing any descriptor of a
+//! file drops every POSIX lock this process holds on it — SQLite's own locks on the `-shm`
+//! included — and another process (an operator's `sqlite3`, a backup tool, litestream) would
+//! then take itself for the last connection, reset the shared memory this process has mapped
+//! (SIGBUS) and delete the WAL under it. The kept connection also holds the `-shm` in place for
+//! the life of the process, whatever the pools do with theirs.
+//!
+//! Marks asked for at once share one probe: a probe that started after a caller asked answers
+//! for it (what it reads is at least as new as the caller's question), so a busy server runs
+//! one probe at a time, not one per request. On PostgreSQL the count is read on every mark.
 
-use std::fs::File;
-use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
+use tokio::sync::Mutex;
 
 use crate::db::Db;
 use crate::error::StoreResult;
 use crate::on_conn;
-
-/// Both copies of the wal-index header (48 bytes each).
-const HEADER: usize = 96;
 
 /// A point in the history of the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,62 +41,115 @@ pub struct ChangeMark {
     shared: i64,
 }
 
-/// The last wal-index header seen, and the count read after it.
-type Seen = ([u8; HEADER], i64);
-
 /// Takes marks of one database.
 #[derive(Clone)]
 pub struct ChangeWatch {
     db: Db,
-    shm: Option<Arc<PathBuf>>,
-    seen: Arc<Mutex<Option<Seen>>>,
+    probe: Option<Arc<Probe>>,
+}
+
+/// The SQLite connection that asks for `data_version`, and what the last probe found.
+struct Probe {
+    options: SqliteConnectOptions,
+    /// Callers so far; a probe notes how many had asked when it started.
+    asked: AtomicU64,
+    state: Mutex<ProbeState>,
+}
+
+#[derive(Default)]
+struct ProbeState {
+    /// Opened at the first mark, and again after an error.
+    conn: Option<SqliteConnection>,
+    /// `data_version` of the kept connection, and the count read after it.
+    seen: Option<(i64, i64)>,
+    /// The last probe: how many callers had asked when it started, and the count it gave.
+    last: Option<(u64, i64)>,
 }
 
 impl ChangeWatch {
     pub fn new(db: &Db) -> Self {
-        let shm = match db {
-            Db::Sqlite { file, .. } => {
-                let mut name = file.as_os_str().to_owned();
-                name.push("-shm");
-                Some(Arc::new(PathBuf::from(name)))
-            }
+        let probe = match db {
+            Db::Sqlite { read, .. } => Some(Arc::new(Probe {
+                options: (*read.connect_options()).clone(),
+                asked: AtomicU64::new(0),
+                state: Mutex::new(ProbeState::default()),
+            })),
             Db::Postgres { .. } => None,
         };
-        Self { db: db.clone(), shm, seen: Arc::new(Mutex::new(None)) }
+        Self { db: db.clone(), probe }
     }
 
     /// Where the database stands now.
     pub async fn mark(&self) -> StoreResult<ChangeMark> {
         let local = self.db.commits().get();
-        let header = self.shm.as_deref().and_then(|shm| wal_header(shm));
-        if let Some(header) = header {
-            let seen = *self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some((h, shared)) = seen
-                && h == header
-            {
-                return Ok(ChangeMark { local, shared });
-            }
-        }
-        let shared = count(&self.db).await?;
-        if let Some(header) = header {
-            *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = Some((header, shared));
-        }
+        let shared = match &self.probe {
+            Some(probe) => probe.count(&self.db).await?,
+            None => count(&self.db).await?,
+        };
         Ok(ChangeMark { local, shared })
+    }
+
+    /// Close the kept connection (at shutdown, with the pools).
+    pub async fn close(&self) {
+        if let Some(probe) = &self.probe
+            && let Some(conn) = probe.state.lock().await.conn.take()
+        {
+            let _ = conn.close().await;
+        }
     }
 }
 
-/// The wal-index header, or `None` when it cannot be read (then the count is read every time).
-fn wal_header(shm: &Path) -> Option<[u8; HEADER]> {
-    let mut header = [0u8; HEADER];
-    File::open(shm).ok()?.read_exact_at(&mut header, 0).ok()?;
-    Some(header)
+impl Probe {
+    /// The count, read again only when SQLite says the database changed since it was last read.
+    async fn count(&self, db: &Db) -> StoreResult<i64> {
+        let ticket = self.asked.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut state = self.state.lock().await;
+        if let Some((started, shared)) = state.last
+            && started >= ticket
+        {
+            return Ok(shared);
+        }
+        let started = self.asked.load(Ordering::SeqCst);
+        let shared = match self.probe(&mut state).await {
+            Ok(shared) => shared,
+            Err(e) => {
+                // A broken probe connection is opened again next time; this mark reads the count
+                // through the pool, which is always right.
+                tracing::warn!(error = %e, "the SQLite change probe failed; reading the change count directly");
+                state.conn = None;
+                state.seen = None;
+                count(db).await?
+            }
+        };
+        state.last = Some((started, shared));
+        Ok(shared)
+    }
+
+    async fn probe(&self, state: &mut ProbeState) -> Result<i64, sqlx::Error> {
+        let conn = match &mut state.conn {
+            Some(conn) => conn,
+            none => {
+                state.seen = None;
+                none.insert(self.options.connect().await?)
+            }
+        };
+        let version: i64 = sqlx::query_scalar("PRAGMA data_version").fetch_one(&mut *conn).await?;
+        if let Some((seen, shared)) = state.seen
+            && seen == version
+        {
+            return Ok(shared);
+        }
+        let shared: i64 = sqlx::query_scalar(COUNT).fetch_one(&mut *conn).await?;
+        state.seen = Some((version, shared));
+        Ok(shared)
+    }
 }
+
+const COUNT: &str = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM change_log";
 
 /// The sum of `change_log` (one indexed read of at most 16 rows).
 async fn count(db: &Db) -> StoreResult<i64> {
     let mut conn = db.conn().await?;
-    let n: i64 = on_conn!(&mut conn, |c| {
-        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM change_log").fetch_one(c).await
-    })?;
+    let n: i64 = on_conn!(&mut conn, |c| sqlx::query_scalar(COUNT).fetch_one(c).await)?;
     Ok(n)
 }

@@ -3,7 +3,6 @@
 //! Every query is written once and compiled once per engine by the [`on_conn!`] macro, which
 //! matches a connection and runs the same body with the engine's concrete connection type.
 
-use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,17 +33,8 @@ pub enum Engine {
 /// for writers thanks to WAL.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// `file` is the database file's path (its `-shm` neighbour tells of commits: changes.rs).
-    Sqlite {
-        read: SqlitePool,
-        write: SqlitePool,
-        commits: Commits,
-        file: Arc<PathBuf>,
-    },
-    Postgres {
-        pool: PgPool,
-        commits: Commits,
-    },
+    Sqlite { read: SqlitePool, write: SqlitePool, commits: Commits },
+    Postgres { pool: PgPool, commits: Commits },
 }
 
 /// How many transactions were committed through one [`Db`] (and its clones): one of the signals
@@ -146,7 +136,6 @@ impl Db {
             Ok(Db::Postgres { pool, commits: Commits::default() })
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?;
-            let file = options.get_filename().to_path_buf();
             let options = options
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -171,7 +160,7 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options.read_only(false).pragma("cache_size", PAGE_CACHE))
                 .await?;
-            Ok(Db::Sqlite { read, write, commits: Commits::default(), file: Arc::new(file) })
+            Ok(Db::Sqlite { read, write, commits: Commits::default() })
         } else {
             Err(StoreError::UnsupportedUrl)
         }

@@ -41,6 +41,7 @@ mod secrets_kept;
 mod sessions;
 mod signup;
 mod sinks;
+mod sqlite_file;
 mod token_cache;
 mod totp;
 mod users_delete;

@@ -10,7 +10,14 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::TestDb;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_roster");
+/// The binary under test: the one cargo built with the tests, or `ROSTER_BIN` (an absolute
+/// path: CI points it at the release build for the tests that drive the process from outside).
+pub fn bin() -> PathBuf {
+    match std::env::var_os("ROSTER_BIN").filter(|b| !b.is_empty()) {
+        Some(bin) => std::fs::canonicalize(&bin).unwrap_or_else(|e| panic!("ROSTER_BIN={}: {e}", bin.display())),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_roster")),
+    }
+}
 
 /// How long a process may take to start listening (a debug build migrating a database while
 /// many tests run at once).
@@ -19,7 +26,7 @@ const START_LIMIT: Duration = Duration::from_mins(1);
 /// The binary with a clean environment (only what is given), run in the test's folder so no
 /// stray roster.toml is read.
 pub fn roster(db: &TestDb, env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(BIN);
+    let mut command = Command::new(bin());
     command.env_clear().current_dir(db.dir()).env("ROSTER_DATABASE_URL", &db.url).env("ROSTER_LOG", "warn");
     for (key, value) in env {
         command.env(key, value);
