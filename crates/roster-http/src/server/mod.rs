@@ -5,21 +5,21 @@
 //! 431), and a shutdown that ends within [`Limits::shutdown_timeout`] whatever clients do.
 //!
 //! axum's own `serve` sets no timer, so hyper applies no timeout at all: a client that sends
-//! half a request head holds its connection, and graceful shutdown waits for it forever.
+//! half a request head holds its connection, and graceful shutdown waits for it forever. And
+//! hyper's graceful shutdown closes a connection that has not read its request yet, unanswered:
+//! the shutdown here gives such a connection a moment to start it (see [`connection`]).
 
+mod connection;
 mod deadline;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::ConnectInfo;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use hyper_util::rt::TokioTimer;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
-use tower::ServiceExt;
 
 pub use deadline::{BodyTimedOut, DeadlineBody};
 
@@ -52,9 +52,10 @@ impl Default for Limits {
 const HARD_MAX_HEAD: usize = 32 * 1024;
 const HARD_MAX_HEADERS: usize = 128;
 
-/// Serve `router` on `listener` until `shutdown` resolves; then stop accepting, let in-flight
-/// requests finish (idle connections close at once) and, after `limits.shutdown_timeout`,
-/// close whatever is still open.
+/// Serve `router` on `listener` until `shutdown` resolves; then stop accepting — the connections
+/// already waiting in the backlog are still taken — and end every connection as soon as it has
+/// nothing left to answer (see [`connection`]); after `limits.shutdown_timeout`, close whatever
+/// is still open.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
@@ -67,8 +68,12 @@ pub async fn serve(
         .max_header_size(HARD_MAX_HEAD)
         .max_buf_size(HARD_MAX_HEAD.max(8192) * 2)
         .max_headers(HARD_MAX_HEADERS);
-    let graceful = GracefulShutdown::new();
+    let (stopping, stop) = tokio::sync::watch::channel(false);
     let mut connections = JoinSet::new();
+    let serve_one = |stream: TcpStream, peer: SocketAddr, connections: &mut JoinSet<()>| {
+        let _ = stream.set_nodelay(true);
+        connections.spawn(connection::serve(&http, stream, peer, router.clone(), limits.body_timeout, stop.clone()));
+    };
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -84,30 +89,21 @@ pub async fn serve(
             },
         };
         while connections.try_join_next().is_some() {}
-        let _ = stream.set_nodelay(true);
-        let router = router.clone();
-        let body_timeout = limits.body_timeout;
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            let request = request.map(|body| axum::body::Body::new(DeadlineBody::new(body, body_timeout)));
-            router.clone().oneshot(request)
-        });
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-        connections.spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, %peer, "connection ended with an error");
-            }
-        });
+        serve_one(stream, peer, &mut connections);
     }
-    drop(listener);
-    let open = graceful.count();
-    tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(limits.shutdown_timeout) => {
-            tracing::warn!(open, "shutdown deadline reached: closing the connections still open");
-        }
+    let _ = stopping.send(true);
+    // Clients whose connection the kernel completed before the signal may have sent their
+    // request already, into the listen backlog: they are served too, where closing the listener
+    // would reset them.
+    for (stream, peer) in connection::accept_backlog(listener) {
+        serve_one(stream, peer, &mut connections);
     }
-    connections.abort_all();
-    while connections.join_next().await.is_some() {}
+    let open = connections.len();
+    let drained = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(limits.shutdown_timeout, drained).await.is_err() {
+        tracing::warn!(open, "shutdown deadline reached: closing the connections still open");
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
+    }
     Ok(())
 }

@@ -186,6 +186,46 @@ fn sigterm_finishes_in_flight_requests_then_exits() {
     assert!(std::net::TcpStream::connect(&address).is_err(), "no longer accepting");
 }
 
+#[test]
+fn sigterm_answers_every_request_already_waiting_to_be_accepted() {
+    use std::io::{Read, Write};
+
+    const WAITING: usize = 20;
+    let db = TestDb::new_blocking();
+    let mut server = Server::start(&db, &[("ROSTER_RATE_LIMIT_ANON", "0")]);
+    let pid = server.process.child.id().to_string();
+    let signal =
+        |name: &str| assert!(Command::new("kill").arg(name).arg(&pid).status().unwrap().success(), "kill {name}");
+    // While the server is stopped, the kernel completes clients' connections and takes their
+    // requests, but nothing accepts them: they wait in the listen backlog when the signal comes.
+    signal("-STOP");
+    let mut streams = Vec::new();
+    for i in 0..WAITING {
+        let body = json!({"email": format!("waiting{i}@example.com"), "password": PASSWORD, "name": "W"}).to_string();
+        let mut stream = std::net::TcpStream::connect(server.address()).unwrap();
+        write!(stream, "POST /v1/users HTTP/1.1\r\nHost: roster\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+        stream.flush().unwrap();
+        streams.push(stream);
+    }
+    signal("-TERM");
+    signal("-CONT");
+    for (i, mut stream) in streams.into_iter().enumerate() {
+        stream.set_read_timeout(Some(Duration::from_mins(1))).unwrap();
+        let mut response = String::new();
+        let read = stream.read_to_string(&mut response);
+        assert!(
+            read.is_ok() && response.starts_with("HTTP/1.1 201"),
+            "request {i}: {read:?} {response:?}; log:\n{}",
+            server.log()
+        );
+    }
+    let status = server.process.child.wait().unwrap();
+    assert!(status.success(), "clean exit: {status:?}");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let stored = runtime.block_on(crate::sqlite_file::count_users(&db));
+    assert_eq!(stored, WAITING as i64, "every answered sign-up is stored");
+}
+
 /// A minimal blocking JSON POST (the async client would need a runtime in these sync tests).
 fn http_post(base: &str, path: &str, body: &Value) -> (u16, Value) {
     roster_core::notify::install_crypto_provider();
