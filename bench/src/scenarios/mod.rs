@@ -13,6 +13,7 @@ pub mod password_policy;
 pub mod profile;
 pub mod profile_vs_healthz;
 pub mod queue_drain;
+pub mod recovery_timing;
 pub mod scale;
 pub mod seed;
 pub mod soak;
@@ -29,7 +30,7 @@ use crate::server::Server;
 /// Scenarios after start-up, in their default order.
 /// The argon2 ceiling is measured before `seed`: the jobs that sign-ups enqueue would otherwise
 /// share the cores with it.
-pub const DEFAULT_ORDER: [&str; 9] = [
+pub const DEFAULT_ORDER: [&str; 10] = [
     "idle_rss",
     "argon2",
     "seed",
@@ -38,6 +39,7 @@ pub const DEFAULT_ORDER: [&str; 9] = [
     "login_attack",
     "profile",
     "profile_vs_healthz",
+    "recovery_timing",
     "queue_drain",
 ];
 
@@ -137,6 +139,7 @@ async fn run_one(name: &str, ctx: &mut Ctx) -> anyhow::Result<()> {
         "login_attack" => login_attack::run(ctx).await,
         "profile" => profile::run(ctx).await,
         "profile_vs_healthz" => profile_vs_healthz::run(ctx).await,
+        "recovery_timing" => recovery_timing::run(ctx).await,
         "queue_drain" => queue_drain::run(ctx).await,
         "soak" => soak::run(ctx).await,
         "scale" => scale::run(ctx).await,

@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
             tracing::error!(request_id = &*middleware::request_log::current_id(), "a request handler panicked");
             ApiError::new(Code::Internal, "something went wrong on our side").into_response()
         }))
+        .layer(axum::middleware::from_fn(middleware::single_headers::single_headers))
         .layer(axum::middleware::from_fn(middleware::head_limit::head_limit))
         .layer(axum::middleware::from_fn(middleware::request_log::request_log))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

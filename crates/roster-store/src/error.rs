@@ -51,7 +51,8 @@ impl StoreError {
 /// A unique constraint whose violation means something to a caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unique {
-    /// A live user already has this (normalised) email address, as its login address or another.
+    /// A live user already holds this (normalised) email address, as its login address or a
+    /// confirmed one, or the user has it already.
     UserEmail,
     /// The user is already a member of the account.
     Membership,
@@ -65,7 +66,7 @@ impl Unique {
     /// The indexes' names, as PostgreSQL reports them.
     fn indexes(self) -> &'static [&'static str] {
         match self {
-            Unique::UserEmail => &["users_email_live", "user_emails_address"],
+            Unique::UserEmail => &["users_email_live", "user_emails_address", "user_emails_claims"],
             Unique::Membership => &["memberships_pkey"],
             Unique::WorkspaceMember => &["workspace_members_pkey"],
             Unique::PhoneNumber => &["user_phones_number"],
@@ -75,7 +76,9 @@ impl Unique {
     /// Their columns, as SQLite's message ends: "UNIQUE constraint failed: table.a, table.b".
     fn columns(self) -> &'static [&'static str] {
         match self {
-            Unique::UserEmail => &["users.email_normalized", "user_emails.address_key"],
+            Unique::UserEmail => {
+                &["users.email_normalized", "user_emails.address_key", "user_emails.address_key, user_emails.user_id"]
+            }
             Unique::Membership => &["memberships.user_id, memberships.account_id"],
             Unique::WorkspaceMember => &["workspace_members.workspace_id, workspace_members.user_id"],
             Unique::PhoneNumber => &["user_phones.user_id, user_phones.number"],

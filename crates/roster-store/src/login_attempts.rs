@@ -2,11 +2,19 @@
 //! counts behind the brute-force limits, kept in the database so that they hold on every
 //! instance. The windows are read with one indexed probe each ("the Nth most recent counted
 //! failure"), so a check costs the same however long an attack has run.
+//!
+//! An attempt is recorded before its secret is checked, as a counted failure marked
+//! [`PENDING`], in a transaction that first takes [`serialize`]'s locks on whom it counts for:
+//! the count and the decision are one step, and a hundred attempts at once see each other
+//! instead of all passing a check that none of them has been counted in yet. Once the secret is
+//! checked, [`settle`] writes what happened.
 
 use roster_domain::UserId;
 use uuid::Uuid;
 
-use crate::db::Exec;
+use sha2::{Digest, Sha256};
+
+use crate::db::{ConnRef, Exec};
 use crate::error::StoreResult;
 use crate::on_conn;
 use crate::ts::Ts;
@@ -42,13 +50,19 @@ pub struct NewAttempt<'a> {
     pub reason: Option<&'a str>,
 }
 
-pub async fn record(exec: &mut impl Exec, a: &NewAttempt<'_>) -> StoreResult<()> {
+/// The reason an attempt carries while its secret is being checked (a counted failure until
+/// then: an attempt whose process died half-way counts against its limits).
+pub const PENDING: &str = "pending";
+
+/// Record an attempt; its id.
+pub async fn record(exec: &mut impl Exec, a: &NewAttempt<'_>) -> StoreResult<Uuid> {
+    let id = Uuid::now_v7();
     on_conn!(exec, |c| {
         sqlx::query(
             "INSERT INTO login_attempts (id, at, email_key, user_id, ip, user_agent, factor, success, counted, reason) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
-        .bind(Uuid::now_v7())
+        .bind(id)
         .bind(a.at)
         .bind(a.email_key)
         .bind(a.user_id.map(|u| u.as_uuid()))
@@ -62,6 +76,36 @@ pub async fn record(exec: &mut impl Exec, a: &NewAttempt<'_>) -> StoreResult<()>
         .await
         .map(|r| r.rows_affected())
     })?;
+    Ok(id)
+}
+
+/// Write how the [`PENDING`] attempt `id` ended.
+pub async fn settle(
+    exec: &mut impl Exec,
+    id: Uuid,
+    success: bool,
+    counted: bool,
+    reason: Option<&str>,
+) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("UPDATE login_attempts SET success = $2, counted = $3, reason = $4 WHERE id = $1")
+            .bind(id)
+            .bind(success)
+            .bind(counted)
+            .bind(reason)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Forget the [`PENDING`] attempt `id` (a password confirmed by a signed-in user, which is no
+/// sign-in and stays out of the history).
+pub async fn withdraw(exec: &mut impl Exec, id: Uuid) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query("DELETE FROM login_attempts WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -74,6 +118,39 @@ pub enum Counted<'a> {
     Ip(&'a str),
     /// Wrong MFA codes of one user, across all its `mfa_token`s.
     Mfa(UserId),
+}
+
+impl Counted<'_> {
+    /// The key of the advisory lock that [`serialize`] takes for it on PostgreSQL: 63 bits of a
+    /// SHA-256 of what it counts, in a space of its own.
+    fn lock_key(self) -> i64 {
+        let mut hash = Sha256::new();
+        match self {
+            Counted::Email(key) => hash.update([b"login-email:".as_slice(), key].concat()),
+            Counted::Ip(ip) => hash.update([b"login-ip:".as_slice(), ip.as_bytes()].concat()),
+            Counted::Mfa(user) => hash.update([b"login-mfa:".as_slice(), user.as_uuid().as_bytes()].concat()),
+        }
+        let digest = hash.finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        i64::from_be_bytes(first)
+    }
+}
+
+/// Take, until the end of the transaction, the locks that make the counting and deciding of an
+/// attempt for `who` one step. SQLite needs none: a write transaction there holds the database's
+/// one write lock from its first statement (`BEGIN IMMEDIATE`). On PostgreSQL, an advisory
+/// transaction lock per key, taken in key order so that two attempts never wait on each other in
+/// a circle.
+pub async fn serialize(exec: &mut impl Exec, who: &[Counted<'_>]) -> StoreResult<()> {
+    let ConnRef::Postgres(c) = exec.conn() else { return Ok(()) };
+    let mut keys: Vec<i64> = who.iter().map(|w| w.lock_key()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut *c).await?;
+    }
+    Ok(())
 }
 
 /// The time of the `nth` most recent counted failure after `since` (1-based), if there are that
@@ -104,6 +181,23 @@ pub async fn nth_failure(exec: &mut impl Exec, who: Counted<'_>, since: Ts, nth:
         .await
     })?;
     Ok(at)
+}
+
+/// How many wrong codes of `user` after `since` are settled (not [`PENDING`]): the limit engages
+/// on the one that makes it reach the limit, once.
+pub async fn settled_mfa_failures(exec: &mut impl Exec, user: UserId, since: Ts) -> StoreResult<i64> {
+    let n: i64 = on_conn!(exec, |c| {
+        sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM login_attempts WHERE user_id = $1 AND counted AND factor = 'mfa' \
+             AND at > $2 AND reason <> $3",
+        )
+        .bind(user.as_uuid())
+        .bind(since)
+        .bind(PENDING)
+        .fetch_one(c)
+        .await
+    })?;
+    Ok(n)
 }
 
 /// Whether `user` signed in successfully from this user agent and address since `since`.
@@ -205,25 +299,65 @@ pub async fn count_failure(exec: &mut impl Exec, email_key: &[u8], lock_at: i64,
     Ok(n == 1)
 }
 
-/// Whether the password of this email is locked.
-pub async fn is_locked(exec: &mut impl Exec, email_key: &[u8]) -> StoreResult<bool> {
-    let found: Option<i64> = on_conn!(exec, |c| {
-        sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM login_locks WHERE email_key = $1 AND locked_at IS NOT NULL")
+/// How the attempts for one email stand: whether its password is locked, and since when its
+/// failures count (a completed recovery starts them afresh).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LockState {
+    pub locked: bool,
+    pub cleared_at: Option<Ts>,
+}
+
+pub async fn lock_state(exec: &mut impl Exec, email_key: &[u8]) -> StoreResult<LockState> {
+    let row: Option<(Option<Ts>, Option<Ts>)> = on_conn!(exec, |c| {
+        sqlx::query_as("SELECT locked_at, cleared_at FROM login_locks WHERE email_key = $1")
             .bind(email_key)
             .fetch_optional(c)
             .await
     })?;
-    Ok(found.is_some())
+    Ok(row.map(|(locked_at, cleared_at)| LockState { locked: locked_at.is_some(), cleared_at }).unwrap_or_default())
 }
 
-/// Start counting afresh (a successful login) and lift the lock (a completed recovery).
+/// Start counting the failures in a row afresh (a successful login).
 pub async fn clear(exec: &mut impl Exec, email_key: &[u8]) -> StoreResult<()> {
     on_conn!(exec, |c| {
-        sqlx::query("DELETE FROM login_locks WHERE email_key = $1")
+        sqlx::query("UPDATE login_locks SET consecutive = 0 WHERE email_key = $1")
             .bind(email_key)
             .execute(c)
             .await
             .map(|r| r.rows_affected())
     })?;
     Ok(())
+}
+
+/// A completed recovery: the lock lifts, the failures in a row start from zero, and every
+/// failure counted for this email before `now` stops counting in its windows.
+pub async fn reset(exec: &mut impl Exec, email_key: &[u8], now: Ts) -> StoreResult<()> {
+    on_conn!(exec, |c| {
+        sqlx::query(
+            "INSERT INTO login_locks (email_key, consecutive, locked_at, cleared_at) VALUES ($1, 0, NULL, $2) \
+             ON CONFLICT (email_key) DO UPDATE SET consecutive = 0, locked_at = NULL, cleared_at = excluded.cleared_at",
+        )
+        .bind(email_key)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Forget the lock rows that say nothing any more: no failure in a row, no lock, and no recovery
+/// since `before` (the start of the current window).
+pub async fn sweep_locks(exec: &mut impl Exec, before: Ts) -> StoreResult<u64> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query(
+            "DELETE FROM login_locks WHERE consecutive = 0 AND locked_at IS NULL \
+             AND (cleared_at IS NULL OR cleared_at < $1)",
+        )
+        .bind(before)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n)
 }

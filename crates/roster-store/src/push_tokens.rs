@@ -76,6 +76,23 @@ pub async fn of_user(exec: &mut impl Exec, user: UserId) -> StoreResult<Vec<Push
     Ok(rows)
 }
 
+/// Keep the user's `keep` most recently registered (or refreshed) tokens and remove the others;
+/// how many went.
+pub async fn keep_newest(exec: &mut impl Exec, user: UserId, keep: u32) -> StoreResult<u64> {
+    let n = on_conn!(exec, |c| {
+        sqlx::query(
+            "DELETE FROM push_tokens WHERE user_id = $1 AND token NOT IN (SELECT token FROM push_tokens \
+             WHERE user_id = $1 ORDER BY updated_at DESC, token DESC LIMIT $2)",
+        )
+        .bind(user.as_uuid())
+        .bind(i64::from(keep))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n)
+}
+
 /// Remove every token of the user (deletion, suspension).
 pub async fn delete_all(exec: &mut impl Exec, user: UserId) -> StoreResult<u64> {
     let n = on_conn!(exec, |c| {

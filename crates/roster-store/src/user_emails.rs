@@ -62,15 +62,25 @@ pub async fn of_users(exec: &mut impl Exec, users: &[UserId]) -> StoreResult<Vec
         .collect())
 }
 
-/// Whose the address with this key is, and how it is theirs.
-pub async fn find(exec: &mut impl Exec, address_key: &str) -> StoreResult<Option<(UserId, UserEmail)>> {
-    let sql = format!("SELECT user_id, {COLUMNS} FROM user_emails WHERE address_key = $1");
+/// The user who holds the address with this key — as its sign-in address or a confirmed one —
+/// and how. An address others merely added and have not confirmed is held by nobody (migration
+/// 0016): it is no answer here.
+pub async fn holder(exec: &mut impl Exec, address_key: &str) -> StoreResult<Option<(UserId, UserEmail)>> {
+    let sql = format!("SELECT user_id, {COLUMNS} FROM user_emails WHERE address_key = $1 AND (is_primary OR verified)");
     let row: Option<(Uuid, String, String, bool, bool, bool, Ts)> = on_conn!(exec, |c| {
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(address_key).fetch_optional(c).await
     })?;
     Ok(row.map(|(user, address, address_key, verified, is_primary, becomes_primary, created_at)| {
         (UserId::from_uuid(user), UserEmail { address, address_key, verified, is_primary, becomes_primary, created_at })
     }))
+}
+
+/// The user's own address with this key, however it stands.
+pub async fn own(exec: &mut impl Exec, user: UserId, address_key: &str) -> StoreResult<Option<UserEmail>> {
+    let sql = format!("SELECT {COLUMNS} FROM user_emails WHERE address_key = $1 AND user_id = $2");
+    Ok(on_conn!(exec, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(address_key).bind(user.as_uuid()).fetch_optional(c).await
+    })?)
 }
 
 /// How many addresses the user has, the login address included.
@@ -83,7 +93,9 @@ pub async fn count(exec: &mut impl Exec, user: UserId) -> StoreResult<i64> {
     })?)
 }
 
-/// Add a secondary address to the user. An address any live user has → `Conflict(UserEmail)`.
+/// Add a secondary address to the user, waiting for confirmation. Other users' pending claims
+/// on the same address stay (the first to confirm wins); an address a live user holds →
+/// `Conflict(UserEmail)`.
 pub async fn add(exec: &mut impl Exec, user: UserId, email: &UserEmail) -> StoreResult<()> {
     let result = on_conn!(exec, |c| {
         sqlx::query(
@@ -125,15 +137,18 @@ pub async fn readd(exec: &mut impl Exec, user: UserId, address_key: &str, on: bo
 }
 
 /// Mark the user's unverified secondary address verified and return it; `None` if the user has
-/// no such address waiting for confirmation.
+/// no such address waiting for confirmation. Every other user's pending claim on it is dropped
+/// (migration 0016); if another user holds it meanwhile (it signed up with it, or confirmed it
+/// first) → `Conflict(UserEmail)`.
 pub async fn confirm(exec: &mut impl Exec, user: UserId, address_key: &str) -> StoreResult<Option<UserEmail>> {
     let sql = format!(
         "UPDATE user_emails SET verified = TRUE WHERE user_id = $1 AND address_key = $2 AND NOT verified \
          AND NOT is_primary RETURNING {COLUMNS}"
     );
-    Ok(on_conn!(exec, |c| {
+    let result = on_conn!(exec, |c| {
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(user.as_uuid()).bind(address_key).fetch_optional(c).await
-    })?)
+    });
+    result.map_err(|e| StoreError::unique(e, Unique::UserEmail))
 }
 
 /// Make the user's verified secondary address `address_key` the login address (`users.email`
@@ -171,6 +186,22 @@ pub async fn make_primary(exec: &mut impl Exec, user: UserId, address_key: &str,
     })
     .map_err(|e| StoreError::unique(e, Unique::UserEmail))?;
     Ok(true)
+}
+
+/// Remove the user's secondary addresses never confirmed; the addresses, oldest first.
+pub async fn remove_pending(exec: &mut impl Exec, user: UserId) -> StoreResult<Vec<String>> {
+    let gone: Vec<(Ts, String)> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "DELETE FROM user_emails WHERE user_id = $1 AND NOT verified AND NOT is_primary \
+             RETURNING created_at, address",
+        )
+        .bind(user.as_uuid())
+        .fetch_all(c)
+        .await
+    })?;
+    let mut gone = gone;
+    gone.sort();
+    Ok(gone.into_iter().map(|(_, address)| address).collect())
 }
 
 /// What [`remove`] found.

@@ -151,6 +151,23 @@ pub async fn delete(exec: &mut impl Exec, user: UserId, id: Uuid) -> StoreResult
     Ok(n == 1)
 }
 
+/// Remove the user's phones never verified; their numbers (oldest first), and whether the
+/// primary one was among them.
+pub async fn delete_unverified(exec: &mut impl Exec, user: UserId) -> StoreResult<(Vec<String>, bool)> {
+    let gone: Vec<(String, bool, Ts)> = on_conn!(exec, |c| {
+        sqlx::query_as(
+            "DELETE FROM user_phones WHERE user_id = $1 AND NOT verified RETURNING number, is_primary, created_at",
+        )
+        .bind(user.as_uuid())
+        .fetch_all(c)
+        .await
+    })?;
+    let primary = gone.iter().any(|(_, primary, _)| *primary);
+    let mut gone: Vec<(Ts, String)> = gone.into_iter().map(|(number, _, at)| (at, number)).collect();
+    gone.sort();
+    Ok((gone.into_iter().map(|(_, number)| number).collect(), primary))
+}
+
 /// Remove every phone of the user (a purge).
 pub async fn delete_all(exec: &mut impl Exec, user: UserId) -> StoreResult<()> {
     on_conn!(exec, |c| {

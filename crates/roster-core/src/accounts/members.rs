@@ -44,7 +44,7 @@ impl Core {
         paging: Paging,
     ) -> CoreResult<MemberList> {
         let filters = UserFilters { account_id: Some(account.as_uuid()), ..filters };
-        let list = self.list_users(actor, filters, paging).await?;
+        let list = self.user_list(crate::users::list::Listing::Members, actor, filters, paging).await?;
         let ids: Vec<UserId> = list.users.iter().map(|u| u.user.id).collect();
         let mut conn = self.db.conn().await?;
         let mut by_user: HashMap<UserId, Membership> =

@@ -1,11 +1,19 @@
-//! Brute-force limits (API.md §7), counted in the database so that they hold on every instance:
-//! 10 counted failures for one email, or 100 from one client address, within 15 minutes; 10
-//! wrong MFA codes for one user within 15 minutes; and after 100 failures in a row for one email
-//! the password locks until a recovery completes (the user is mailed once).
+//! Brute-force limits, counted in the database so that they hold on every instance: 10 counted
+//! failures for one email, or 100 from one client address, within 15 minutes; 10 wrong MFA codes
+//! for one user within 15 minutes (the user is told when that engages); and after 100 failures
+//! in a row for one email the password locks until a recovery completes (the user is mailed
+//! once). A completed recovery proves the owner: the failures counted for its email and user
+//! before it stop counting (those of client addresses do not).
 //!
-//! The checks run before any hashing, so an attack over its limit costs a few indexed reads and
-//! no argon2 work, and they take no lock: nothing here slows other users' logins. Unknown emails
-//! are counted and locked exactly like known ones, so the answers tell nothing apart.
+//! An attempt is admitted before its secret is checked ([`Core::admit`]): a read refuses one over
+//! a limit without taking any lock, so an attack over its limit costs a few indexed reads and no
+//! argon2 work; one under them is counted and decided again in one write transaction that holds
+//! the locks of whom it counts for (roster_store::login_attempts::serialize), and is recorded
+//! there as a pending failure. So concurrency buys no extra guesses: fifty wrong passwords sent
+//! at once for one email are fifty attempts the limit sees, and the eleventh is refused before
+//! its hash. Once the secret is checked, the attempt is settled: a failure ([`Core::fail`]), a
+//! success (with the session it opens), or withdrawn when it was no sign-in after all. Unknown
+//! emails are counted and locked exactly like known ones, so the answers tell nothing apart.
 //!
 //! An attempt refused over the email's or the user's window is recorded (the user's history shows
 //! it) but does not count in the windows — they would never lift under a steady attack — while it
@@ -18,10 +26,11 @@
 //! takes no noticeable share of the cores the other users' password checks run on.
 
 use roster_domain::UserId;
-use roster_store::login_attempts::{self, Counted, Factor, NewAttempt};
-use roster_store::{Ts, Tx};
+use roster_store::login_attempts::{self, Counted, Factor, NewAttempt, PENDING};
+use roster_store::{Exec, Ts};
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
 use crate::error::{CoreError, CoreResult};
 use crate::jobs::{self, payload};
@@ -75,25 +84,68 @@ pub(crate) struct Attempt<'a> {
     pub meta: &'a RequestMeta,
 }
 
+impl Attempt<'_> {
+    /// Whom it counts for, each with its limit.
+    fn counted(&self) -> Vec<(Counted<'_>, u32)> {
+        let mut counted = vec![(Counted::Email(self.email_key), PER_EMAIL)];
+        if let Some(ip) = self.meta.ip.as_deref() {
+            counted.push((Counted::Ip(ip), PER_ADDRESS));
+        }
+        if let (Factor::Mfa, Some(user)) = (self.factor, self.user) {
+            counted.push((Counted::Mfa(user), MFA_PER_USER));
+        }
+        counted
+    }
+
+    fn keys(&self) -> Vec<Counted<'_>> {
+        self.counted().into_iter().map(|(who, _)| who).collect()
+    }
+}
+
+/// An attempt let through to have its secret checked: recorded as a pending failure until it is
+/// settled.
+#[must_use = "an admitted attempt counts as a failure until it is settled"]
+pub(crate) struct Admitted {
+    id: Uuid,
+}
+
 impl Core {
+    /// Let `attempt` have its secret checked, or refuse it (`too_many_attempts`, after a pause).
+    pub(crate) async fn admit(&self, attempt: &Attempt<'_>) -> CoreResult<Admitted> {
+        // A read first: over a limit, refused without waiting for any lock.
+        let refusal = {
+            let mut conn = self.db.conn().await?;
+            self.refusal(&mut conn, attempt).await?
+        };
+        if let Some(refusal) = refusal {
+            return Err(self.refuse(attempt, refusal).await);
+        }
+        let mut tx = self.db.begin().await?;
+        login_attempts::serialize(&mut tx, &attempt.keys()).await?;
+        if let Some(refusal) = self.refusal(&mut tx, attempt).await? {
+            drop(tx);
+            return Err(self.refuse(attempt, refusal).await);
+        }
+        let id = self.write_attempt(&mut tx, attempt, false, true, Some(PENDING)).await?;
+        tx.commit().await?;
+        Ok(Admitted { id })
+    }
+
     /// Whether `attempt` is refused before it is checked, and for how long.
-    pub(crate) async fn refusal(&self, attempt: &Attempt<'_>) -> CoreResult<Option<Refusal>> {
+    async fn refusal(&self, exec: &mut impl Exec, attempt: &Attempt<'_>) -> CoreResult<Option<Refusal>> {
         let now = self.now();
-        let since = Ts::new(now - WINDOW);
-        let mut conn = self.db.conn().await?;
-        if login_attempts::is_locked(&mut conn, attempt.email_key).await? {
+        let state = login_attempts::lock_state(exec, attempt.email_key).await?;
+        if state.locked {
             return Ok(Some(Refusal::Locked));
         }
-        let mut probes = vec![(Counted::Email(attempt.email_key), PER_EMAIL)];
-        if let Some(ip) = attempt.meta.ip.as_deref() {
-            probes.push((Counted::Ip(ip), PER_ADDRESS));
-        }
-        if let (Factor::Mfa, Some(user)) = (attempt.factor, attempt.user) {
-            probes.push((Counted::Mfa(user), MFA_PER_USER));
-        }
+        let window = Ts::new(now - WINDOW);
+        // A recovery completed within the window: what was counted for the email and its user
+        // before it no longer counts.
+        let owned = state.cleared_at.filter(|at| *at > window).unwrap_or(window);
         let (mut retry_after, mut recorded) = (None, false);
-        for (who, limit) in probes {
-            if let Some(at) = login_attempts::nth_failure(&mut conn, who, since, limit).await? {
+        for (who, limit) in attempt.counted() {
+            let since = if matches!(who, Counted::Ip(_)) { window } else { owned };
+            if let Some(at) = login_attempts::nth_failure(exec, who, since, limit).await? {
                 let wait = seconds_until(at.get() + WINDOW, now);
                 retry_after = Some(retry_after.map_or(wait, |w: u64| w.max(wait)));
                 recorded |= !matches!(who, Counted::Ip(_));
@@ -105,43 +157,105 @@ impl Core {
     /// Answer a refused attempt: recorded and counted towards the lock when it is the email's or
     /// the user's own limit; nothing written when the password is locked or only the address is
     /// over its limit.
-    pub(crate) async fn refuse(&self, attempt: &Attempt<'_>, refusal: Refusal) -> CoreError {
+    async fn refuse(&self, attempt: &Attempt<'_>, refusal: Refusal) -> CoreError {
         tokio::time::sleep(REFUSAL_PAUSE).await;
         if let Refusal::Window { recorded: true, .. } = refusal
-            && let Err(err) = self.record_failure(attempt, REFUSED, false).await
+            && let Err(err) = self.record_failure(attempt, None, REFUSED, false).await
         {
             return err;
         }
         refusal.into()
     }
 
-    /// Record a failed or refused attempt (`counted`: it counts in the windows), count it towards
-    /// the lock, and mail the user once when it locks.
-    pub(crate) async fn record_failure(&self, attempt: &Attempt<'_>, reason: &str, counted: bool) -> CoreResult<()> {
+    /// The admitted attempt failed (a wrong password or code): it counts in the windows and
+    /// towards the lock.
+    pub(crate) async fn fail(&self, attempt: &Attempt<'_>, admitted: Admitted, reason: &str) -> CoreResult<()> {
+        self.record_failure(attempt, Some(admitted), reason, true).await
+    }
+
+    /// The admitted attempt had the right secret but signs nobody in (a suspended user): recorded,
+    /// counted neither in the windows nor towards the lock.
+    pub(crate) async fn not_counted(&self, admitted: Admitted, reason: &str) -> CoreResult<()> {
+        let mut conn = self.db.write_conn().await?;
+        login_attempts::settle(&mut conn, admitted.id, false, false, Some(reason)).await?;
+        Ok(())
+    }
+
+    /// The admitted attempt was no sign-in after all (a password confirmed by a signed-in user,
+    /// a first factor that leads to the second, a recovery's code): it leaves no trace.
+    pub(crate) async fn withdraw(&self, admitted: Admitted) -> CoreResult<()> {
+        let mut conn = self.db.write_conn().await?;
+        login_attempts::withdraw(&mut conn, admitted.id).await?;
+        Ok(())
+    }
+
+    /// The admitted attempt signed the user in: settled in the transaction that opens the
+    /// session, where the failures in a row start again from zero.
+    pub(crate) async fn succeeded(
+        &self,
+        tx: &mut roster_store::Tx,
+        attempt: &Attempt<'_>,
+        admitted: Admitted,
+    ) -> CoreResult<()> {
+        login_attempts::settle(tx, admitted.id, true, false, None).await?;
+        login_attempts::clear(tx, attempt.email_key).await?;
+        Ok(())
+    }
+
+    /// Record a failed attempt (`admitted`: the one recorded as pending) or a refused one, count
+    /// it towards the lock, and tell the user once when the password locks or the user's codes
+    /// reach their limit. Under the attempt's locks, so that each of those mails goes once.
+    async fn record_failure(
+        &self,
+        attempt: &Attempt<'_>,
+        admitted: Option<Admitted>,
+        reason: &str,
+        counted: bool,
+    ) -> CoreResult<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        self.write_attempt(&mut tx, attempt, false, counted, Some(reason)).await?;
+        login_attempts::serialize(&mut tx, &attempt.keys()).await?;
+        match admitted {
+            Some(admitted) => login_attempts::settle(&mut tx, admitted.id, false, counted, Some(reason)).await?,
+            None => {
+                self.write_attempt(&mut tx, attempt, false, counted, Some(reason)).await?;
+            }
+        }
         let locked = login_attempts::count_failure(&mut tx, attempt.email_key, LOCK_AFTER, Ts::new(now)).await?;
-        if let (true, Some(user)) = (locked, attempt.user) {
-            let mail = payload::SecurityMail { user_id: user, notice: payload::SecurityNotice::PasswordLocked };
-            jobs::enqueue(&mut tx, &mail, now).await?;
+        let mut notices = Vec::new();
+        if let (true, Some(_)) = (locked, attempt.user) {
+            notices.push(payload::SecurityNotice::PasswordLocked);
+        }
+        if let (Factor::Mfa, Some(user), true) = (attempt.factor, attempt.user, counted) {
+            let window = Ts::new(now - WINDOW);
+            let cleared = login_attempts::lock_state(&mut tx, attempt.email_key).await?.cleared_at;
+            let since = cleared.filter(|at| *at > window).unwrap_or(window);
+            if login_attempts::settled_mfa_failures(&mut tx, user, since).await? == i64::from(MFA_PER_USER) {
+                notices.push(payload::SecurityNotice::MfaLocked);
+            }
+        }
+        let told = !notices.is_empty();
+        if let Some(user) = attempt.user {
+            for notice in notices {
+                jobs::enqueue(&mut tx, &payload::SecurityMail { user_id: user, notice }, now).await?;
+            }
         }
         tx.commit().await?;
-        if locked {
+        if told {
             self.wake_workers();
         }
         Ok(())
     }
 
-    /// Write one attempt into the caller's transaction.
-    pub(crate) async fn write_attempt(
+    /// Write one attempt into the caller's transaction; its id.
+    async fn write_attempt(
         &self,
-        tx: &mut Tx,
+        tx: &mut roster_store::Tx,
         attempt: &Attempt<'_>,
         success: bool,
         counted: bool,
         reason: Option<&str>,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<Uuid> {
         let row = NewAttempt {
             at: Ts::new(self.now()),
             email_key: attempt.email_key,
@@ -153,9 +267,29 @@ impl Core {
             counted,
             reason,
         };
-        login_attempts::record(tx, &row).await?;
-        Ok(())
+        Ok(login_attempts::record(tx, &row).await?)
     }
+}
+
+/// A link mailed to one address (a confirmation or a reset link) goes at most once a minute and
+/// 5 times an hour, however often it is asked for: asking is no way to flood a mailbox.
+const LINK_GAP: Duration = Duration::minutes(1);
+const LINKS_PER_HOUR: i64 = 5;
+
+/// Seconds until a link of `purpose` may go to `address` of `user` again (0: now), counted from
+/// the tokens issued for it.
+pub(crate) async fn link_wait(
+    exec: &mut impl Exec,
+    user: UserId,
+    purpose: &str,
+    address: &str,
+    now: OffsetDateTime,
+) -> CoreResult<u64> {
+    let since = Ts::new(now - Duration::HOUR);
+    let (sent, oldest, newest) = roster_store::tokens::issued_for(exec, user, purpose, address, since).await?;
+    let gap = newest.map(|at| at.get() + LINK_GAP);
+    let hour = oldest.filter(|_| sent >= LINKS_PER_HOUR).map(|at| at.get() + Duration::HOUR);
+    Ok(wait_until(now, [gap, hour]))
 }
 
 /// Seconds until the latest of `times` still ahead of `now` (0 when none is): how long a limit

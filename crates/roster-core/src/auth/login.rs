@@ -13,7 +13,7 @@ use roster_store::{Ts, memberships, mfa, users};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use super::limits::{Attempt, KEPT, email_key};
+use super::limits::{Admitted, Attempt, KEPT, email_key};
 use super::totp;
 use crate::error::{CoreError, CoreResult};
 use crate::jobs::{self, payload};
@@ -64,31 +64,41 @@ impl Core {
             None => (None, None),
         };
         let attempt = Attempt { email_key: &key, user: user.as_ref().map(|u| u.id), factor: Factor::Password, meta };
-        if let Some(refusal) = self.refusal(&attempt).await? {
-            return Err(self.refuse(&attempt, refusal).await);
-        }
-        let ok = self.hasher.verify(normalize_password(password), hash).await?;
+        let admitted = self.admit(&attempt).await?;
+        let ok = match self.hasher.verify(normalize_password(password), hash).await {
+            Ok(ok) => ok,
+            Err(e) => {
+                self.withdraw(admitted).await?;
+                return Err(e);
+            }
+        };
         let Some(user) = user.filter(|_| ok) else {
-            self.record_failure(&attempt, "wrong_password", true).await?;
+            self.fail(&attempt, admitted, "wrong_password").await?;
             return Err(CoreError::InvalidCredentials);
         };
         match user.status {
             UserStatus::Active => {}
             UserStatus::Suspended => {
                 // The password was right: not a guess, so it does not count against the limits.
-                self.record_failure(&attempt, "suspended", false).await?;
+                self.not_counted(admitted, "suspended").await?;
                 return Err(CoreError::AccountSuspended);
             }
             UserStatus::Invited | UserStatus::Deleted => {
-                self.record_failure(&attempt, "not_active", true).await?;
+                self.fail(&attempt, admitted, "not_active").await?;
                 return Err(CoreError::InvalidCredentials);
             }
         }
         if let Some(id) = account {
             let mut conn = self.db.conn().await?;
-            access::permissions(&mut conn, &user, id).await?.ok_or(CoreError::NotFound)?;
+            if access::permissions(&mut conn, &user, id).await?.is_none() {
+                drop(conn);
+                self.withdraw(admitted).await?;
+                return Err(CoreError::NotFound);
+            }
         }
         if user.mfa_enabled {
+            // The first factor leads to the second, where the attempt is counted and recorded.
+            self.withdraw(admitted).await?;
             let (mfa_token, token_hash) = secrets::new_token();
             let now = self.now();
             let mut tx = self.db.begin().await?;
@@ -105,7 +115,7 @@ impl Core {
             tx.commit().await?;
             return Ok(LoginOutcome::MfaRequired { mfa_token });
         }
-        Ok(LoginOutcome::Session(Box::new(self.open_session(user, account, &attempt).await?)))
+        Ok(LoginOutcome::Session(Box::new(self.open_session(user, account, &attempt, admitted).await?)))
     }
 
     /// `POST /v1/auth/mfa`: the second step. An unknown, expired or spent `mfa_token` is
@@ -122,15 +132,20 @@ impl Core {
         let user = user.filter(|u| u.status == UserStatus::Active).ok_or(CoreError::InvalidToken)?;
         let key = email_key(&normalize_email(&user.email));
         let attempt = Attempt { email_key: &key, user: Some(user.id), factor: Factor::Mfa, meta };
-        if let Some(refusal) = self.refusal(&attempt).await? {
-            return Err(self.refuse(&attempt, refusal).await);
-        }
-        if !self.second_factor_ok(&user, code).await? {
+        let admitted = self.admit(&attempt).await?;
+        let right = match self.second_factor_ok(&user, code).await {
+            Ok(right) => right,
+            Err(e) => {
+                self.withdraw(admitted).await?;
+                return Err(e);
+            }
+        };
+        if !right {
             {
                 let mut conn = self.db.write_conn().await?;
                 tokens::count_wrong_code(&mut conn, live.id, MFA_TOKEN_TRIES, Ts::new(now)).await?;
             }
-            self.record_failure(&attempt, "mfa_failed", true).await?;
+            self.fail(&attempt, admitted, "mfa_failed").await?;
             return Err(CoreError::InvalidCredentials);
         }
         let spent = {
@@ -138,10 +153,11 @@ impl Core {
             tokens::spend(&mut conn, live.id, Ts::new(now)).await?
         };
         if !spent {
+            self.withdraw(admitted).await?;
             return Err(CoreError::InvalidToken);
         }
         let account = live.data.get("account_id").and_then(|v| serde_json::from_value(v.clone()).ok());
-        self.open_session(user, account, &attempt).await
+        self.open_session(user, account, &attempt, admitted).await
     }
 
     /// Whether `code` is a TOTP code of the user's, for a step not accepted before (±1 step), or
@@ -175,6 +191,7 @@ impl Core {
         user: User,
         account: Option<AccountId>,
         attempt: &Attempt<'_>,
+        admitted: Admitted,
     ) -> CoreResult<LoginSuccess> {
         let now = self.now();
         let meta = attempt.meta;
@@ -207,8 +224,7 @@ impl Core {
             Ts::new(now - KEPT),
         )
         .await?;
-        self.write_attempt(&mut tx, attempt, true, false, None).await?;
-        login_attempts::clear(&mut tx, attempt.email_key).await?;
+        self.succeeded(&mut tx, attempt, admitted).await?;
         if !seen {
             let notice = payload::SecurityNotice::NewSignIn {
                 at: now.format(&Rfc3339).unwrap_or_default(),

@@ -107,19 +107,25 @@ impl Core {
     pub(crate) async fn check_own_password(&self, actor: &Actor, password: &str, meta: &RequestMeta) -> CoreResult<()> {
         let key = email_key(&normalize_email(&actor.user.email));
         let attempt = Attempt { email_key: &key, user: Some(actor.user.id), factor: Factor::Password, meta };
-        if let Some(refusal) = self.refusal(&attempt).await? {
-            return Err(self.refuse(&attempt, refusal).await);
-        }
+        let admitted = self.admit(&attempt).await?;
         let stored = {
             let mut conn = self.db.conn().await?;
             users::password_hash(&mut conn, actor.user.id).await?
         };
         // Verified whether or not a hash is stored (a dummy one then), in the same time.
-        if self.hasher.verify(normalize_password(password), stored).await? {
-            Ok(())
-        } else {
-            self.record_failure(&attempt, "wrong_password", true).await?;
-            Err(CoreError::Forbidden(Denied::WrongPassword))
+        match self.hasher.verify(normalize_password(password), stored).await {
+            Ok(true) => {
+                self.withdraw(admitted).await?;
+                Ok(())
+            }
+            Ok(false) => {
+                self.fail(&attempt, admitted, "wrong_password").await?;
+                Err(CoreError::Forbidden(Denied::WrongPassword))
+            }
+            Err(e) => {
+                self.withdraw(admitted).await?;
+                Err(e)
+            }
         }
     }
 

@@ -34,9 +34,11 @@ impl Core {
                 break;
             }
         }
-        // Login attempts are kept 90 days (the history's reach).
+        // Login attempts are kept 90 days (the history's reach); a lock row that no longer says
+        // anything goes once its window has passed.
         let mut conn = self.db.write_conn().await?;
         total += roster_store::login_attempts::sweep(&mut conn, Ts::new(now - super::limits::KEPT)).await?;
+        total += roster_store::login_attempts::sweep_locks(&mut conn, Ts::new(now - super::limits::WINDOW)).await?;
         Ok(total)
     }
 
@@ -116,7 +118,7 @@ impl Core {
             changes,
         )
         .await?;
-        jobs::enqueue(&mut tx, &payload::PasswordChangedMail { user_id: user.id }, now).await?;
+        jobs::enqueue(&mut tx, &payload::PasswordChangedMail { user_id: user.id, removed: None }, now).await?;
         tx.commit().await?;
         self.wake_workers();
         Ok(())

@@ -39,6 +39,7 @@ pub enum Kind {
     EmailPasswordChanged,
     EmailSecurity,
     EmailRecovery,
+    RecoveryRequest,
     EmailConfirm,
     AnnouncementNotify,
     EmailAnnouncement,

@@ -4,8 +4,10 @@
 //!
 //! Payloads name users and accounts by id, never by address: the worker reads what is current
 //! when it runs, and purging a user can redact every job that names it (`user_id`). The one
-//! exception is the notice that must reach an address the user no longer signs in with
-//! ([`SecurityNotice::EmailChanged`]); it names the user too, so it is redacted the same way.
+//! exceptions are the notice that must reach an address the user no longer signs in with
+//! ([`SecurityNotice::EmailChanged`]) and the list of what a first proof of the address removed
+//! ([`Distrusted`]); they name the user too, so they are redacted the same way. A recovery
+//! request names no user (none is looked up when it is made) and carries its address sealed.
 
 use roster_domain::{AccountId, UserId};
 use serde::de::DeserializeOwned;
@@ -21,7 +23,7 @@ pub trait Payload: Serialize + DeserializeOwned {
 
 impl Kind {
     /// Every kind; `name` and `queue` below say what each is.
-    pub const ALL: [Kind; 22] = [
+    pub const ALL: [Kind; 23] = [
         Kind::EmailVerification,
         Kind::EmailInvitation,
         Kind::EmailWelcome,
@@ -30,6 +32,7 @@ impl Kind {
         Kind::EmailPasswordChanged,
         Kind::EmailSecurity,
         Kind::EmailRecovery,
+        Kind::RecoveryRequest,
         Kind::EmailConfirm,
         Kind::AnnouncementNotify,
         Kind::EmailAnnouncement,
@@ -57,6 +60,7 @@ impl Kind {
             Kind::EmailPasswordChanged => "email.password_changed",
             Kind::EmailSecurity => "email.security",
             Kind::EmailRecovery => "email.recovery",
+            Kind::RecoveryRequest => "recovery.request",
             Kind::EmailConfirm => "email.confirm",
             Kind::AnnouncementNotify => "announcement.notify",
             Kind::EmailAnnouncement => "email.announcement",
@@ -85,6 +89,7 @@ impl Kind {
             | Kind::EmailPasswordChanged
             | Kind::EmailSecurity
             | Kind::EmailRecovery
+            | Kind::RecoveryRequest
             | Kind::EmailConfirm
             | Kind::AnnouncementNotify
             | Kind::EmailAnnouncement
@@ -161,10 +166,28 @@ pub struct AccessChangedMail {
     pub notice: Notice,
 }
 
-/// "Your password was changed": a security notice, always sent.
+/// "Your password was changed": a security notice, always sent. `removed` when a reset was the
+/// first proof of the user's address and cleared what was set up before it (the notice lists it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PasswordChangedMail {
     pub user_id: UserId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Distrusted>,
+}
+
+/// What a reset that first proved the user's address removed from the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Distrusted {
+    /// Sessions ended (every recovery ends them all).
+    pub sessions: u64,
+    /// Devices registered for push notices.
+    pub push_tokens: u64,
+    /// Two-factor authentication, turned off.
+    pub mfa: bool,
+    /// Phone numbers never confirmed.
+    pub phones: Vec<String>,
+    /// Addresses added and never confirmed.
+    pub emails: Vec<String>,
 }
 
 /// A security notice about the user's own sign-in (API.md §8: always sent, whatever the
@@ -189,6 +212,9 @@ pub enum SecurityNotice {
     },
     /// 100 failed attempts in a row locked the password.
     PasswordLocked,
+    /// 10 wrong two-factor codes within 15 minutes: the second step is refused for a while (and
+    /// whoever typed them knows the password).
+    MfaLocked,
     /// The sign-in address changed from `from` (where this notice goes) to `to`.
     EmailChanged {
         from: String,
@@ -201,6 +227,16 @@ pub enum SecurityNotice {
 pub struct RecoveryMail {
     pub user_id: UserId,
     pub token_id: uuid::Uuid,
+}
+
+/// Someone asked for a reset link for an address (`POST /v1/users/recovery {email}`): the
+/// worker looks it up and issues the link for an active user ([`RecoveryMail`]), within the
+/// sending limits. The request is recorded before any look-up, so that its answer and its time
+/// are the same for every address; the address is sealed with the server's secret key
+/// (base64url), since it may be anyone's, typed in by anyone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecoveryRequest {
+    pub address: String,
 }
 
 /// A link confirming an added address (`{public_url}/confirm-email?token=…`), mailed to that
@@ -346,6 +382,7 @@ kinds! {
     PasswordChangedMail => EmailPasswordChanged,
     SecurityMail => EmailSecurity,
     RecoveryMail => EmailRecovery,
+    RecoveryRequest => RecoveryRequest,
     ConfirmEmailMail => EmailConfirm,
     AnnouncementNotify => AnnouncementNotify,
     AnnouncementMail => EmailAnnouncement,

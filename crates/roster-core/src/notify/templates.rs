@@ -30,8 +30,13 @@ pub enum Template {
     MfaChanged { name: String, change: String, link: String },
     /// A sign-in from a device and address not seen for 90 days; `link` is the sign-in page.
     NewSignIn { name: String, when: String, ip: String, device: String, link: String },
+    /// A reset through the mailed link first proved the address, and what was set up before
+    /// was removed (`removed`: one line each); `link` is the sign-in page.
+    PasswordResetCleared { name: String, removed: Vec<String>, link: String },
     /// 100 failed attempts in a row locked the password; `link` is the sign-in page.
     PasswordLocked { name: String, link: String },
+    /// 10 wrong two-factor codes paused the second step; `link` is the sign-in page.
+    MfaLocked { name: String, link: String },
     /// Choose a new password: `link` is `{public_url}/reset-password?token=...`.
     Recovery { name: String, link: String },
     /// Confirm an added address (sent to it): `link` is `{public_url}/confirm-email?token=...`.
@@ -73,7 +78,9 @@ impl Template {
             Template::PasswordChanged { .. } => files!("password_changed"),
             Template::MfaChanged { .. } => files!("mfa_changed"),
             Template::NewSignIn { .. } => files!("new_sign_in"),
+            Template::PasswordResetCleared { .. } => files!("password_reset_cleared"),
             Template::PasswordLocked { .. } => files!("password_locked"),
+            Template::MfaLocked { .. } => files!("mfa_locked"),
             Template::Recovery { .. } => files!("recovery"),
             Template::ConfirmEmail { .. } => files!("confirm_email"),
             Template::EmailChanged { .. } => files!("email_changed"),
@@ -86,6 +93,7 @@ impl Template {
             Template::EmailVerification { name, link }
             | Template::PasswordChanged { name, link }
             | Template::PasswordLocked { name, link }
+            | Template::MfaLocked { name, link }
             | Template::Recovery { name, link } => {
                 vec![("name", greeting(name)), ("link", link.clone())]
             }
@@ -93,6 +101,11 @@ impl Template {
                 vec![("name", greeting(name)), ("inviter", someone(inviter.as_deref())), ("link", link.clone())]
             }
             Template::Welcome { name } => vec![("name", greeting(name))],
+            Template::PasswordResetCleared { name, removed, link } => vec![
+                ("name", greeting(name)),
+                ("removed", removed.iter().map(|line| format!("- {line}")).collect::<Vec<_>>().join("\n")),
+                ("link", link.clone()),
+            ],
             Template::Announcement { name, title, body, link } => {
                 vec![("name", greeting(name)), ("title", title.clone()), ("body", body.clone()), ("link", link.clone())]
             }
@@ -235,7 +248,13 @@ mod tests {
                 device: "Firefox".into(),
                 link: "https://r.example/sign-in".into(),
             },
+            Template::PasswordResetCleared {
+                name: "Ada".into(),
+                removed: vec!["2 devices registered for push notifications".into(), "two-factor authentication".into()],
+                link: "https://r.example/sign-in".into(),
+            },
             Template::PasswordLocked { name: "Ada".into(), link: "https://r.example/sign-in".into() },
+            Template::MfaLocked { name: "Ada".into(), link: "https://r.example/sign-in".into() },
             Template::Recovery { name: "Ada".into(), link: "https://r.example/reset-password?token=t3".into() },
             Template::ConfirmEmail {
                 name: "Ada".into(),
@@ -264,7 +283,9 @@ mod tests {
                 | Template::PasswordChanged { .. }
                 | Template::MfaChanged { .. }
                 | Template::NewSignIn { .. }
+                | Template::PasswordResetCleared { .. }
                 | Template::PasswordLocked { .. }
+                | Template::MfaLocked { .. }
                 | Template::Recovery { .. }
                 | Template::ConfirmEmail { .. }
                 | Template::EmailChanged { .. }

@@ -1,9 +1,11 @@
-//! A user's email addresses (API.md §5, the contact-channels issue §2): the caller adds one
-//! (proving it is the user with its password), a link mailed to that address confirms it, and
-//! an address added with `primary: true` becomes the sign-in address only once confirmed, the
-//! former one being told. An address belongs to one live user at most, as its sign-in address
-//! or another (roster_store::user_emails), and the answer for an address someone else has is
-//! the same whichever of theirs it is.
+//! A user's email addresses: the caller adds one (proving it is the user with its password), a
+//! link mailed to that address confirms it, and an address added with `primary: true` becomes
+//! the sign-in address only once confirmed, the former one being told. An address is held by one
+//! live user at most, as its sign-in address or a confirmed one (roster_store::user_emails), and
+//! the answer for an address someone else holds is the same whichever of theirs it is. An
+//! address added but not confirmed holds nothing against anyone else: others may add it too, or
+//! sign up with it, and the first to confirm it (or sign up with it) wins; the other claims are
+//! dropped.
 
 use roster_domain::UserId;
 use roster_domain::email::Email;
@@ -11,20 +13,17 @@ use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_store::user_emails::{self, Removal, UserEmail};
 use roster_store::{Ts, Tx, tokens, users};
 use serde_json::json;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::create::{VERIFICATION_VALIDITY, issue_token};
 use super::purpose;
+use crate::auth::limits::link_wait;
 use crate::error::{CoreError, CoreResult};
 use crate::jobs::{self, payload};
 use crate::{Actor, Core, RequestMeta, activity};
 
 /// At most this many addresses per user, the sign-in address included.
 pub const MAX_EMAILS: i64 = 10;
-/// A confirmation link goes to one address at most once a minute and 5 times an hour, however
-/// often it is added: adding an address is no way to flood someone's mailbox.
-const LINK_GAP: Duration = Duration::minutes(1);
-const LINKS_PER_HOUR: i64 = 5;
 
 /// `PUT /v1/users/email`, as sent.
 #[derive(Debug, Clone)]
@@ -50,41 +49,42 @@ impl Core {
         let mut tx = self.db.begin().await?;
         // One change of a user's addresses at a time: the count below stays true until commit.
         users::lock(&mut tx, user.id).await?;
-        match user_emails::find(&mut tx, email.normalized()).await? {
-            Some((owner, _)) if owner != user.id => return Err(CoreError::EmailTaken),
-            Some((_, own)) if own.is_primary => return Ok(()),
-            Some((_, own)) if own.verified => {
-                if input.primary {
-                    switch_primary(&mut tx, user, &own, actor.account_id, now, meta).await?;
-                    tx.commit().await?;
-                    self.wake_workers();
-                }
-                return Ok(());
+        if let Some((holder, held)) = user_emails::holder(&mut tx, email.normalized()).await? {
+            if holder != user.id {
+                return Err(CoreError::EmailTaken);
             }
-            Some(_) => {
-                // Added again: a new link, and a new 24 hours before the address is released.
-                user_emails::readd(&mut tx, user.id, email.normalized(), input.primary, Ts::new(now)).await?;
+            // The caller's sign-in address, or one it confirmed: nothing to confirm again.
+            if input.primary && !held.is_primary {
+                switch_primary(&mut tx, user, &held, actor.account_id, now, meta).await?;
+                tx.commit().await?;
+                self.wake_workers();
             }
-            None => {
-                if user_emails::count(&mut tx, user.id).await? >= MAX_EMAILS {
-                    return Err(CoreError::field(
-                        "email",
-                        "too_many",
-                        format!("a user has at most {MAX_EMAILS} email addresses; remove one first"),
-                    ));
-                }
-                let new = UserEmail {
-                    address: email.as_str().to_owned(),
-                    address_key: email.normalized().to_owned(),
-                    verified: false,
-                    is_primary: false,
-                    becomes_primary: input.primary,
-                    created_at: Ts::new(now),
-                };
-                user_emails::add(&mut tx, user.id, &new).await?;
-            }
+            return Ok(());
         }
-        let wait = link_wait(&mut tx, user.id, email.normalized(), now).await?;
+        if user_emails::own(&mut tx, user.id, email.normalized()).await?.is_some() {
+            // Added again: a new link, and a new 24 hours before the address is released.
+            user_emails::readd(&mut tx, user.id, email.normalized(), input.primary, Ts::new(now)).await?;
+        } else {
+            if user_emails::count(&mut tx, user.id).await? >= MAX_EMAILS {
+                return Err(CoreError::field(
+                    "email",
+                    "too_many",
+                    format!("a user has at most {MAX_EMAILS} email addresses; remove one first"),
+                ));
+            }
+            let new = UserEmail {
+                address: email.as_str().to_owned(),
+                address_key: email.normalized().to_owned(),
+                verified: false,
+                is_primary: false,
+                becomes_primary: input.primary,
+                created_at: Ts::new(now),
+            };
+            user_emails::add(&mut tx, user.id, &new).await?;
+        }
+        // A confirmation link goes to one address at most once a minute and 5 times an hour,
+        // however often it is added.
+        let wait = link_wait(&mut tx, user.id, purpose::CONFIRM_EMAIL, email.normalized(), now).await?;
         if wait > 0 {
             return Err(CoreError::RateLimited { retry_after: wait });
         }
@@ -130,7 +130,12 @@ impl Core {
         users::lock(&mut tx, redeemed.user_id).await?;
         let user = users::find(&mut tx, redeemed.user_id).await?.filter(|u| u.status != UserStatus::Deleted);
         let user = user.ok_or(CoreError::InvalidToken)?;
-        let confirmed = user_emails::confirm(&mut tx, user.id, address).await?.ok_or(CoreError::InvalidToken)?;
+        // Another user took the address first (signed up with it, or confirmed it): this claim
+        // was dropped with it, and the link confirms nothing.
+        let confirmed = match user_emails::confirm(&mut tx, user.id, address).await {
+            Err(roster_store::StoreError::Conflict(_)) => return Err(CoreError::InvalidToken),
+            found => found?.ok_or(CoreError::InvalidToken)?,
+        };
         let changes = json!({"email": confirmed.address});
         activity::record(&mut tx, now, user.id, Some(user.id), None, "user.email_confirmed", meta, changes).await?;
         let user = if confirmed.becomes_primary {
@@ -166,15 +171,6 @@ impl Core {
         tx.commit().await?;
         Ok(detail)
     }
-}
-
-/// Seconds until a confirmation link may go to `address` again (0: now).
-async fn link_wait(tx: &mut Tx, user: UserId, address: &str, now: OffsetDateTime) -> CoreResult<u64> {
-    let since = Ts::new(now - Duration::HOUR);
-    let (sent, oldest, newest) = tokens::issued_for(tx, user, purpose::CONFIRM_EMAIL, address, since).await?;
-    let gap = newest.map(|at| at.get() + LINK_GAP);
-    let hour = oldest.filter(|_| sent >= LINKS_PER_HOUR).map(|at| at.get() + Duration::HOUR);
-    Ok(crate::auth::limits::wait_until(now, [gap, hour]))
 }
 
 fn parse(input: &str) -> CoreResult<Email> {

@@ -57,8 +57,42 @@ pub struct UserList {
     pub total: Option<Total>,
 }
 
+/// Which list of users a page belongs to. Each endpoint's cursors are its own: a cursor of one
+/// is refused by the others (400) even where they would select the same users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Listing {
+    /// `GET /v1/users`.
+    Users,
+    /// `POST /v1/users/search`.
+    Search,
+    /// `GET /v1/accounts/:id/members`.
+    Members,
+}
+
+impl Listing {
+    fn name(self) -> &'static str {
+        match self {
+            Listing::Users => "users",
+            Listing::Search => "users-search",
+            Listing::Members => "members",
+        }
+    }
+}
+
 impl Core {
+    /// `GET /v1/users`.
     pub async fn list_users(&self, actor: &Actor, filters: UserFilters, paging: Paging) -> CoreResult<UserList> {
+        self.user_list(Listing::Users, actor, filters, paging).await
+    }
+
+    /// A page of `listing`: the users the filters select, sorted and paged.
+    pub(crate) async fn user_list(
+        &self,
+        listing: Listing,
+        actor: &Actor,
+        filters: UserFilters,
+        paging: Paging,
+    ) -> CoreResult<UserList> {
         let mut errors = FieldErrors::new();
         let status = filters.status.as_deref().and_then(|s| {
             UserStatus::parse(s).or_else(|| {
@@ -111,8 +145,9 @@ impl Core {
             created_after,
             created_before,
         };
-        // The cursor is bound to this exact list: same sort, same filters, same population.
-        let context = format!("users:{}{}:{:?}", if descending { "-" } else { "" }, sort.as_str(), filter);
+        // The cursor is bound to this exact list: same endpoint, sort, filters and population.
+        let sign = if descending { "-" } else { "" };
+        let context = format!("{}:{sign}{}:{filter:?}", listing.name(), sort.as_str());
         let after = self.open_cursor::<Position>(&context, paging.cursor.as_deref())?;
         let page = UserPage { sort, descending, after, limit, budget: Budget::DEFAULT };
         let found = user_list::list(&mut conn, &filter, &page).await?;
@@ -172,7 +207,7 @@ impl Core {
             include_total: search.include_total,
         };
         // The list names its query parameters; in this body the filters sit under `filters`.
-        self.list_users(actor, filters, paging).await.map_err(|err| match err {
+        self.user_list(Listing::Search, actor, filters, paging).await.map_err(|err| match err {
             CoreError::Validation(errors) => CoreError::Validation(
                 errors
                     .into_iter()

@@ -1,5 +1,5 @@
-//! The caller's push-notification tokens (API.md §5): register (a token moves to the caller if
-//! another user had it), remove, list. Push notices go to these tokens (jobs::handlers), and a
+//! The caller's push-notification tokens: register (a token moves to the caller if another user
+//! had it; past [`MAX_PUSH_TOKENS`] the one registered longest ago goes), remove, list. Push notices go to these tokens (jobs::handlers), and a
 //! token the provider says is gone (404/410) is forgotten there.
 
 use roster_domain::FieldErrors;
@@ -11,6 +11,9 @@ use crate::error::{CoreError, CoreResult};
 use crate::{Actor, Core};
 
 pub const PLATFORMS: [&str; 3] = ["ios", "android", "web"];
+/// A user keeps at most this many tokens: registering one more drops the one registered (or
+/// refreshed) longest ago, a device that has most likely gone.
+pub const MAX_PUSH_TOKENS: u32 = 20;
 const TOKEN_MAX: usize = 4096;
 const DEVICE_MAX: usize = 200;
 
@@ -55,7 +58,10 @@ impl Core {
             updated_at: now,
         };
         let mut tx = self.db.begin().await?;
+        // One registration of a user's at a time: the trim below sees every token.
+        roster_store::users::lock(&mut tx, actor.user.id).await?;
         let (stored, before) = push_tokens::upsert(&mut tx, actor.user.id, &row).await?;
+        push_tokens::keep_newest(&mut tx, actor.user.id, MAX_PUSH_TOKENS).await?;
         tx.commit().await?;
         Ok((stored, before != Some(actor.user.id)))
     }

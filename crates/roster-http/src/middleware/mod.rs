@@ -6,3 +6,4 @@ pub mod idempotency;
 pub mod metrics;
 pub mod request_id;
 pub mod request_log;
+pub mod single_headers;

@@ -14,7 +14,7 @@ mod finish;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Roster", description = "Self-hosted user management: users, accounts, roles, sessions.\n\nErrors are `application/problem+json` with a stable `code`. Lists are `{data, next_cursor, total?}` with opaque cursors. Every POST accepts `Idempotency-Key`."),
+    info(title = "Roster", description = "Self-hosted user management: users, accounts, roles, sessions.\n\nErrors are `application/problem+json` with a stable `code`. Lists are `{data, next_cursor, total?}` with opaque cursors, each bound to its list, sort and filters (a cursor of another list → 400). Every POST accepts `Idempotency-Key`. A request that carries `Authorization`, `X-Account-Id`, `Idempotency-Key` or `Content-Type` more than once is ambiguous → 400 `bad_request`."),
     modifiers(&BearerAuth),
     tags((name = "users"), (name = "auth"), (name = "accounts"), (name = "admin"), (name = "announcements"), (name = "operations"))
 )]

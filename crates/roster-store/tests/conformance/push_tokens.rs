@@ -48,3 +48,35 @@ async fn a_push_token_has_one_owner_and_goes_with_its_user_or_when_forgotten() {
         tx.commit().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_user_keeps_its_most_recently_registered_tokens() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let (ada, bob) = (user("keep1@x.test", "Keep1"), user("keep2@x.test", "Keep2"));
+        insert_user(db, &ada).await;
+        insert_user(db, &bob).await;
+        let token = |t: &str, at: i64| PushToken {
+            token: t.to_owned(),
+            platform: "web".to_owned(),
+            device_id: None,
+            device_name: None,
+            created_at: Ts::from_micros(T0 + at),
+            updated_at: Ts::from_micros(T0 + at),
+        };
+        let mut tx = db.begin().await.unwrap();
+        for (t, at) in [("a", 1), ("b", 2), ("c", 3), ("d", 4)] {
+            push_tokens::upsert(&mut tx, ada.id, &token(t, at)).await.unwrap();
+        }
+        push_tokens::upsert(&mut tx, bob.id, &token("bobs", 0)).await.unwrap();
+        push_tokens::upsert(&mut tx, ada.id, &token("a", 5)).await.unwrap(); // refreshed: the newest
+        assert_eq!(push_tokens::keep_newest(&mut tx, ada.id, 3).await.unwrap(), 1);
+        let left: Vec<String> =
+            push_tokens::of_user(&mut tx, ada.id).await.unwrap().into_iter().map(|t| t.token).collect();
+        assert_eq!(left, ["a", "c", "d"], "b was registered longest ago");
+        assert_eq!(push_tokens::keep_newest(&mut tx, ada.id, 3).await.unwrap(), 0);
+        assert_eq!(push_tokens::of_user(&mut tx, bob.id).await.unwrap().len(), 1, "another user's are untouched");
+        tx.commit().await.unwrap();
+    }
+}

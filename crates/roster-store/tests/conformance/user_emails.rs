@@ -1,6 +1,7 @@
 //! Every address of every live user (migration 0008): the sign-in address kept by triggers on
 //! `users`, secondary ones added, confirmed, made the sign-in address and removed; one live user
-//! per address across both kinds; a deleted user's addresses freed.
+//! holds an address, as its sign-in address or a confirmed one, while addresses only added wait
+//! side by side until one holds (migration 0016); a deleted user's addresses freed.
 
 use roster_store::user_emails::{self, Removal, UserEmail};
 use roster_store::{StoreError, Ts, Unique, users};
@@ -37,16 +38,26 @@ async fn the_sign_in_address_is_kept_by_the_users_table_and_others_are_added_con
         user_emails::add(&mut tx, ada.id, &secondary("ada@home.example", true, 6)).await.unwrap();
         assert_eq!(user_emails::count(&mut tx, ada.id).await.unwrap(), 3);
         tx.commit().await.unwrap();
-        for taken in ["BOB@example.com", "ada@work.EXAMPLE"] {
+        {
             // A refused write ends its transaction (PostgreSQL aborts it).
             let mut tx = db.begin().await.unwrap();
-            let err = user_emails::add(&mut tx, bob.id, &secondary(taken, false, 7)).await.unwrap_err();
-            assert!(matches!(err, StoreError::Conflict(Unique::UserEmail)), "{taken}: {err:?}");
+            let err = user_emails::add(&mut tx, bob.id, &secondary("BOB@example.com", false, 7)).await.unwrap_err();
+            assert!(matches!(err, StoreError::Conflict(Unique::UserEmail)), "Bob's own address twice: {err:?}");
         }
         let mut tx = db.begin().await.unwrap();
-        let (owner, found) = user_emails::find(&mut tx, "ada@work.example").await.unwrap().unwrap();
-        assert_eq!((owner, found.address.as_str(), found.becomes_primary), (ada.id, "Ada@Work.example", false));
-        assert!(user_emails::find(&mut tx, "nobody@example.com").await.unwrap().is_none());
+        // Bob waits on an address Ada only added: nobody holds it yet.
+        user_emails::add(&mut tx, bob.id, &secondary("ada@work.EXAMPLE", false, 7)).await.unwrap();
+        assert!(user_emails::holder(&mut tx, "ada@work.example").await.unwrap().is_none());
+        let found = user_emails::own(&mut tx, ada.id, "ada@work.example").await.unwrap().unwrap();
+        assert_eq!((found.address.as_str(), found.becomes_primary), ("Ada@Work.example", false));
+        assert_eq!(
+            user_emails::own(&mut tx, bob.id, "ada@work.example").await.unwrap().unwrap().address,
+            "ada@work.EXAMPLE"
+        );
+        let (owner, held) = user_emails::holder(&mut tx, "ada@example.com").await.unwrap().unwrap();
+        assert_eq!((owner, held.is_primary), (ada.id, true));
+        assert!(user_emails::holder(&mut tx, "nobody@example.com").await.unwrap().is_none());
+        assert!(user_emails::own(&mut tx, bob.id, "ada@example.com").await.unwrap().is_none());
 
         // The verification of the sign-in address follows the user.
         users::set_email_verified(&mut tx, ada.id, Ts::from_micros(T0 + 8)).await.unwrap();
@@ -55,6 +66,8 @@ async fn the_sign_in_address_is_kept_by_the_users_table_and_others_are_added_con
         assert!(!user_emails::readd(&mut tx, ada.id, "ada@example.com", true, later).await.unwrap());
         let confirmed = user_emails::confirm(&mut tx, ada.id, "ada@work.example").await.unwrap().unwrap();
         assert!(confirmed.verified && confirmed.becomes_primary);
+        assert_eq!(user_emails::holder(&mut tx, "ada@work.example").await.unwrap().unwrap().0, ada.id);
+        assert!(user_emails::own(&mut tx, bob.id, "ada@work.example").await.unwrap().is_none(), "Bob's wait dropped");
         assert!(user_emails::confirm(&mut tx, ada.id, "ada@work.example").await.unwrap().is_none(), "once");
         assert!(user_emails::confirm(&mut tx, bob.id, "ada@home.example").await.unwrap().is_none(), "not Bob's");
         assert!(
@@ -88,26 +101,62 @@ async fn the_sign_in_address_is_kept_by_the_users_table_and_others_are_added_con
 }
 
 #[tokio::test]
-async fn a_deleted_user_frees_every_address_and_a_new_user_cannot_take_a_secondary_one() {
+async fn a_deleted_user_frees_every_address_and_a_sign_up_takes_an_address_others_only_added() {
     for engine in engines().await {
         start(&engine);
         let db = &engine.db;
-        let ada = user("ada@example.com", "Ada");
+        let (ada, bob) = (user("ada@example.com", "Ada"), user("bob@example.com", "Bob"));
         insert_user(db, &ada).await;
+        insert_user(db, &bob).await;
         let mut tx = db.begin().await.unwrap();
         user_emails::add(&mut tx, ada.id, &secondary("ada@work.example", false, 1)).await.unwrap();
+        user_emails::add(&mut tx, bob.id, &secondary("ada@work.example", false, 1)).await.unwrap();
+        user_emails::add(&mut tx, ada.id, &secondary("ada@home.example", false, 1)).await.unwrap();
+        user_emails::confirm(&mut tx, ada.id, "ada@home.example").await.unwrap().unwrap();
         tx.commit().await.unwrap();
+        {
+            let mut tx = db.begin().await.unwrap();
+            let err = users::insert(&mut tx, &user("ADA@home.example", "Impostor"), None).await.unwrap_err();
+            assert!(matches!(err, StoreError::Conflict(Unique::UserEmail)), "a confirmed address holds: {err:?}");
+        }
         let mut tx = db.begin().await.unwrap();
-        let err = users::insert(&mut tx, &user("ADA@work.example", "Impostor"), None).await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(Unique::UserEmail)), "{err:?}");
-        drop(tx);
+        let owner = user("ADA@work.example", "Owner");
+        users::insert(&mut tx, &owner, None).await.unwrap();
+        assert_eq!(user_emails::holder(&mut tx, "ada@work.example").await.unwrap().unwrap().0, owner.id);
+        assert!(user_emails::own(&mut tx, ada.id, "ada@work.example").await.unwrap().is_none());
+        assert!(user_emails::own(&mut tx, bob.id, "ada@work.example").await.unwrap().is_none());
+        tx.commit().await.unwrap();
 
         let mut tx = db.begin().await.unwrap();
         users::mark_deleted(&mut tx, ada.id, Ts::from_micros(T0 + 2), false).await.unwrap();
         assert!(user_emails::of_user(&mut tx, ada.id).await.unwrap().is_empty());
-        users::insert(&mut tx, &user("ada@work.example", "New"), None).await.unwrap();
+        users::insert(&mut tx, &user("ada@home.example", "New"), None).await.unwrap();
         users::insert(&mut tx, &user("ada@example.com", "Newer"), None).await.unwrap();
         tx.commit().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn of_two_users_waiting_on_one_address_the_first_to_confirm_holds_it() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let (ada, bob) = (user("ada@example.com", "Ada"), user("bob@example.com", "Bob"));
+        insert_user(db, &ada).await;
+        insert_user(db, &bob).await;
+        let mut tx = db.begin().await.unwrap();
+        user_emails::add(&mut tx, ada.id, &secondary("shared@example.com", false, 1)).await.unwrap();
+        user_emails::add(&mut tx, bob.id, &secondary("Shared@example.com", true, 2)).await.unwrap();
+        assert!(user_emails::confirm(&mut tx, bob.id, "shared@example.com").await.unwrap().unwrap().verified);
+        assert!(user_emails::confirm(&mut tx, ada.id, "shared@example.com").await.unwrap().is_none(), "Ada's dropped");
+        assert_eq!(keys(&user_emails::of_user(&mut tx, ada.id).await.unwrap()), [("ada@example.com", false, true)]);
+        tx.commit().await.unwrap();
+        // A claim that reappears on a held address (added while the holder came into being) is
+        // refused at confirmation.
+        let mut tx = db.begin().await.unwrap();
+        user_emails::add(&mut tx, ada.id, &secondary("shared@example.com", false, 3)).await.unwrap();
+        let err = user_emails::confirm(&mut tx, ada.id, "shared@example.com").await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(Unique::UserEmail)), "{err:?}");
     }
 }
 
@@ -146,6 +195,32 @@ async fn unconfirmed_secondary_addresses_are_released_once_last_added_before_the
         assert_eq!(user_emails::expire_unconfirmed(&mut tx, Ts::from_micros(T0 + 250), 1).await.unwrap(), 1);
         assert_eq!(user_emails::expire_unconfirmed(&mut tx, Ts::from_micros(T0 + 250), 1).await.unwrap(), 0);
         assert_eq!(user_emails::count(&mut tx, ada.id).await.unwrap(), 2);
+        tx.commit().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_addresses_a_user_added_and_never_confirmed_are_removed_and_named() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let (ada, bob) = (user("pend-a@example.com", "Ada"), user("pend-b@example.com", "Bob"));
+        insert_user(db, &ada).await;
+        insert_user(db, &bob).await;
+        let mut tx = db.begin().await.unwrap();
+        user_emails::add(&mut tx, ada.id, &secondary("Late@x.example", false, 3)).await.unwrap();
+        user_emails::add(&mut tx, ada.id, &secondary("early@x.example", true, 2)).await.unwrap();
+        user_emails::add(&mut tx, ada.id, &secondary("kept@x.example", false, 1)).await.unwrap();
+        user_emails::confirm(&mut tx, ada.id, "kept@x.example").await.unwrap().unwrap();
+        user_emails::add(&mut tx, bob.id, &secondary("bobs@x.example", false, 4)).await.unwrap();
+        let gone = user_emails::remove_pending(&mut tx, ada.id).await.unwrap();
+        assert_eq!(gone, ["early@x.example", "Late@x.example"]);
+        assert_eq!(
+            keys(&user_emails::of_user(&mut tx, ada.id).await.unwrap()),
+            [("pend-a@example.com", false, true), ("kept@x.example", true, false)],
+            "the sign-in address stays, confirmed or not"
+        );
+        assert_eq!(user_emails::of_user(&mut tx, bob.id).await.unwrap().len(), 2);
         tx.commit().await.unwrap();
     }
 }

@@ -117,3 +117,30 @@ async fn a_code_is_stored_only_for_the_newest_request_of_an_unverified_unchanged
         tx.commit().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_phones_never_verified_are_removed_and_named() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let (ada, bob) = (user("unv1@x.test", "Ada"), user("unv2@x.test", "Bob"));
+        insert_user(db, &ada).await;
+        insert_user(db, &bob).await;
+        let kept = StoredPhone { verified: true, ..phone("+14155550100", 1) };
+        let (late, early) = (phone("+14155550102", 3), phone("+14155550101", 2));
+        let mut tx = db.begin().await.unwrap();
+        for p in [&kept, &late, &early] {
+            user_phones::save(&mut tx, ada.id, p).await.unwrap();
+        }
+        user_phones::save(&mut tx, bob.id, &phone("+14155550103", 4)).await.unwrap();
+        user_phones::make_primary(&mut tx, ada.id, late.id).await.unwrap();
+        let (gone, primary) = user_phones::delete_unverified(&mut tx, ada.id).await.unwrap();
+        assert_eq!((gone, primary), (vec!["+14155550101".to_owned(), "+14155550102".to_owned()], true));
+        let left: Vec<String> =
+            user_phones::of_user(&mut tx, ada.id).await.unwrap().into_iter().map(|p| p.number).collect();
+        assert_eq!(left, ["+14155550100"]);
+        assert_eq!(user_phones::delete_unverified(&mut tx, ada.id).await.unwrap(), (Vec::new(), false));
+        assert_eq!(user_phones::of_user(&mut tx, bob.id).await.unwrap().len(), 1, "another user's stay");
+        tx.commit().await.unwrap();
+    }
+}

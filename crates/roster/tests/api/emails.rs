@@ -1,7 +1,8 @@
-//! A user's email addresses (API.md §5, the contact-channels issue §2): added with the password,
-//! confirmed by a single-use link mailed to the new address, made the sign-in address only once
-//! confirmed (the former one told), removed; one live user per address, whichever of its
-//! addresses it is, and the user's deletion frees them all.
+//! A user's email addresses: added with the password, confirmed by a single-use link mailed to
+//! the new address, made the sign-in address only once confirmed (the former one told), removed;
+//! one live user holds an address, whichever of its addresses it is, while an address only added
+//! holds nothing against anyone (the first to confirm it or sign up with it wins); the user's
+//! deletion frees them all.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -94,13 +95,15 @@ async fn an_address_belongs_to_one_user_and_the_answer_does_not_say_which_of_the
     let (_, ada, _) = app.member("ada@example.com", "Ada").await;
     let (_, bob, _) = app.member("bob@example.com", "Bob").await;
     assert_eq!(add(&app, &bob, "bob@work.example", false).await.status, StatusCode::ACCEPTED);
+    app.drain().await;
+    assert_eq!(confirm(&app, &link_to(&smtp, "bob@work.example")).await.status, StatusCode::OK);
     let primary = add(&app, &ada, "BOB@example.com", false).await;
     let secondary = add(&app, &ada, "bob@WORK.example", false).await;
     assert_eq!((primary.status, primary.code()), (StatusCode::CONFLICT, "email_taken"));
     assert_eq!(primary.body, secondary.body, "the same answer for Bob's sign-in and other address");
     let signup =
         app.post("/v1/users", None, json!({"email": "Bob@Work.example", "password": PASSWORD, "name": "B"})).await;
-    assert_eq!(signup.code(), "email_taken", "a secondary address is taken for sign-ups too");
+    assert_eq!(signup.code(), "email_taken", "a confirmed secondary address is taken for sign-ups too");
 
     let wrong =
         app.put("/v1/users/email", &ada, json!({"email": "ada@home.example", "password": "not it at all"})).await;
@@ -236,17 +239,14 @@ async fn an_address_never_confirmed_is_released_a_day_after_it_was_last_added() 
     app.drain().await;
     confirm(&app, &link_to(&smtp, "ada@work.example")).await;
 
-    // Typed by Ada, held against Grace until its link has expired…
+    // Typed by Ada and never confirmed: it stays on her list until its link has expired…
     app.clock.advance(time::Duration::hours(23));
     assert_eq!(app.core.sweep_unconfirmed_emails().await.unwrap(), 0);
-    let early =
-        app.post("/v1/users", None, json!({"email": "grace@example.com", "password": PASSWORD, "name": "Grace"})).await;
-    assert_eq!((early.status, early.code()), (StatusCode::CONFLICT, "email_taken"));
-    // …added again, it holds another day from then…
+    // …added again, it stays another day from then…
     assert_eq!(add(&app, &token, "grace@example.com", false).await.status, StatusCode::ACCEPTED);
     app.clock.advance(time::Duration::hours(2));
     assert_eq!(app.core.sweep_unconfirmed_emails().await.unwrap(), 0);
-    // …and then it is Grace's to take; Ada's confirmed address stays.
+    // …and then it goes; Ada's confirmed address stays.
     app.clock.advance(time::Duration::hours(23));
     assert_eq!(app.core.sweep_unconfirmed_emails().await.unwrap(), 1);
     let profile = app.get("/v1/users/profile", &token).await;
@@ -255,4 +255,50 @@ async fn an_address_never_confirmed_is_released_a_day_after_it_was_last_added() 
         [("ada@example.com".to_owned(), false, true), ("ada@work.example".to_owned(), true, false)]
     );
     app.signup("grace@example.com", "Grace").await;
+}
+
+#[tokio::test]
+async fn an_address_someone_only_added_does_not_keep_its_owner_from_signing_up() {
+    let (app, smtp) = spawn_app_with_mail().await;
+    let (_, ada, _) = app.member("ada@example.com", "Ada").await;
+    assert_eq!(add(&app, &ada, "grace@example.com", false).await.status, StatusCode::ACCEPTED);
+    app.drain().await;
+    let adas_link = link_to(&smtp, "grace@example.com");
+
+    let grace =
+        app.post("/v1/users", None, json!({"email": "Grace@example.com", "password": PASSWORD, "name": "Grace"})).await;
+    assert_eq!(grace.status, StatusCode::CREATED, "{:?}", grace.body);
+    // Ada's claim is dropped with it: her link confirms nothing, and her list no longer has it.
+    assert_eq!(confirm(&app, &adas_link).await.code(), "invalid_token");
+    let profile = app.get("/v1/users/profile", &ada).await;
+    assert_eq!(addresses(&profile.body), [("ada@example.com".to_owned(), false, true)]);
+    assert_eq!(sign_in(&app, "grace@example.com").await, StatusCode::OK);
+    let again = add(&app, &ada, "grace@example.com", false).await;
+    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "email_taken"));
+}
+
+#[tokio::test]
+async fn of_two_users_waiting_on_one_address_the_first_to_confirm_it_holds_it() {
+    let (app, smtp) = spawn_app_with_mail().await;
+    let (_, ada, _) = app.member("ada@example.com", "Ada").await;
+    let (_, bob, _) = app.member("bob@example.com", "Bob").await;
+    assert_eq!(add(&app, &ada, "desk@example.com", false).await.status, StatusCode::ACCEPTED);
+    app.drain().await;
+    let adas_link = link_to(&smtp, "desk@example.com");
+    assert_eq!(
+        add(&app, &bob, "Desk@example.com", true).await.status,
+        StatusCode::ACCEPTED,
+        "Ada's claim holds nothing"
+    );
+    app.drain().await;
+    let bobs_link = link_to(&smtp, "Desk@example.com");
+    assert_ne!(adas_link, bobs_link);
+
+    let bobs = confirm(&app, &bobs_link).await;
+    assert_eq!(bobs.status, StatusCode::OK, "{:?}", bobs.body);
+    assert_eq!(bobs.body["email"], "Desk@example.com", "Bob asked for it as his sign-in address");
+    assert_eq!(confirm(&app, &adas_link).await.code(), "invalid_token", "Ada was second");
+    let profile = app.get("/v1/users/profile", &ada).await;
+    assert_eq!(addresses(&profile.body), [("ada@example.com".to_owned(), false, true)]);
+    assert_eq!(add(&app, &ada, "desk@example.com", false).await.code(), "email_taken");
 }

@@ -469,3 +469,39 @@ async fn no_response_ever_carries_a_password_hash() {
     }
     assert!(!metrics.contains("$argon2"));
 }
+
+#[tokio::test]
+async fn a_request_with_two_authorization_headers_is_refused_as_ambiguous() {
+    let app = spawn_app().await;
+    let (_, token, _) = app.member("ada@example.com", "Ada").await;
+    let bearer = format!("Bearer {token}");
+    for pair in [[bearer.as_str(), "Bearer junk"], ["Bearer junk", bearer.as_str()], [bearer.as_str(), bearer.as_str()]]
+    {
+        let request = app
+            .client
+            .get(app.url("/v1/users/profile"))
+            .header("authorization", pair[0])
+            .header("authorization", pair[1]);
+        let reply = app.send(request).await;
+        assert_problem(&reply, StatusCode::BAD_REQUEST, "bad_request");
+        assert!(reply.body["detail"].as_str().unwrap().contains("authorization"), "{:?}", reply.body);
+    }
+    // On an anonymous endpoint too: nothing is created.
+    let request = app
+        .client
+        .post(app.url("/v1/users"))
+        .header("authorization", bearer.as_str())
+        .header("authorization", "Bearer junk")
+        .json(&json!({"email": "bob@example.com", "password": PASSWORD, "name": "Bob"}));
+    assert_problem(&app.send(request).await, StatusCode::BAD_REQUEST, "bad_request");
+    assert_eq!(app.count("users").await, 1);
+    // Two X-Account-Id are as ambiguous.
+    let request = app
+        .client
+        .get(app.url("/v1/users/profile"))
+        .bearer_auth(&token)
+        .header("x-account-id", uuid::Uuid::now_v7().to_string())
+        .header("x-account-id", uuid::Uuid::now_v7().to_string());
+    assert_problem(&app.send(request).await, StatusCode::BAD_REQUEST, "bad_request");
+    assert_eq!(app.get("/v1/users/profile", &token).await.status, StatusCode::OK, "one header is fine");
+}

@@ -201,3 +201,68 @@ async fn without_a_trusted_proxy_x_forwarded_for_does_not_escape_the_limit() {
     let refused = login_from(&app, "198.51.100.99", "nobody@example.com", "x").await;
     assert_eq!(refused.code(), "rate_limited", "the header of an untrusted peer is ignored");
 }
+
+#[tokio::test]
+async fn wrong_passwords_sent_at_once_from_many_addresses_get_no_more_guesses_than_the_limit() {
+    let app = spawn_app_with(|o| {
+        o.clock = pinned();
+        o.settings.trusted_proxies = Some("127.0.0.1".into());
+    })
+    .await;
+    app.signup("ada@example.com", "Ada").await;
+    let attempts = (0..50).map(|i| {
+        let address = format!("127.0.{}.{}", i / 200, i % 200 + 1);
+        let app = &app;
+        async move { login_from(app, &address, "ada@example.com", "wrong password guess").await }
+    });
+    let replies = futures::future::join_all(attempts).await;
+    let checked = replies.iter().filter(|r| r.status == StatusCode::UNAUTHORIZED).count();
+    let refused = replies.iter().filter(|r| r.code() == "too_many_attempts").count();
+    assert_eq!((checked, refused), (10, 40), "fifty at once: ten checked, the rest refused before their hash");
+    // Each checked one is recorded once, as a settled failure.
+    let mut conn = app.core.store().conn().await.unwrap();
+    let counted: i64 = roster_store::on_conn!(&mut conn, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM login_attempts WHERE counted AND reason = 'wrong_password'"
+    )
+    .fetch_one(c)
+    .await)
+    .unwrap();
+    assert_eq!(counted, 10);
+}
+
+#[tokio::test]
+async fn a_completed_recovery_lifts_the_accounts_limits_but_not_the_client_addresses() {
+    let smtp = crate::sinks::SmtpSink::start().await;
+    let app = spawn_app_with(|o| {
+        o.clock = pinned();
+        o.settings.smtp_url = Some(roster::config::Secret(smtp.url()));
+        o.settings.trusted_proxies = Some("127.0.0.1".into());
+    })
+    .await;
+    app.signup("ada@example.com", "Ada").await;
+    let guesser = "203.0.113.9";
+    for _ in 0..10 {
+        let reply = login_from(&app, guesser, "ada@example.com", "wrong password guess").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    }
+    // Ninety more from the same client address, for other emails: it reaches its limit of 100.
+    for i in 0..90 {
+        let reply = login_from(&app, guesser, &format!("guess{i}@example.com"), "wrong password guess").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "#{i}");
+    }
+    let owner = "198.51.100.4";
+    assert_eq!(login_from(&app, owner, "ada@example.com", PASSWORD).await.code(), "too_many_attempts");
+
+    app.post("/v1/users/recovery", None, json!({"email": "ada@example.com"})).await;
+    app.drain().await;
+    let mail = smtp.messages().into_iter().rev().find(|m| m.link("reset-password").is_some()).unwrap();
+    let new = "seven lanterns by the old mill road";
+    let token = mail.token("reset-password").unwrap();
+    let done = app.post("/v1/users/recovery", None, json!({"token": token, "new_password": new})).await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    // The account's failures no longer count against it; the guessing address's still do.
+    let signed_in = login_from(&app, owner, "ada@example.com", new).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{:?}", signed_in.body);
+    let guessing = login_from(&app, guesser, "ada@example.com", new).await;
+    assert_eq!(guessing.code(), "too_many_attempts", "the client address is still over its limit");
+}

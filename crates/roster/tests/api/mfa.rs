@@ -202,6 +202,53 @@ async fn wrong_codes_are_limited_per_user_across_tokens_and_instances() {
 }
 
 #[tokio::test]
+async fn the_user_is_told_once_when_wrong_codes_lock_the_second_step() {
+    let (app, smtp) = spawn_app_with_mail().await;
+    app.signup("ada@example.com", "Ada").await;
+    let token = app.login("ada@example.com").await;
+    let (seed, _) = enrol(&app, &token).await;
+    app.clock.advance(Duration::seconds(30));
+    let wrong = |seed: &[u8]| {
+        // A code that is not the current one, nor one step either side.
+        let now = app.clock.now().unix_timestamp();
+        let near: Vec<String> = [-30, 0, 30].iter().map(|d| code_at(seed, now + d)).collect();
+        (0..4).map(|n| format!("{:06}", 100_000 + n)).find(|c| !near.contains(c)).unwrap()
+    };
+    let guess = |lock: usize| {
+        let app = &app;
+        let code = wrong(&seed);
+        async move {
+            let mut refused = 0;
+            for _ in 0..lock {
+                let step = mfa_token(app, "ada@example.com").await;
+                for _ in 0..4 {
+                    if second_step(app, &step, &code).await.code() == "too_many_attempts" {
+                        refused += 1;
+                    }
+                }
+            }
+            refused
+        }
+    };
+    // Twelve wrong codes: the tenth locks the step, the last two are refused.
+    assert_eq!(guess(3).await, 2);
+    app.drain().await;
+    assert_eq!(subjects(&smtp, "Wrong two-factor codes"), 1, "told when the lock engaged");
+    assert_eq!(guess(2).await, 8, "still locked");
+    app.drain().await;
+    assert_eq!(subjects(&smtp, "Wrong two-factor codes"), 1, "once per lock");
+    let mail = smtp.messages().into_iter().find(|m| m.header("Subject").unwrap().contains("two-factor codes")).unwrap();
+    assert_eq!(mail.to, ["ada@example.com"]);
+    assert!(mail.decoded().contains("knows your password"), "{}", mail.decoded());
+
+    // Once the window has passed, a new lock is a new notice.
+    app.clock.advance(Duration::minutes(16));
+    guess(3).await;
+    app.drain().await;
+    assert_eq!(subjects(&smtp, "Wrong two-factor codes"), 2);
+}
+
+#[tokio::test]
 async fn turning_mfa_off_needs_the_password_and_tells_the_user() {
     let (app, smtp) = spawn_app_with_mail().await;
     app.signup("ada@example.com", "Ada").await;

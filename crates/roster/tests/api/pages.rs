@@ -161,7 +161,8 @@ async fn the_invitation_form_activates_the_invited_user() {
 #[tokio::test]
 async fn with_mfa_on_the_reset_form_asks_for_a_code_beside_its_field() {
     let (app, smtp) = spawn_app_with_mail().await;
-    app.signup("ada@example.com", "Ada").await;
+    let ada = app.signup("ada@example.com", "Ada").await;
+    app.verify_email(ada["id"].as_str().unwrap()).await;
     let session = app.login("ada@example.com").await;
     let (seed, _) = crate::mfa::enrol(&app, &session).await;
     app.clock.advance(time::Duration::seconds(30));

@@ -128,3 +128,24 @@ async fn a_new_sign_in_is_pushed_to_each_device_by_preference_and_gone_tokens_ar
     app.drain().await;
     assert_eq!(provider.requests().len(), count, "no push with the preference off");
 }
+
+#[tokio::test]
+async fn a_user_keeps_twenty_push_tokens_and_the_one_registered_longest_ago_makes_way() {
+    let app = spawn_app_with(|o| o.clock = Clock::pinned(time::OffsetDateTime::now_utc())).await;
+    app.signup("ada@example.com", "Ada").await;
+    let session = app.login("ada@example.com").await;
+    for i in 0..20 {
+        app.clock.advance(time::Duration::seconds(1));
+        assert_eq!(register(&app, &session, &format!("device-token-{i:06}")).await.status, StatusCode::CREATED);
+    }
+    // The first one is refreshed: it is in use, so the second is now the one registered longest ago.
+    app.clock.advance(time::Duration::seconds(1));
+    assert_eq!(register(&app, &session, "device-token-000000").await.status, StatusCode::OK);
+    app.clock.advance(time::Duration::seconds(1));
+    assert_eq!(register(&app, &session, "device-token-000020").await.status, StatusCode::CREATED);
+    let tokens = listed(&app.get("/v1/users/push-tokens", &session).await);
+    assert_eq!(tokens.len(), 20);
+    assert!(!tokens.contains(&"000001".to_owned()), "the one registered longest ago went: {tokens:?}");
+    assert!(tokens.contains(&"000000".to_owned()) && tokens.contains(&"000020".to_owned()));
+    assert_eq!(app.count("push_tokens").await, 20);
+}

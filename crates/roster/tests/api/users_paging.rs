@@ -276,3 +276,27 @@ async fn a_cursor_from_another_sort_filter_or_account_is_400() {
     let reply = app.get(&format!("/v1/users?sort=name&limit=2&cursor={c}"), &stranger).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "a cursor of another account's list");
 }
+
+#[tokio::test]
+async fn a_cursor_of_the_member_list_or_the_search_is_refused_by_the_user_list() {
+    let (app, owner, _) = seven_users().await;
+    let profile = app.get("/v1/users/profile", &owner).await;
+    let account = profile.body["active_account_id"].as_str().unwrap().to_owned();
+    let members = app.get(&format!("/v1/accounts/{account}/members?limit=1"), &owner).await;
+    let from_members = members.body["next_cursor"].as_str().unwrap().to_owned();
+    let search = app.post("/v1/users/search", Some(&owner), json!({"limit": 1})).await;
+    let from_search = search.body["next_cursor"].as_str().unwrap().to_owned();
+    let from_users = app.get("/v1/users?limit=1", &owner).await.body["next_cursor"].as_str().unwrap().to_owned();
+    for (cursor, name) in [(&from_members, "members"), (&from_search, "search")] {
+        let reply = app.get(&format!("/v1/users?cursor={}", enc(cursor)), &owner).await;
+        assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "bad_request"), "a {name} cursor");
+    }
+    let reply = app.get(&format!("/v1/accounts/{account}/members?cursor={}", enc(&from_users)), &owner).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "a user-list cursor on the members");
+    let reply = app.post("/v1/users/search", Some(&owner), json!({"cursor": from_members})).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "a members cursor on the search");
+    // Each list takes its own.
+    let next = app.get(&format!("/v1/accounts/{account}/members?limit=1&cursor={}", enc(&from_members)), &owner).await;
+    assert_eq!(next.status, StatusCode::OK);
+    assert_eq!(app.get(&format!("/v1/users?limit=1&cursor={}", enc(&from_users)), &owner).await.status, StatusCode::OK);
+}

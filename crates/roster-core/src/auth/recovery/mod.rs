@@ -1,17 +1,23 @@
-//! `POST /v1/users/recovery`: `{email}` mails a single-use reset link (30 minutes; a newer one
-//! voids the older), answering the same whether or not the address is known; `{token,
-//! new_password, mfa_code?}` sets the password — with a recovery token, or with an invitation
-//! token, which also activates the invited user. Either way every session ends, the lock of
-//! auth::limits lifts, and a recovery mails the "password changed" notice.
+//! Account recovery. `POST /v1/users/recovery {email}` asks for a reset link ([`request`]);
+//! `{token, new_password, mfa_code?}` sets the password — with a recovery token, or with an
+//! invitation token, which also activates the invited user. Either way every session ends and
+//! the failures counted against the account (auth::limits) are forgotten: completing a recovery
+//! proves the owner. A reset link went to the sign-in address, so following it also confirms
+//! that address; when it had never been confirmed, whatever was set up on the account before is
+//! distrusted and removed ([`distrust`]), for it may be the work of someone who signed up with
+//! another person's address and waited.
 
+mod distrust;
+mod request;
+
+use roster_domain::FieldError;
 use roster_domain::email::normalize_email;
 use roster_domain::password::normalize_password;
 use roster_domain::user::{User, UserDetail, UserStatus};
-use roster_domain::{FieldError, UserId};
 use roster_store::login_attempts::{self, Factor};
-use roster_store::tokens::{self, NewToken};
+use roster_store::tokens::{self, Live};
 use roster_store::{Ts, sessions, users};
-use time::Duration;
+use serde_json::json;
 
 use super::limits::{Attempt, email_key};
 use crate::error::{CoreError, CoreResult};
@@ -19,9 +25,7 @@ use crate::jobs::{self, payload};
 use crate::users::purpose;
 use crate::{Core, RequestMeta, activity};
 
-const RECOVERY_VALIDITY: Duration = Duration::minutes(30);
-
-/// The links Roster mails (API.md §8), each to a page of its own.
+/// The links Roster mails, each to a page of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Link {
     VerifyEmail,
@@ -30,46 +34,24 @@ pub enum Link {
     ConfirmEmail,
 }
 
-impl Core {
-    /// `POST /v1/users/recovery {email}`. A known, active user gets the link; for anyone else
-    /// the same transaction shape runs and writes nothing, so the answer and its time are alike.
-    pub async fn start_recovery(&self, email: &str) -> CoreResult<()> {
-        let now = self.now();
-        let found = {
-            let mut conn = self.db.conn().await?;
-            users::find_for_login(&mut conn, &normalize_email(email)).await?
-        };
-        let user = found.map(|(user, _)| user).filter(|u| u.status == UserStatus::Active);
-        let mut tx = self.db.begin().await?;
-        match user {
-            Some(user) => {
-                let token = NewToken {
-                    id: uuid::Uuid::now_v7(),
-                    user_id: user.id,
-                    purpose: purpose::RECOVERY,
-                    // The mail's worker mints the token it sends (tokens::rotate); this hash is a
-                    // placeholder nobody holds.
-                    token_hash: crate::secrets::new_token().1,
-                    data: serde_json::json!({}),
-                    created_at: Ts::new(now),
-                    expires_at: Ts::new(now + RECOVERY_VALIDITY),
-                };
-                tokens::replace(&mut tx, &token).await?;
-                jobs::enqueue(&mut tx, &payload::RecoveryMail { user_id: user.id, token_id: token.id }, now).await?;
-            }
-            None => {
-                tokens::void_all(&mut tx, UserId::new(), Ts::new(now)).await?;
-            }
-        }
-        tx.commit().await?;
-        self.wake_workers();
-        Ok(())
-    }
+/// Whether following the reset link `live` is the first proof of `user`'s sign-in address: the
+/// link went to the address the user still signs in with, and that address was never verified.
+fn first_proof(live: &Live, user: &User) -> bool {
+    let went_to = live.data.get("address").and_then(serde_json::Value::as_str);
+    !user.email_verified && went_to == Some(normalize_email(&user.email).as_str())
+}
 
+/// Whether completing the reset `live` of `user` takes a second factor: when MFA is on, unless
+/// the reset is the first proof of the address (then MFA is among what it removes).
+fn needs_second_factor(live: &Live, user: &User) -> bool {
+    user.mfa_enabled && !first_proof(live, user)
+}
+
+impl Core {
     /// `POST /v1/users/recovery {token, new_password, mfa_code?}` → the user. A bad, used or
     /// expired token is `invalid_token`; with MFA on, a recovery also needs a TOTP or recovery
     /// code (`mfa_required` without one, `invalid_credentials` for a wrong one, limited like
-    /// logins).
+    /// logins) — except the first proof of a never-confirmed address, which turns MFA off.
     pub async fn complete_recovery(
         &self,
         token: &str,
@@ -96,15 +78,21 @@ impl Core {
         let user = user.filter(|u| u.status == wanted).ok_or(CoreError::InvalidToken)?;
         self.check_new_password("new_password", new_password, &user).await?;
         let key = email_key(&normalize_email(&user.email));
-        if !invitation && user.mfa_enabled {
+        if !invitation && needs_second_factor(&live, &user) {
             let code = mfa_code.filter(|c| !c.trim().is_empty()).ok_or(CoreError::MfaRequired)?;
             let attempt = Attempt { email_key: &key, user: Some(user.id), factor: Factor::Mfa, meta };
-            if let Some(refusal) = self.refusal(&attempt).await? {
-                return Err(self.refuse(&attempt, refusal).await);
-            }
-            if !self.second_factor_ok(&user, code).await? {
-                self.record_failure(&attempt, "mfa_failed", true).await?;
-                return Err(CoreError::InvalidCredentials);
+            let admitted = self.admit(&attempt).await?;
+            match self.second_factor_ok(&user, code).await {
+                // A recovery is no sign-in: a right code leaves no trace in the history.
+                Ok(true) => self.withdraw(admitted).await?,
+                Ok(false) => {
+                    self.fail(&attempt, admitted, "mfa_failed").await?;
+                    return Err(CoreError::InvalidCredentials);
+                }
+                Err(e) => {
+                    self.withdraw(admitted).await?;
+                    return Err(e);
+                }
             }
         }
         let password_hash = self.hasher.hash(normalize_password(new_password)).await?;
@@ -112,22 +100,34 @@ impl Core {
         if !tokens::spend(&mut tx, live.id, Ts::new(now)).await? {
             return Err(CoreError::InvalidToken);
         }
+        users::lock(&mut tx, user.id).await?;
         users::set_password_hash(&mut tx, user.id, &password_hash, Ts::new(now)).await?;
         let revoked = sessions::revoke_all(&mut tx, user.id, Ts::new(now)).await?;
-        login_attempts::clear(&mut tx, &key).await?;
+        login_attempts::reset(&mut tx, &key, Ts::new(now)).await?;
         let user = if invitation {
             let active = User { status: UserStatus::Active, email_verified: true, updated_at: now, ..user };
             users::update_profile(&mut tx, &active).await?;
             users::set_email_verified(&mut tx, active.id, Ts::new(now)).await?;
-            let changes = serde_json::json!({"status": {"from": "invited", "to": "active"}, "email_verified": true});
+            let changes = json!({"status": {"from": "invited", "to": "active"}, "email_verified": true});
             activity::record(&mut tx, now, active.id, Some(active.id), None, "user.invitation_accepted", meta, changes)
                 .await?;
             active
         } else {
-            let changes = serde_json::json!({"sessions_revoked": revoked});
+            let mut changes = json!({"sessions_revoked": revoked});
+            let mut removed = None;
+            let mut next = User { updated_at: now, ..user.clone() };
+            if first_proof(&live, &user) {
+                let cleared = distrust::remove_unproven(&mut tx, &user, now).await?;
+                users::set_email_verified(&mut tx, user.id, Ts::new(now)).await?;
+                changes["email_verified"] = json!({"from": false, "to": true});
+                changes["removed"] = cleared.audit();
+                next.email_verified = true;
+                next.mfa_enabled = next.mfa_enabled && !cleared.mfa;
+                removed = Some(cleared.into_notice(revoked));
+            }
             activity::record(&mut tx, now, user.id, Some(user.id), None, "user.password_reset", meta, changes).await?;
-            jobs::enqueue(&mut tx, &payload::PasswordChangedMail { user_id: user.id }, now).await?;
-            User { updated_at: now, ..user }
+            jobs::enqueue(&mut tx, &payload::PasswordChangedMail { user_id: user.id, removed }, now).await?;
+            next
         };
         let user = crate::users::detail(&mut tx, user).await?;
         tx.commit().await?;
@@ -135,7 +135,7 @@ impl Core {
         Ok(user)
     }
 
-    /// Whether the token of an emailed link (API.md §8) is still good, without spending it: the
+    /// Whether the token of an emailed link is still good, without spending it: the
     /// link pages show their form only then (a GET never consumes a token; mail scanners open
     /// links). `Some(true)` when completing it will also need an MFA code.
     pub async fn link_token(&self, link: Link, token: &str) -> CoreResult<Option<bool>> {
@@ -151,7 +151,7 @@ impl Core {
             return Ok(None);
         };
         let user = users::find(&mut conn, live.user_id).await?.filter(|u| u.status != UserStatus::Deleted);
-        Ok(user.map(|u| link == Link::ResetPassword && u.mfa_enabled))
+        Ok(user.map(|u| link == Link::ResetPassword && needs_second_factor(&live, &u)))
     }
 
     /// The password policy of API.md §7 for a new password of `user`'s, as 422 on `field`.

@@ -91,6 +91,7 @@ impl Handlers {
             Kind::EmailPasswordChanged => self.password_changed_mail(decode(payload)?).await,
             Kind::EmailSecurity => self.security_mail(job.id, decode(payload)?).await,
             Kind::EmailRecovery => self.recovery_mail(decode(payload)?).await,
+            Kind::RecoveryRequest => self.recovery_request(decode(payload)?).await,
             Kind::EmailConfirm => self.confirm_email_mail(decode(payload)?).await,
             Kind::AnnouncementNotify => self.announcement_notify(job.id, decode(payload)?).await,
             Kind::EmailAnnouncement => self.announcement_mail(decode(payload)?).await,

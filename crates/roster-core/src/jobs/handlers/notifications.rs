@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::{Handlers, Outcome};
 use crate::jobs::payload::{
-    ConfirmEmailMail, InvitationMail, PasswordChangedMail, Push, RecoveryMail, SecurityMail, SecurityNotice, Sms,
-    VerificationMail, WelcomeMail,
+    ConfirmEmailMail, Distrusted, InvitationMail, PasswordChangedMail, Push, RecoveryMail, RecoveryRequest,
+    SecurityMail, SecurityNotice, Sms, VerificationMail, WelcomeMail,
 };
 use crate::notify::{DeliveryError, Template};
 
@@ -44,9 +44,9 @@ impl Handlers {
         let Some(address) = data.get("address").and_then(Value::as_str) else { return Ok(()) };
         let waiting = {
             let mut conn = self.core.db.conn().await?;
-            user_emails::find(&mut conn, address).await?
+            user_emails::own(&mut conn, user.id, address).await?
         };
-        let Some((_, email)) = waiting.filter(|(owner, email)| *owner == user.id && !email.verified) else {
+        let Some(email) = waiting.filter(|email| !email.verified) else {
             return Ok(());
         };
         let link = self.notifier.link("confirm-email", &token);
@@ -77,11 +77,27 @@ impl Handlers {
         Ok(())
     }
 
-    /// A security notice: sent whatever the user's preferences say.
+    /// A security notice: sent whatever the user's preferences say. After a reset that first
+    /// proved the address, it lists what was removed.
     pub(super) async fn password_changed_mail(&self, job: PasswordChangedMail) -> Outcome {
         let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
-        let template = Template::PasswordChanged { name: user.name.clone(), link: self.notifier.sign_in_link() };
+        let (name, link) = (user.name.clone(), self.notifier.sign_in_link());
+        let template = match job.removed {
+            Some(removed) => Template::PasswordResetCleared { name, removed: removed_lines(&removed), link },
+            None => Template::PasswordChanged { name, link },
+        };
         self.notifier.send_mail(&template.render(&user.email)).await?;
+        Ok(())
+    }
+
+    /// A recovery request: the link is issued (and mailed by its own job) when the address is an
+    /// active user's and within the sending limits; otherwise nothing happens, as the requester
+    /// was told nothing either way.
+    pub(super) async fn recovery_request(&self, job: RecoveryRequest) -> Outcome {
+        let Some(address) = self.core.recovery_address(&job) else {
+            return Err(super::JobError::Dead("the address does not open with this server's secret key".into()));
+        };
+        self.core.issue_recovery(&address).await?;
         Ok(())
     }
 
@@ -108,6 +124,7 @@ impl Handlers {
                 link: link.clone(),
             },
             SecurityNotice::PasswordLocked => Template::PasswordLocked { name: name.clone(), link: link.clone() },
+            SecurityNotice::MfaLocked => Template::MfaLocked { name: name.clone(), link: link.clone() },
             SecurityNotice::EmailChanged { from, to } => {
                 let template = Template::EmailChanged { name: name.clone(), address: to, link: link.clone() };
                 self.notifier.send_mail(&template.render(&from)).await?;
@@ -207,4 +224,29 @@ impl Handlers {
             other => Ok(other?),
         }
     }
+}
+
+/// What a reset that first proved the address removed, one line each, as the notice lists it.
+fn removed_lines(removed: &Distrusted) -> Vec<String> {
+    let count = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut lines = Vec::new();
+    if removed.sessions > 0 {
+        lines.push(format!("{}, now signed out", count(removed.sessions, "signed-in session", "signed-in sessions")));
+    }
+    if removed.push_tokens > 0 {
+        lines.push(count(
+            removed.push_tokens,
+            "device registered for push notifications",
+            "devices registered for push notifications",
+        ));
+    }
+    if removed.mfa {
+        lines.push("two-factor authentication (turn it on again from your account)".to_owned());
+    }
+    lines.extend(removed.phones.iter().map(|number| format!("the phone number {number}, never confirmed")));
+    lines.extend(removed.emails.iter().map(|address| format!("the email address {address}, never confirmed")));
+    if lines.is_empty() {
+        lines.push("nothing: no session, device, second factor, phone or other address was set up".to_owned());
+    }
+    lines
 }

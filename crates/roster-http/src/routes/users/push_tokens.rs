@@ -100,7 +100,8 @@ struct PushTokenList {
 /// For the caller's device: 201 when new to the caller (a token another user had moves to the
 /// caller), 200 when it was the caller's already (its platform and device are refreshed). Push
 /// notices follow `notifications.push.*`; a token the push provider answers 404 or 410 for is
-/// forgotten. Deleting or suspending the user revokes its tokens.
+/// forgotten. Deleting or suspending the user revokes its tokens. A user keeps at most 20
+/// tokens: registering another one removes the token registered (or refreshed) longest ago.
 #[utoipa::path(post, path = "/v1/users/push-token", tag = "users", request_body = RegisterPushToken,
     responses((status = 201, body = PushTokenView), (status = 200, body = PushTokenView), (status = 401, body = Problem),
         (status = 422, body = Problem)))]

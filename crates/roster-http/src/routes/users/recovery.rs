@@ -45,7 +45,7 @@ struct RecoveryStart {
 struct RecoveryComplete {
     #[schema(max_length = 256)]
     token: String,
-    /// The password policy of API.md §7 (422 on `new_password`).
+    /// Under the password policy (422 on `new_password`).
     #[schema(max_length = 128)]
     new_password: String,
     /// With MFA on (recovery only): a TOTP code or an unused recovery code.
@@ -70,14 +70,20 @@ struct RecoveryAccepted {
 
 /// Recover an account, or accept an invitation.
 ///
-/// `{email}` → always 202 with the same body, in about the same time, whether or not the address
-/// belongs to a user: an active user gets a single-use link to `/reset-password` valid 30
-/// minutes (a newer one voids the older). `{token, new_password, mfa_code?}` → 200 User: sets the
-/// password, revokes every session, lifts the lock that 100 failed logins in a row set, and mails
-/// the "password changed" notice. With MFA on, `mfa_code` is required (403 `mfa_required`; a wrong
-/// one is 401 `invalid_credentials`). The token of an invitation (`/accept-invite`) instead
-/// activates the invited user: password set, email verified, status `active`. A bad, used or
-/// expired token → 400 `invalid_token`.
+/// `{email}` → always 202 with the same body, after the same work, whether or not the address
+/// belongs to a user (the request is recorded and looked up in the background): an active user
+/// gets a single-use link to `/reset-password` valid 30 minutes (a newer one voids the older),
+/// at most one a minute and five an hour per address — past that, requests are dropped without
+/// a word. `{token, new_password, mfa_code?}` → 200 User: sets the password, revokes every
+/// session, forgets the account's failed attempts (the lock that 100 failures in a row set, and
+/// the 15-minute limits of its email and its user; not those of client addresses), and mails
+/// the "password changed" notice. The link went to the sign-in address, so it also marks that
+/// address verified; when it had never been verified, whatever was set up before is removed —
+/// push tokens, two-factor authentication, phones and addresses never verified — and the notice
+/// lists it. With MFA on (and the address verified before), `mfa_code` is required (403
+/// `mfa_required`; a wrong one is 401 `invalid_credentials`). The token of an invitation
+/// (`/accept-invite`) instead activates the invited user: password set, email verified, status
+/// `active`. A bad, used or expired token → 400 `invalid_token`.
 #[utoipa::path(post, path = "/v1/users/recovery", tag = "users", request_body = RecoveryRequest,
     responses((status = 202, body = RecoveryAccepted), (status = 200, body = UserView),
         (status = 400, description = "invalid_token", body = Problem),
