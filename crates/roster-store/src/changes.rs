@@ -7,24 +7,36 @@
 //! process or instance is in the next mark, and data read after a mark is never older than it.
 //! Every transaction committed through this process's [`Db`] moves the mark too (conservative;
 //! it also covers what no trigger sees, such as a dropped table). A session's `last_seen_at`
-//! moves neither (see `sessions::touch`).
+//! moves neither (see `sessions::touch`). On PostgreSQL the count is read on every mark.
 //!
 //! On SQLite the count is read only when the database has had a commit since it was last read,
-//! by any process, and SQLite itself is asked whether it had: `PRAGMA data_version` on a
-//! connection kept for that alone (it never writes, so every commit is another connection's and
-//! moves the number). The database's files are never opened here: closing any descriptor of a
-//! file drops every POSIX lock this process holds on it — SQLite's own locks on the `-shm`
-//! included — and another process (an operator's `sqlite3`, a backup tool, litestream) would
-//! then take itself for the last connection, reset the shared memory this process has mapped
-//! (SIGBUS) and delete the WAL under it. The kept connection also holds the `-shm` in place for
-//! the life of the process, whatever the pools do with theirs.
+//! by any process: the wal-index header at the start of the `-shm` file, which SQLite rewrites on
+//! every commit (it is what `PRAGMA data_version` compares; the format is documented at
+//! sqlite.org/walformat.html), is compared first — one `pread`, no query, which keeps a token
+//! check at a few microseconds instead of a round trip to a connection's thread.
 //!
-//! Marks asked for at once share one probe: a probe that started after a caller asked answers
-//! for it (what it reads is at least as new as the caller's question), so a busy server runs
-//! one probe at a time, not one per request. On PostgreSQL the count is read on every mark.
+//! Reading the database's files beside SQLite is dangerous in one way, and this module is built
+//! around it: on Linux, closing ANY descriptor of a file drops every POSIX lock the process holds
+//! on that file, SQLite's own locks on the `-shm` included. Another process (an operator's
+//! `sqlite3`, a backup tool, litestream) then takes itself for the last connection, resets the
+//! shared memory this process has mapped (SIGBUS) and deletes the WAL under it. So:
+//! - the `-shm` is opened once and its descriptor is never closed while the process lives — not
+//!   at shutdown, not when replaced (it is leaked on purpose; the process's exit closes it);
+//! - it is opened only after a connection of this module's own ([`Probe`]) has opened the
+//!   database, and that connection is kept for the life of the process: while it is open, no
+//!   other process can delete the `-shm` (SQLite holds its shared lock on the database file), so
+//!   the descriptor always names the live file. Should that connection ever fail and be opened
+//!   again, the `-shm` is opened again too (the old descriptor stays open, unused).
+//!
+//! Marks asked for at once when the header has moved share one read of the count: a read that
+//! started after a caller asked answers for it (what it reads is at least as new as the
+//! question), so a busy server reads the count once per commit, not once per request.
 
-use std::sync::Arc;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
@@ -33,6 +45,9 @@ use tokio::sync::Mutex;
 use crate::db::Db;
 use crate::error::StoreResult;
 use crate::on_conn;
+
+/// Both copies of the wal-index header (48 bytes each).
+const HEADER: usize = 96;
 
 /// A point in the history of the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,32 +63,45 @@ pub struct ChangeWatch {
     probe: Option<Arc<Probe>>,
 }
 
-/// The SQLite connection that asks for `data_version`, and what the last probe found.
+/// SQLite: the connection kept for the life of the process, the `-shm` descriptor opened beside
+/// it, and what they last told.
 struct Probe {
     options: SqliteConnectOptions,
-    /// Callers so far; a probe notes how many had asked when it started.
+    shm_path: PathBuf,
+    /// Never closed (see the module's comment).
+    shm: RwLock<Option<File>>,
+    /// The last wal-index header seen, and the count read after it.
+    seen: std::sync::Mutex<Option<([u8; HEADER], i64)>>,
+    /// Callers of the slow path so far; a read of the count notes how many had asked when it
+    /// started.
     asked: AtomicU64,
     state: Mutex<ProbeState>,
 }
 
 #[derive(Default)]
 struct ProbeState {
-    /// Opened at the first mark, and again after an error.
+    /// Opened at the first read of the count, and again after an error.
     conn: Option<SqliteConnection>,
-    /// `data_version` of the kept connection, and the count read after it.
-    seen: Option<(i64, i64)>,
-    /// The last probe: how many callers had asked when it started, and the count it gave.
+    /// The last read: how many callers had asked when it started, and the count it gave.
     last: Option<(u64, i64)>,
 }
 
 impl ChangeWatch {
     pub fn new(db: &Db) -> Self {
         let probe = match db {
-            Db::Sqlite { read, .. } => Some(Arc::new(Probe {
-                options: (*read.connect_options()).clone(),
-                asked: AtomicU64::new(0),
-                state: Mutex::new(ProbeState::default()),
-            })),
+            Db::Sqlite { read, .. } => {
+                let options = (*read.connect_options()).clone();
+                let mut shm_path = options.get_filename().as_os_str().to_owned();
+                shm_path.push("-shm");
+                Some(Arc::new(Probe {
+                    options,
+                    shm_path: PathBuf::from(shm_path),
+                    shm: RwLock::new(None),
+                    seen: std::sync::Mutex::new(None),
+                    asked: AtomicU64::new(0),
+                    state: Mutex::new(ProbeState::default()),
+                }))
+            }
             Db::Postgres { .. } => None,
         };
         Self { db: db.clone(), probe }
@@ -89,7 +117,8 @@ impl ChangeWatch {
         Ok(ChangeMark { local, shared })
     }
 
-    /// Close the kept connection (at shutdown, with the pools).
+    /// Close the kept connection (at shutdown, after the last request; the `-shm` descriptor
+    /// stays open until the process exits).
     pub async fn close(&self) {
         if let Some(probe) = &self.probe
             && let Some(conn) = probe.state.lock().await.conn.take()
@@ -100,8 +129,15 @@ impl ChangeWatch {
 }
 
 impl Probe {
-    /// The count, read again only when SQLite says the database changed since it was last read.
+    /// The count: the one read after the current header when the header has not moved since,
+    /// else read again.
     async fn count(&self, db: &Db) -> StoreResult<i64> {
+        if let Some(header) = self.header()
+            && let Some((seen, shared)) = *self.seen.lock().unwrap_or_else(PoisonError::into_inner)
+            && seen == header
+        {
+            return Ok(shared);
+        }
         let ticket = self.asked.fetch_add(1, Ordering::SeqCst) + 1;
         let mut state = self.state.lock().await;
         if let Some((started, shared)) = state.last
@@ -110,38 +146,74 @@ impl Probe {
             return Ok(shared);
         }
         let started = self.asked.load(Ordering::SeqCst);
-        let shared = match self.probe(&mut state).await {
+        // The header before the count: the count is then at least as new as the header it is
+        // kept with.
+        let header = self.header();
+        let shared = match self.read_count(&mut state).await {
             Ok(shared) => shared,
             Err(e) => {
-                // A broken probe connection is opened again next time; this mark reads the count
+                // A broken connection is opened again next time; this mark reads the count
                 // through the pool, which is always right.
                 tracing::warn!(error = %e, "the SQLite change probe failed; reading the change count directly");
                 state.conn = None;
-                state.seen = None;
                 count(db).await?
             }
         };
+        *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = header.map(|header| (header, shared));
         state.last = Some((started, shared));
         Ok(shared)
     }
 
-    async fn probe(&self, state: &mut ProbeState) -> Result<i64, sqlx::Error> {
+    /// The count, on the kept connection (opened now if need be, and the `-shm` with it).
+    async fn read_count(&self, state: &mut ProbeState) -> Result<i64, sqlx::Error> {
+        let opened = state.conn.is_none();
         let conn = match &mut state.conn {
             Some(conn) => conn,
-            none => {
-                state.seen = None;
-                none.insert(self.options.connect().await?)
-            }
+            none => none.insert(self.options.connect().await?),
         };
-        let version: i64 = sqlx::query_scalar("PRAGMA data_version").fetch_one(&mut *conn).await?;
-        if let Some((seen, shared)) = state.seen
-            && seen == version
-        {
-            return Ok(shared);
-        }
+        // The query maps the shared memory: the `-shm` exists from here on, held by this
+        // connection.
         let shared: i64 = sqlx::query_scalar(COUNT).fetch_one(&mut *conn).await?;
-        state.seen = Some((version, shared));
+        if opened {
+            self.open_shm();
+        }
         Ok(shared)
+    }
+
+    /// Open the `-shm` for reading its header. A descriptor opened before is never closed (it
+    /// would drop SQLite's locks): it is leaked.
+    fn open_shm(&self) {
+        match File::open(&self.shm_path) {
+            Ok(file) => {
+                let mut shm = self.shm.write().unwrap_or_else(PoisonError::into_inner);
+                if let Some(old) = shm.replace(file) {
+                    std::mem::forget(old);
+                }
+                *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            }
+            // Without it the count is read on every mark: slower, never wrong.
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the SQLite wal-index header; reading the change count on every request");
+            }
+        }
+    }
+
+    /// The wal-index header, or `None` when it cannot be read.
+    fn header(&self) -> Option<[u8; HEADER]> {
+        let shm = self.shm.read().unwrap_or_else(PoisonError::into_inner);
+        let mut header = [0u8; HEADER];
+        shm.as_ref()?.read_exact_at(&mut header, 0).ok()?;
+        Some(header)
+    }
+}
+
+impl Drop for Probe {
+    /// The `-shm` descriptor outlives the probe: connections of this process to the database may
+    /// still be open (pools close in the background), and closing it would drop their locks.
+    fn drop(&mut self) {
+        if let Some(shm) = self.shm.get_mut().unwrap_or_else(PoisonError::into_inner).take() {
+            std::mem::forget(shm);
+        }
     }
 }
 
