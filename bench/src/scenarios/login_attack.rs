@@ -57,6 +57,9 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
         Metric::new("attack_login_non_200", "correct logins refused under attack", attacked.unexpected as f64, "", 0)
             .at_most(0.0),
     );
+    // The victim's email stays over its limit for 15 minutes: the scenarios after this one sign
+    // in as the others (a profile load that drew the victim was refused 429).
+    ctx.users.remove(0);
     Ok(())
 }
 
