@@ -184,8 +184,28 @@ impl Core {
     /// The admitted attempt was no sign-in after all (a password confirmed by a signed-in user,
     /// a first factor that leads to the second, a recovery's code): it leaves no trace.
     pub(crate) async fn withdraw(&self, admitted: Admitted) -> CoreResult<()> {
+        self.forget_attempt(admitted.id).await
+    }
+
+    /// Whether the admitted attempt's secret is right, as `check` says. When the check itself
+    /// fails (the hashing pool, the database), the attempt is withdrawn: it was no guess.
+    pub(crate) async fn checked(
+        &self,
+        admitted: &Admitted,
+        check: impl Future<Output = CoreResult<bool>>,
+    ) -> CoreResult<bool> {
+        match check.await {
+            Ok(right) => Ok(right),
+            Err(e) => {
+                self.forget_attempt(admitted.id).await?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn forget_attempt(&self, id: Uuid) -> CoreResult<()> {
         let mut conn = self.db.write_conn().await?;
-        login_attempts::withdraw(&mut conn, admitted.id).await?;
+        login_attempts::withdraw(&mut conn, id).await?;
         Ok(())
     }
 

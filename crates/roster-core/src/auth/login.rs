@@ -65,13 +65,7 @@ impl Core {
         };
         let attempt = Attempt { email_key: &key, user: user.as_ref().map(|u| u.id), factor: Factor::Password, meta };
         let admitted = self.admit(&attempt).await?;
-        let ok = match self.hasher.verify(normalize_password(password), hash).await {
-            Ok(ok) => ok,
-            Err(e) => {
-                self.withdraw(admitted).await?;
-                return Err(e);
-            }
-        };
+        let ok = self.checked(&admitted, self.hasher.verify(normalize_password(password), hash)).await?;
         let Some(user) = user.filter(|_| ok) else {
             self.fail(&attempt, admitted, "wrong_password").await?;
             return Err(CoreError::InvalidCredentials);
@@ -133,14 +127,7 @@ impl Core {
         let key = email_key(&normalize_email(&user.email));
         let attempt = Attempt { email_key: &key, user: Some(user.id), factor: Factor::Mfa, meta };
         let admitted = self.admit(&attempt).await?;
-        let right = match self.second_factor_ok(&user, code).await {
-            Ok(right) => right,
-            Err(e) => {
-                self.withdraw(admitted).await?;
-                return Err(e);
-            }
-        };
-        if !right {
+        if !self.checked(&admitted, self.second_factor_ok(&user, code)).await? {
             {
                 let mut conn = self.db.write_conn().await?;
                 tokens::count_wrong_code(&mut conn, live.id, MFA_TOKEN_TRIES, Ts::new(now)).await?;

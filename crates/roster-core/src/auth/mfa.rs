@@ -113,19 +113,11 @@ impl Core {
             users::password_hash(&mut conn, actor.user.id).await?
         };
         // Verified whether or not a hash is stored (a dummy one then), in the same time.
-        match self.hasher.verify(normalize_password(password), stored).await {
-            Ok(true) => {
-                self.withdraw(admitted).await?;
-                Ok(())
-            }
-            Ok(false) => {
-                self.fail(&attempt, admitted, "wrong_password").await?;
-                Err(CoreError::Forbidden(Denied::WrongPassword))
-            }
-            Err(e) => {
-                self.withdraw(admitted).await?;
-                Err(e)
-            }
+        if self.checked(&admitted, self.hasher.verify(normalize_password(password), stored)).await? {
+            self.withdraw(admitted).await
+        } else {
+            self.fail(&attempt, admitted, "wrong_password").await?;
+            Err(CoreError::Forbidden(Denied::WrongPassword))
         }
     }
 

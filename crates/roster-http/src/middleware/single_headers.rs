@@ -13,9 +13,12 @@ use crate::error::{ApiError, Code};
 use crate::extract::auth::ACCOUNT_HEADER;
 use crate::middleware::idempotency::IDEMPOTENCY_KEY;
 
+/// The headers a request may carry at most once.
+const ONCE: [HeaderName; 4] =
+    [header::AUTHORIZATION, HeaderName::from_static(ACCOUNT_HEADER), IDEMPOTENCY_KEY, header::CONTENT_TYPE];
+
 pub async fn single_headers(request: Request, next: Next) -> Response {
-    let once = [header::AUTHORIZATION, HeaderName::from_static(ACCOUNT_HEADER), IDEMPOTENCY_KEY, header::CONTENT_TYPE];
-    for name in &once {
+    for name in &ONCE {
         let mut values = request.headers().get_all(name).iter();
         if values.next().is_some() && values.next().is_some() {
             return ApiError::new(Code::BadRequest, format!("the request carries more than one {name} header"))

@@ -27,6 +27,7 @@ mod integrity;
 mod limits;
 mod login_history;
 mod mfa;
+mod operations;
 mod pages;
 mod permissions_model;
 mod phones;

@@ -82,18 +82,12 @@ impl Core {
             let code = mfa_code.filter(|c| !c.trim().is_empty()).ok_or(CoreError::MfaRequired)?;
             let attempt = Attempt { email_key: &key, user: Some(user.id), factor: Factor::Mfa, meta };
             let admitted = self.admit(&attempt).await?;
-            match self.second_factor_ok(&user, code).await {
-                // A recovery is no sign-in: a right code leaves no trace in the history.
-                Ok(true) => self.withdraw(admitted).await?,
-                Ok(false) => {
-                    self.fail(&attempt, admitted, "mfa_failed").await?;
-                    return Err(CoreError::InvalidCredentials);
-                }
-                Err(e) => {
-                    self.withdraw(admitted).await?;
-                    return Err(e);
-                }
+            if !self.checked(&admitted, self.second_factor_ok(&user, code)).await? {
+                self.fail(&attempt, admitted, "mfa_failed").await?;
+                return Err(CoreError::InvalidCredentials);
             }
+            // A recovery is no sign-in: a right code leaves no trace in the history.
+            self.withdraw(admitted).await?;
         }
         let password_hash = self.hasher.hash(normalize_password(new_password)).await?;
         let mut tx = self.db.begin().await?;

@@ -51,17 +51,16 @@ impl Core {
     /// Issue the reset link asked for `address` (normalised), when it is an active user's sign-in
     /// address and no link went to it in the last minute, nor five in the last hour: a single-use
     /// token good for 30 minutes (a newer one voids the older), mailed by a `email.recovery` job.
-    /// Whether a link was issued.
-    pub(crate) async fn issue_recovery(&self, address: &str) -> CoreResult<bool> {
+    pub(crate) async fn issue_recovery(&self, address: &str) -> CoreResult<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let user = users::find_for_login(&mut tx, address).await?.map(|(user, _)| user);
-        let Some(user) = user.filter(|u| u.status == UserStatus::Active) else { return Ok(false) };
+        let Some(user) = user.filter(|u| u.status == UserStatus::Active) else { return Ok(()) };
         // One request of a user's at a time: the count below stays true until commit.
         users::lock(&mut tx, user.id).await?;
         if link_wait(&mut tx, user.id, purpose::RECOVERY, address, now).await? > 0 {
             tracing::info!(user_id = %user.id, "a recovery link was asked for too often: none sent this time");
-            return Ok(false);
+            return Ok(());
         }
         let token = NewToken {
             id: uuid::Uuid::now_v7(),
@@ -79,6 +78,6 @@ impl Core {
         jobs::enqueue(&mut tx, &payload::RecoveryMail { user_id: user.id, token_id: token.id }, now).await?;
         tx.commit().await?;
         self.wake_workers();
-        Ok(true)
+        Ok(())
     }
 }
