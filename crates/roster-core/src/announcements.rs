@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::error::{CoreError, CoreResult, Denied};
 use crate::jobs::{self, payload};
 use crate::paging::{Page, page_limit};
-use crate::{Actor, Core, RequestMeta, activity};
+use crate::{Actor, Core, RequestMeta, access, activity};
 
 pub const TITLE_MAX: usize = 200;
 pub const BODY_MAX: usize = 10_000;
@@ -160,7 +160,8 @@ impl Core {
         Ok(announcements::active_for(&mut conn, actor.user.id, Ts::new(self.now())).await?)
     }
 
-    /// `PUT /v1/users/:id/announcement/:announcementId`: the caller's answer (self only). A
+    /// `PUT /v1/users/:id/announcement/:announcementId`: the caller's answer (self only; another
+    /// user is 404 when the caller cannot see it, else 403). A
     /// snooze needs a `snooze_until` in the future; only a snooze takes one.
     pub async fn answer_announcement(
         &self,
@@ -171,6 +172,10 @@ impl Core {
         snooze_until: Option<&str>,
     ) -> CoreResult<Answer> {
         if user != actor.user.id {
+            // Someone the caller cannot see is not there (404); someone it can see is not its
+            // to answer for (403).
+            let mut conn = self.db.conn().await?;
+            access::visible_user(&mut conn, &actor.user, user).await?;
             return Err(CoreError::Forbidden(Denied::OnlySelf));
         }
         let now = self.now();

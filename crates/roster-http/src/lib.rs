@@ -5,7 +5,6 @@ pub mod error;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
-pub mod pages;
 pub mod routes;
 pub mod server;
 pub mod views;
@@ -36,21 +35,22 @@ pub struct AppState {
 
 pub use extract::body::BODY_LIMIT;
 
-/// The whole API as one router.
-pub fn router(state: AppState) -> Router {
+/// The whole API as one router, with `pages` (the web crate's router, which also brings the
+/// answer for paths nobody serves) behind the same shared layers: request id, logging, metrics,
+/// the anonymous limit, panics caught, body and header limits.
+pub fn router(state: AppState, pages: Router) -> Router {
     let (api, spec) = openapi::api_router().split_for_parts();
     let facts = openapi::Facts { password_min_length: state.core.config.password_policy.min_length };
     let api = api
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency::idempotency))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::metrics::track))
-        .fallback(|| async { ApiError::new(Code::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(Code::MethodNotAllowed, "this route does not take that method")
         })
         .with_state(state.clone());
-    api.merge(pages::router(state.clone()))
+    api.merge(pages)
         // Outside the idempotency layer: a 429 from here is never stored.
-        .layer(axum::middleware::from_fn_with_state(state, middleware::anon_limit::anon_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::anon_limit::anon_limit))
+        .layer(axum::middleware::from_fn_with_state(state, middleware::metrics::track))
         .merge(openapi::docs(&spec, &facts))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| {

@@ -78,7 +78,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let stop = Stop::new(shutdown);
-        let router = roster_http::router(self.state.clone());
+        let router = router(self.state.clone());
         let background = self.background();
         let workers = tokio::spawn(self.runner.clone().run(stop.signal()));
         roster_http::server::serve(listener, router, self.limits, stop.signal()).await?;
@@ -131,6 +131,11 @@ impl App {
             }
         })
     }
+}
+
+/// The API and the pages, behind the shared layers.
+pub fn router(state: AppState) -> axum::Router {
+    roster_http::router(state.clone(), roster_web::router(state))
 }
 
 /// One shutdown signal, awaited by several parts (HTTP server, workers).

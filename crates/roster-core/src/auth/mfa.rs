@@ -34,6 +34,19 @@ impl Core {
         Ok(enrolment)
     }
 
+    /// The set-up waiting for its first code, shown again with the same secret (a page that got
+    /// a wrong code asks for another without changing what the app was given).
+    pub async fn pending_totp(&self, actor: &Actor) -> CoreResult<Option<Enrolment>> {
+        let user = &actor.user;
+        let row = {
+            let mut conn = self.db.conn().await?;
+            mfa::get(&mut conn, user.id).await?
+        };
+        let Some(row) = row.filter(|r| r.enabled_at.is_none()) else { return Ok(None) };
+        let seed = self.open_seed(user.id, &row.seed)?;
+        Ok(Some(totp::enrolment(&seed, &self.config.mfa_issuer, &user.email)?))
+    }
+
     /// `POST /v1/auth/mfa/totp/confirm`: a right code turns MFA on and returns the ten recovery
     /// codes (shown once). A wrong code is 422 on `code`.
     pub async fn confirm_totp(&self, actor: &Actor, code: &str, meta: &RequestMeta) -> CoreResult<Vec<String>> {
@@ -103,8 +116,8 @@ impl Core {
 
     /// The caller's password proves it is the user (wrong → 403 `forbidden`). A stolen session
     /// must not become a password oracle: these checks count in the same limits as logins
-    /// (auth::limits), under the user's email.
-    pub(crate) async fn check_own_password(&self, actor: &Actor, password: &str, meta: &RequestMeta) -> CoreResult<()> {
+    /// (auth::limits), under the user's email. The pages ask for it before a deletion too.
+    pub async fn check_own_password(&self, actor: &Actor, password: &str, meta: &RequestMeta) -> CoreResult<()> {
         let key = email_key(&normalize_email(&actor.user.email));
         let attempt = Attempt { email_key: &key, user: Some(actor.user.id), factor: Factor::Password, meta };
         let admitted = self.admit(&attempt).await?;

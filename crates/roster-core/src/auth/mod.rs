@@ -2,6 +2,7 @@
 //! every request (from memory while the database has not changed: auth::cache), logout, the
 //! caller's own sessions and password, recovery.
 
+mod browser;
 pub mod cache;
 pub mod hasher;
 pub(crate) mod limits;

@@ -1,6 +1,7 @@
-//! `ROSTER_RATE_LIMIT_ANON` (API.md §2): requests per minute per client address to the API
-//! without a bearer token — sign-up, login, MFA, recovery, verification, and the link pages —
-//! answered 429 `rate_limited` with `Retry-After` once over. In memory per instance (governor's
+//! `ROSTER_RATE_LIMIT_ANON`: requests per minute per client address to the API without a bearer
+//! token — sign-up, login, MFA, recovery, verification — answered 429 `rate_limited` with
+//! `Retry-After` once over (the web pages anyone may use count against the same limiter, through
+//! [`AnonLimit::check`]). In memory per instance (governor's
 //! keyed GCRA), which is what it is for: a cheap first brake in front of the database-counted
 //! limits of the sign-in itself (roster-core's auth::limits), which hold across instances.
 //!
@@ -34,6 +35,20 @@ impl AnonLimit {
     pub fn per_minute(n: u32) -> Self {
         Self(NonZeroU32::new(n).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))))
     }
+
+    /// Count one request from `ip`: `Err(seconds)` to wait when it is over the limit. The web
+    /// pages anyone may post to share this limiter with the API.
+    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
+        let Some(limiter) = &self.0 else { return Ok(()) };
+        if let Err(not_until) = limiter.check_key(&ip) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            return Err((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1));
+        }
+        if limiter.len() > FORGET_ABOVE {
+            limiter.retain_recent();
+        }
+        Ok(())
+    }
 }
 
 /// The endpoints that never take a token: limited whatever headers come with the request (an
@@ -41,29 +56,24 @@ impl AnonLimit {
 const ANONYMOUS: [&str; 5] =
     ["/v1/auth/login", "/v1/auth/mfa", "/v1/auth/verify-email", "/v1/users/email/verify", "/v1/users/recovery"];
 
-/// Whether a request to `path` is limited: always for the anonymous endpoints and the link pages;
-/// for the rest of the API, when no `Authorization` header comes with it.
+/// Whether a request to `path` is limited: always for the anonymous endpoints; for the rest of
+/// the API, when no `Authorization` header comes with it.
 fn limited(path: &str, has_token: bool) -> bool {
-    ANONYMOUS.contains(&path) || crate::pages::PATHS.contains(&path) || (!has_token && path.starts_with("/v1/"))
+    ANONYMOUS.contains(&path) || (!has_token && path.starts_with("/v1/"))
 }
 
 pub async fn anon_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(limiter) = &state.anon_limit.0 else { return next.run(request).await };
-    if !limited(request.uri().path(), request.headers().contains_key(header::AUTHORIZATION)) {
+    let has_token = request.headers().contains_key(header::AUTHORIZATION);
+    if state.anon_limit.0.is_none() || !limited(request.uri().path(), has_token) {
         return next.run(request).await;
     }
     let Some(ip) = client_ip(request.extensions(), request.headers(), &state.trusted_proxies) else {
         return next.run(request).await;
     };
-    if let Err(not_until) = limiter.check_key(&ip) {
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    if let Err(seconds) = state.anon_limit.check(ip) {
         return ApiError::new(Code::RateLimited, "too many requests from this address; retry later")
-            .retry_after(seconds.max(1))
+            .retry_after(seconds)
             .into_response();
-    }
-    if limiter.len() > FORGET_ABOVE {
-        limiter.retain_recent();
     }
     next.run(request).await
 }

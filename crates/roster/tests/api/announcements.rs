@@ -144,8 +144,10 @@ async fn an_announcement_shows_in_its_window_and_answers_hide_or_snooze_it() {
     )
     .await;
     assert_eq!(extra.fields(), ["snooze_until"]);
-    let others = answer(bob.clone(), cy_id.clone(), now_id.clone(), json!({"status": "seen"})).await;
-    assert_eq!(others.status, StatusCode::FORBIDDEN, "self only");
+    let unseen = answer(bob.clone(), cy_id.clone(), now_id.clone(), json!({"status": "seen"})).await;
+    assert_eq!(unseen.status, StatusCode::NOT_FOUND, "a user the caller cannot see is not there");
+    let others = answer(ada.clone(), cy_id.clone(), now_id.clone(), json!({"status": "seen"})).await;
+    assert_eq!(others.status, StatusCode::FORBIDDEN, "a user the caller can see: self only");
     let unknown =
         answer(cy.clone(), cy_id.clone(), "0193f6a2-0000-7000-8000-000000000000".into(), json!({"status": "seen"}))
             .await;

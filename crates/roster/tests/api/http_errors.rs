@@ -216,7 +216,12 @@ async fn an_unknown_field_is_422_unknown_field() {
 async fn unknown_routes_wrong_methods_and_malformed_ids_get_problems() {
     let app = spawn_app().await;
     let (_, token, _) = app.member("ada@example.com", "Ada").await;
-    for path in ["/", "/nope", "/v1", "/v1/nope", "/v1/users/profile/extra", "/v2/users"] {
+    // `/` is the web pages' door: to the sign-in page (or the account page when signed in).
+    let home = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!((home.status(), &home.headers()["location"]), (StatusCode::SEE_OTHER, &"/sign-in".parse().unwrap()));
+    let reply = app.call(Method::POST, "/", None, Some(json!({}))).await;
+    assert_problem(&reply, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    for path in ["/nope", "/v1", "/v1/nope", "/v1/users/profile/extra", "/v2/users"] {
         let reply = app.get(path, &token).await;
         assert_problem(&reply, StatusCode::NOT_FOUND, "not_found");
         let reply = app.call(Method::POST, path, None, Some(json!({}))).await;

@@ -52,4 +52,5 @@ mod users_read;
 mod users_search;
 mod users_search_contacts;
 mod users_update;
+mod web;
 mod workspaces;

@@ -30,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Everything Roster stores about a user. Never a password hash, token, code or TOTP seed.
 #[derive(Debug, Serialize, ToSchema)]
-struct UserExport {
+pub struct UserExport {
     /// `roster.user-export.v1`: the version of this document's shape.
     format: &'static str,
     #[schema(format = DateTime)]

@@ -5,7 +5,7 @@ mod access;
 mod calendars;
 mod config;
 mod emails;
-mod export;
+pub mod export;
 mod phones;
 mod push_tokens;
 mod recovery;

@@ -5,18 +5,20 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use roster_core::CoreError;
 use roster_core::auth::Link;
 use serde::Deserialize;
 
-use super::{page, same_origin};
-use crate::AppState;
-use crate::error::ApiError;
-use crate::extract::meta::Meta;
+use roster_http::AppState;
+use roster_http::extract::meta::Meta;
+
+use crate::chrome::Chrome;
+use crate::render::{self, capitalized, page};
+use crate::security::same_origin;
 
 #[derive(Deserialize)]
-pub(super) struct TokenQuery {
+pub(crate) struct TokenQuery {
     token: Option<String>,
 }
 
@@ -31,8 +33,9 @@ struct Posted {
 }
 
 #[derive(Template)]
-#[template(path = "pages/action.html")]
+#[template(path = "links/action.html")]
 struct ActionPage<'a> {
+    chrome: Chrome,
     heading: &'a str,
     lead: &'a str,
     action: &'a str,
@@ -41,8 +44,9 @@ struct ActionPage<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "pages/password.html")]
+#[template(path = "links/password.html")]
 struct PasswordPage<'a> {
+    chrome: Chrome,
     heading: &'a str,
     lead: &'a str,
     action: &'a str,
@@ -57,8 +61,9 @@ struct PasswordPage<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "pages/result.html")]
+#[template(path = "links/result.html")]
 struct ResultPage<'a> {
+    chrome: Chrome,
     heading: &'a str,
     message: &'a str,
     next: Option<&'a str>,
@@ -116,17 +121,31 @@ const INVITE: Kind = Kind {
 
 fn spent(kind: &Kind, status: StatusCode) -> Response {
     let message = "This link has expired or was already used.";
-    page(status, ResultPage { heading: kind.heading, message, next: Some(kind.renew), success: false }.render())
+    page(
+        status,
+        ResultPage {
+            chrome: Chrome::anonymous(),
+            heading: kind.heading,
+            message,
+            next: Some(kind.renew),
+            success: false,
+        }
+        .render(),
+    )
 }
 
 fn done(kind: &Kind) -> Response {
-    page(StatusCode::OK, ResultPage { heading: kind.heading, message: kind.done, next: None, success: true }.render())
-}
-
-fn foreign_origin() -> Response {
-    let message = "This form was not sent from this site, so it was not accepted. Open the link from your email again.";
-    let result = ResultPage { heading: "Request refused", message, next: None, success: false };
-    page(StatusCode::FORBIDDEN, result.render())
+    page(
+        StatusCode::OK,
+        ResultPage {
+            chrome: Chrome::anonymous(),
+            heading: kind.heading,
+            message: kind.done,
+            next: None,
+            success: true,
+        }
+        .render(),
+    )
 }
 
 /// The GET of a page: the button or form while the token is good, else how to get a new link.
@@ -137,11 +156,12 @@ async fn show(state: &AppState, kind: &Kind, token: Option<String>) -> Response 
     let mfa = match state.core.link_token(kind.link, &token).await {
         Ok(Some(mfa)) => mfa,
         Ok(None) => return spent(kind, StatusCode::OK),
-        Err(err) => return ApiError::from(err).into_response(),
+        Err(err) => return render::core_error(err),
     };
     match kind.link {
         Link::VerifyEmail | Link::ConfirmEmail => {
             let action = ActionPage {
+                chrome: Chrome::anonymous(),
                 heading: kind.heading,
                 lead: kind.lead,
                 action: kind.path,
@@ -173,6 +193,7 @@ fn password_form(state: &AppState, kind: &Kind, token: &str, mfa: bool, errors: 
         StatusCode::OK
     };
     let form = PasswordPage {
+        chrome: Chrome::anonymous(),
         heading: kind.heading,
         lead: kind.lead,
         action: kind.path,
@@ -192,55 +213,55 @@ fn posted(body: &Bytes) -> Posted {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
-pub(super) async fn verify_email_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+pub(crate) async fn verify_email_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
     show(&state, &VERIFY, q.token).await
 }
 
-pub(super) async fn confirm_email_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+pub(crate) async fn confirm_email_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
     show(&state, &CONFIRM, q.token).await
 }
 
-pub(super) async fn reset_password_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+pub(crate) async fn reset_password_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
     show(&state, &RESET, q.token).await
 }
 
-pub(super) async fn accept_invite_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+pub(crate) async fn accept_invite_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
     show(&state, &INVITE, q.token).await
 }
 
-pub(super) async fn verify_email(
+pub(crate) async fn verify_email(
     State(state): State<AppState>,
     Meta(meta): Meta,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     if !same_origin(&headers, &state.core.config.public_url) {
-        return foreign_origin();
+        return render::foreign_form();
     }
     match state.core.verify_email(&posted(&body).token, &meta).await {
         Ok(_) => done(&VERIFY),
         Err(CoreError::InvalidToken) => spent(&VERIFY, StatusCode::BAD_REQUEST),
-        Err(err) => ApiError::from(err).into_response(),
+        Err(err) => render::core_error(err),
     }
 }
 
-pub(super) async fn confirm_email(
+pub(crate) async fn confirm_email(
     State(state): State<AppState>,
     Meta(meta): Meta,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     if !same_origin(&headers, &state.core.config.public_url) {
-        return foreign_origin();
+        return render::foreign_form();
     }
     match state.core.confirm_email(&posted(&body).token, &meta).await {
         Ok(_) => done(&CONFIRM),
         Err(CoreError::InvalidToken) => spent(&CONFIRM, StatusCode::BAD_REQUEST),
-        Err(err) => ApiError::from(err).into_response(),
+        Err(err) => render::core_error(err),
     }
 }
 
-pub(super) async fn reset_password(
+pub(crate) async fn reset_password(
     State(state): State<AppState>,
     Meta(meta): Meta,
     headers: HeaderMap,
@@ -249,7 +270,7 @@ pub(super) async fn reset_password(
     set_password(&state, &RESET, &meta, &headers, &body).await
 }
 
-pub(super) async fn accept_invite(
+pub(crate) async fn accept_invite(
     State(state): State<AppState>,
     Meta(meta): Meta,
     headers: HeaderMap,
@@ -266,7 +287,7 @@ async fn set_password(
     body: &Bytes,
 ) -> Response {
     if !same_origin(headers, &state.core.config.public_url) {
-        return foreign_origin();
+        return render::foreign_form();
     }
     let form = posted(body);
     let new = form.new_password.unwrap_or_default();
@@ -299,7 +320,7 @@ async fn set_password(
             };
             again(state, kind, &form.token, None, errors).await
         }
-        Err(err) => ApiError::from(err).into_response(),
+        Err(err) => render::core_error(err),
     }
 }
 
@@ -311,13 +332,8 @@ async fn again(state: &AppState, kind: &Kind, token: &str, mfa: Option<bool>, er
         None => match state.core.link_token(kind.link, token).await {
             Ok(Some(mfa)) => mfa,
             Ok(None) => return spent(kind, StatusCode::BAD_REQUEST),
-            Err(err) => return ApiError::from(err).into_response(),
+            Err(err) => return render::core_error(err),
         },
     };
     password_form(state, kind, token, mfa, errors)
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -1,0 +1,472 @@
+//! The `/account` page itself: what each section shows, read through the services, and how a
+//! form's result comes back to it (a notice after a redirect, or errors beside the fields).
+
+use std::sync::LazyLock;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use roster_core::CoreError;
+use roster_core::auth::totp::Enrolment;
+use roster_domain::role::Role;
+use roster_domain::user::{UserEmail, UserPhone};
+use roster_http::AppState;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::chrome::Chrome;
+use crate::render::{self, page};
+use crate::visitor::Visitor;
+
+/// What a form leaves for the page it comes back to.
+#[derive(Default)]
+pub(crate) struct Outcome {
+    pub status: Option<StatusCode>,
+    pub notice: Option<String>,
+    /// Messages by the id of the field (or form) they belong to.
+    pub errors: Vec<(String, String)>,
+    /// What a form sent, to fill it in again beside its errors.
+    pub kept: Vec<(String, String)>,
+    /// Two-factor set-up in progress: the QR code and secret.
+    pub enrolment: Option<Enrolment>,
+    /// New recovery codes, shown this once.
+    pub recovery_codes: Option<Vec<String>>,
+}
+
+impl Outcome {
+    pub(crate) fn error(status: StatusCode, field: &str, message: impl Into<String>) -> Self {
+        Self { status: Some(status), errors: vec![(field.to_owned(), message.into())], ..Self::default() }
+    }
+
+    pub(crate) fn keep(mut self, field: &str, value: &str) -> Self {
+        self.kept.push((field.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+/// The notices a redirect may name (`?notice=`), so no text of a request is ever echoed.
+const NOTICES: [(&str, &str); 20] = [
+    ("welcome", "Welcome! We sent you an email: open its link to confirm your address."),
+    ("profile-saved", "Your profile is saved."),
+    ("email-added", "We sent a confirmation link to the new address. It is added once you open it."),
+    ("email-primary", "You now sign in with that address."),
+    ("email-removed", "The address is removed."),
+    ("phone-added", "We sent a code to the new number: enter it below."),
+    ("phone-code-sent", "We sent a new code."),
+    ("phone-verified", "The number is verified."),
+    ("phone-primary", "That number is now your primary one."),
+    ("phone-removed", "The number is removed."),
+    ("password-changed", "Your password is changed. Your other sessions were signed out."),
+    ("two-factor-off", "Two-factor authentication is off."),
+    ("session-revoked", "That session is signed out."),
+    ("others-revoked", "Every other session is signed out."),
+    ("notifications-saved", "Your notification choices are saved."),
+    ("device-removed", "The device will no longer get push notifications."),
+    ("calendar-added", "The calendar is added; its events appear after the first sync."),
+    ("calendar-removed", "The calendar is removed."),
+    ("account-switched", "You switched accounts."),
+    ("announcement", "Done."),
+];
+
+/// The page again after a form of `form` failed: the problem beside its field (ids
+/// `FORM-FIELD`) or above the form (id `FORM`); a failure that is not the form's is its page.
+pub(crate) async fn failed(state: &AppState, visitor: &Visitor, form: &str, err: CoreError) -> Response {
+    match outcome_of(form, err) {
+        Ok(outcome) => show(state, visitor, outcome).await,
+        Err(page) => page,
+    }
+}
+
+/// What a failed form of `form` shows on the page, or the page of a failure that is not the
+/// form's.
+pub(crate) fn outcome_of(form: &str, err: CoreError) -> Result<Outcome, Response> {
+    use roster_core::error::Denied;
+    let at = |field: &str| if field.is_empty() { form.to_owned() } else { format!("{form}-{field}") };
+    let (status, errors) = match err {
+        CoreError::Validation(problems) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problems
+                .into_iter()
+                .map(|p| (at(p.field.as_str()), format!("{}.", render::capitalized(&p.message))))
+                .collect(),
+        ),
+        CoreError::Forbidden(Denied::WrongPassword) => {
+            (StatusCode::FORBIDDEN, vec![(at("password"), "That password is not right.".to_owned())])
+        }
+        CoreError::InvalidCredentials => {
+            (StatusCode::UNPROCESSABLE_ENTITY, vec![(at("code"), "That code is not right.".to_owned())])
+        }
+        CoreError::TooManyAttempts { retry_after } | CoreError::RateLimited { retry_after } => {
+            (StatusCode::TOO_MANY_REQUESTS, vec![(at(""), render::too_many_message(retry_after))])
+        }
+        CoreError::EmailTaken => {
+            (StatusCode::CONFLICT, vec![(at("email"), "That address belongs to another account.".to_owned())])
+        }
+        CoreError::PhoneTaken => {
+            (StatusCode::CONFLICT, vec![(at("number"), "You have that number already.".to_owned())])
+        }
+        CoreError::PrimaryEmail => (
+            StatusCode::CONFLICT,
+            vec![(at(""), "You sign in with that address: make another one primary first.".to_owned())],
+        ),
+        CoreError::LastOwner => (
+            StatusCode::CONFLICT,
+            vec![(
+                at(""),
+                "You are the only owner of an account: choose who takes it over, or make another member an owner first."
+                    .to_owned(),
+            )],
+        ),
+        CoreError::Conflict(clash) => {
+            (StatusCode::CONFLICT, vec![(at(""), format!("{}.", render::capitalized(&clash.to_string())))])
+        }
+        CoreError::BadRequest(message) => {
+            (StatusCode::BAD_REQUEST, vec![(at(""), format!("{}.", render::capitalized(&message)))])
+        }
+        other => return Err(render::core_error(other)),
+    };
+    Ok(Outcome { status: Some(status), errors, ..Outcome::default() })
+}
+
+/// A redirect back to the page with one of the notices above, at `section`.
+pub(crate) fn done(notice: &str, section: &str) -> Response {
+    let location = format!("/account?notice={notice}#{section}");
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+}
+
+/// Whether htmx sent the request (it then swaps the answer into the page).
+pub(crate) fn from_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+pub(crate) struct SessionRow {
+    pub id: String,
+    pub device: String,
+    pub address: String,
+    pub last_used: String,
+    pub current: bool,
+}
+
+pub(crate) struct AttemptRow {
+    pub when: String,
+    pub device: String,
+    pub address: String,
+    pub outcome: &'static str,
+}
+
+pub(crate) struct Cell {
+    pub name: String,
+    pub label: String,
+    pub checked: bool,
+    pub locked: bool,
+}
+
+pub(crate) struct ChannelRow {
+    pub label: &'static str,
+    pub cells: Vec<Cell>,
+}
+
+pub(crate) struct DeviceRow {
+    pub reference: String,
+    pub masked: String,
+    pub name: String,
+    pub platform: String,
+    pub added: String,
+}
+
+pub(crate) struct CalendarRow {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub problem: Option<String>,
+    pub next: Vec<String>,
+}
+
+pub(crate) struct AccountRow {
+    pub id: String,
+    pub name: String,
+    pub role: &'static str,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub(crate) struct AccountPage {
+    pub chrome: Chrome,
+    pub form_token: String,
+    pub notice: Option<String>,
+    pub errors: Vec<(String, String)>,
+    pub kept: Vec<(String, String)>,
+    pub name: String,
+    pub title: String,
+    pub bio: String,
+    pub timezone: String,
+    pub locale: String,
+    pub image: String,
+    pub theme: String,
+    pub emails: Vec<UserEmail>,
+    pub phones: Vec<UserPhone>,
+    pub mfa_enabled: bool,
+    pub enrolment: Option<Enrolment>,
+    pub recovery_codes: Option<Vec<String>>,
+    pub sessions: Vec<SessionRow>,
+    pub history: Vec<AttemptRow>,
+    pub channels: Vec<ChannelRow>,
+    pub devices: Vec<DeviceRow>,
+    pub calendars: Vec<CalendarRow>,
+    pub accounts: Vec<AccountRow>,
+    pub owner_of: Vec<String>,
+    /// The choices of the time zone and phone label pickers.
+    pub zones: &'static [String],
+    pub labels: &'static [&'static str],
+}
+
+impl AccountPage {
+    /// The message for the field (or form) `id`, if any.
+    pub(crate) fn error(&self, id: &str) -> Option<&str> {
+        self.errors.iter().find(|(key, _)| *key == id).map(|(_, message)| message.as_str())
+    }
+
+    /// What was sent in the field `id`, to show it again.
+    pub(crate) fn kept(&self, id: &str) -> &str {
+        self.kept.iter().find(|(key, _)| *key == id).map_or("", |(_, value)| value.as_str())
+    }
+}
+
+/// IANA time zone names, for the picker (read when a page first needs them).
+static ZONES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut zones: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|name| name.as_str().to_owned())
+        .filter(|name| name.contains('/') && !name.starts_with("Etc/") || name == "UTC")
+        .collect();
+    zones.sort();
+    zones
+});
+
+#[derive(Deserialize)]
+pub(crate) struct NoticeQuery {
+    #[serde(default)]
+    notice: String,
+}
+
+pub(crate) async fn account(State(state): State<AppState>, visitor: Visitor, Query(q): Query<NoticeQuery>) -> Response {
+    let notice = NOTICES.iter().find(|(key, _)| *key == q.notice).map(|(_, text)| (*text).to_owned());
+    show(&state, &visitor, Outcome { notice, ..Outcome::default() }).await
+}
+
+/// The page with `outcome`: read fresh, every section.
+pub(crate) async fn show(state: &AppState, visitor: &Visitor, outcome: Outcome) -> Response {
+    match read(state, visitor, outcome).await {
+        Ok((status, page_data)) => {
+            let mut response = page(status, page_data.render());
+            if page_data.enrolment.is_some() || page_data.recovery_codes.is_some() {
+                // Secrets on the page: never kept by any cache (every page is no-store already;
+                // said again so no layer above can weaken it).
+                response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            }
+            response
+        }
+        Err(err) => render::core_error(err),
+    }
+}
+
+async fn read(state: &AppState, visitor: &Visitor, outcome: Outcome) -> Result<(StatusCode, AccountPage), CoreError> {
+    let core = &state.core;
+    let actor = &visitor.actor;
+    let profile = core.profile(actor).await?;
+    let zone = jiff::tz::TimeZone::get(&profile.user.user.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let when = |at: OffsetDateTime| {
+        jiff::Timestamp::from_second(at.unix_timestamp())
+            .map(|ts| zone.to_datetime(ts).strftime("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let sessions = core
+        .list_sessions(actor)
+        .await?
+        .into_iter()
+        .map(|(s, current)| SessionRow {
+            id: s.id.to_string(),
+            device: device_name(s.user_agent.as_deref()),
+            address: s.ip.unwrap_or_else(|| "unknown".to_owned()),
+            last_used: when(s.last_seen_at.get()),
+            current,
+        })
+        .collect();
+    let history = core
+        .login_history(actor, Some(20), None)
+        .await?
+        .items
+        .into_iter()
+        .map(|a| AttemptRow {
+            when: when(a.at.get()),
+            device: device_name(a.user_agent.as_deref()),
+            address: a.ip.unwrap_or_else(|| "unknown".to_owned()),
+            outcome: attempt_outcome(a.success, a.reason.as_deref()),
+        })
+        .collect();
+    let devices = core
+        .push_tokens(actor)
+        .await?
+        .into_iter()
+        .map(|t| DeviceRow {
+            reference: super::settings::device_reference(&t.token),
+            masked: mask(&t.token),
+            name: t.device_name.unwrap_or_else(|| "Unnamed device".to_owned()),
+            platform: t.platform,
+            added: when(t.created_at.get()),
+        })
+        .collect();
+    let mut calendars = Vec::new();
+    for c in core.calendars(actor).await? {
+        let from = core.clock.now().format(&time::format_description::well_known::Rfc3339).ok();
+        let query = roster_core::calendars::EventsQuery { from, limit: Some(3), ..Default::default() };
+        let next = core
+            .calendar_events(actor, c.id, query)
+            .await
+            .map(|page| {
+                page.items
+                    .into_iter()
+                    .map(|e| {
+                        format!("{} — {}", when(e.starts_at.get()), e.summary.unwrap_or_else(|| "(no title)".into()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        calendars.push(CalendarRow {
+            id: c.id.to_string(),
+            name: c.name,
+            status: c.status,
+            problem: c.last_error,
+            next,
+        });
+    }
+    let accounts: Vec<AccountRow> = profile
+        .accounts
+        .iter()
+        .map(|a| AccountRow {
+            id: a.account_id.to_string(),
+            name: a.name.clone(),
+            role: a.role.as_str(),
+            active: profile.active_account_id == Some(a.account_id),
+        })
+        .collect();
+    let owner_of = profile.accounts.iter().filter(|a| a.role == Role::Owner).map(|a| a.name.clone()).collect();
+    let user = &profile.user.user;
+    let theme = profile.preferences.get("theme").and_then(|t| t.as_str()).unwrap_or("system").to_owned();
+    let status = outcome.status.unwrap_or(StatusCode::OK);
+    let data = AccountPage {
+        chrome: Chrome::of(state, visitor).await,
+        form_token: visitor.form_token.clone(),
+        notice: outcome.notice,
+        errors: outcome.errors,
+        kept: outcome.kept,
+        name: user.name.clone(),
+        title: user.title.clone().unwrap_or_default(),
+        bio: user.bio.clone().unwrap_or_default(),
+        timezone: user.timezone.clone(),
+        locale: user.locale.clone(),
+        image: user.image.clone().unwrap_or_default(),
+        theme,
+        emails: profile.user.emails.clone(),
+        phones: profile.user.phones.clone(),
+        mfa_enabled: user.mfa_enabled,
+        enrolment: outcome.enrolment,
+        recovery_codes: outcome.recovery_codes,
+        sessions,
+        history,
+        channels: channels(&profile.preferences),
+        devices,
+        calendars,
+        accounts,
+        owner_of,
+        zones: &ZONES,
+        labels: &roster_core::users::phones::LABELS,
+    };
+    Ok((status, data))
+}
+
+/// The notification grid: every channel × kind, security by email always on.
+fn channels(preferences: &serde_json::Value) -> Vec<ChannelRow> {
+    let labels = [("email", "Email"), ("sms", "SMS"), ("push", "Push")];
+    labels
+        .iter()
+        .map(|(channel, label)| ChannelRow {
+            label,
+            cells: roster_core::preferences::KINDS
+                .iter()
+                .map(|kind| Cell {
+                    name: format!("{channel}.{kind}"),
+                    label: format!("{label}: {kind}"),
+                    checked: preferences["notifications"][channel][kind].as_bool().unwrap_or(false),
+                    locked: *channel == "email" && *kind == "security",
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn attempt_outcome(success: bool, reason: Option<&str>) -> &'static str {
+    match (success, reason) {
+        (true, _) => "Signed in",
+        (false, Some("mfa_failed")) => "Wrong code",
+        (false, Some("suspended")) => "Refused: suspended",
+        (false, Some("locked" | "too_many_attempts")) => "Refused: too many attempts",
+        (false, _) => "Wrong password",
+    }
+}
+
+/// A push token shown by its last 6 characters.
+fn mask(token: &str) -> String {
+    let tail: String = token.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("…{tail}")
+}
+
+/// A short name for a browser or app from its `User-Agent`.
+pub(crate) fn device_name(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent.filter(|ua| !ua.is_empty()) else { return "Unknown device".to_owned() };
+    let browser =
+        [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
+            .iter()
+            .find(|(mark, _)| ua.contains(mark))
+            .map(|(_, name)| *name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(mark, _)| ua.contains(mark))
+    .map(|(_, name)| *name);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(s)) => s.to_owned(),
+        (None, None) => ua.chars().take(60).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_is_named_by_its_browser_and_system() {
+        let chrome =
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+        assert_eq!(device_name(Some(chrome)), "Chrome on Linux");
+        assert_eq!(device_name(Some("curl/8.5")), "curl/8.5");
+        assert_eq!(device_name(None), "Unknown device");
+    }
+
+    #[test]
+    fn a_push_token_shows_only_its_last_six_characters() {
+        assert_eq!(mask("abcdefghijkl"), "…ghijkl");
+        assert_eq!(mask("abc"), "…abc");
+    }
+}
