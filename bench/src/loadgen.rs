@@ -44,6 +44,42 @@ impl Target {
         b.body(Body::default()).expect("valid GET request")
     }
 
+    /// A JSON request with a bearer token.
+    pub fn json(&self, method: Method, path: &str, bearer: &str, body: &serde_json::Value) -> Request<Body> {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(HOST, self.host.clone())
+            .header(AUTHORIZATION, format!("Bearer {bearer}"))
+            .header(CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("valid JSON request")
+    }
+
+    /// A page as a browser asks for it: with its cookie.
+    pub fn get_page(&self, path: &str, cookie: &str) -> Request<Body> {
+        Request::builder()
+            .method(Method::GET)
+            .uri(path)
+            .header(HOST, self.host.clone())
+            .header(hyper::header::ACCEPT, "text/html")
+            .header(hyper::header::COOKIE, cookie)
+            .body(Body::default())
+            .expect("valid GET request")
+    }
+
+    /// A form posted from a page of the server's own origin.
+    pub fn post_form(&self, path: &str, form: &str) -> Request<Body> {
+        Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(HOST, self.host.clone())
+            .header(hyper::header::ORIGIN, format!("http://{}", self.addr))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_owned()))
+            .expect("valid POST request")
+    }
+
     pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Request<Body> {
         Request::builder()
             .method(Method::POST)
@@ -59,6 +95,7 @@ impl Target {
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: hyper::HeaderMap,
     pub body: Bytes,
 }
 
@@ -91,8 +128,9 @@ impl Conn {
         self.sender.ready().await?;
         let res = self.sender.send_request(req).await?;
         let status = res.status();
+        let headers = res.headers().clone();
         let body = res.into_body().collect().await?.to_bytes();
-        Ok(Reply { status, body })
+        Ok(Reply { status, headers, body })
     }
 }
 

@@ -3,6 +3,7 @@
 //! `pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()>` that records figures in `ctx.report`,
 //! then name it in [`DEFAULT_ORDER`] and in [`run_one`].
 
+pub mod account_page;
 pub mod argon2;
 pub mod calendar;
 pub mod idle_rss;
@@ -30,7 +31,7 @@ use crate::server::Server;
 /// Scenarios after start-up, in their default order.
 /// The argon2 ceiling is measured before `seed`: the jobs that sign-ups enqueue would otherwise
 /// share the cores with it.
-pub const DEFAULT_ORDER: [&str; 10] = [
+pub const DEFAULT_ORDER: [&str; 11] = [
     "idle_rss",
     "argon2",
     "seed",
@@ -39,6 +40,7 @@ pub const DEFAULT_ORDER: [&str; 10] = [
     "login_attack",
     "profile",
     "profile_vs_healthz",
+    "account_page",
     "recovery_timing",
     "queue_drain",
 ];
@@ -139,6 +141,7 @@ async fn run_one(name: &str, ctx: &mut Ctx) -> anyhow::Result<()> {
         "login_attack" => login_attack::run(ctx).await,
         "profile" => profile::run(ctx).await,
         "profile_vs_healthz" => profile_vs_healthz::run(ctx).await,
+        "account_page" => account_page::run(ctx).await,
         "recovery_timing" => recovery_timing::run(ctx).await,
         "queue_drain" => queue_drain::run(ctx).await,
         "soak" => soak::run(ctx).await,

@@ -64,8 +64,7 @@ impl Core {
             return Err(CoreError::Conflict(Clash::JobNotRetryable));
         }
         let job = job_queue::find(&mut tx, id).await?.ok_or(CoreError::NotFound)?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(job)
     }
 }

@@ -81,8 +81,7 @@ impl Core {
             "notify": draft.notify});
         activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), None, "announcement.created", meta, changes)
             .await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(draft)
     }
 
@@ -136,7 +135,7 @@ impl Core {
         let changes = json!({"announcement_id": id, "title": next.title, "account_id": next.account_id});
         activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), None, "announcement.updated", meta, changes)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(next)
     }
 
@@ -150,7 +149,7 @@ impl Core {
         let changes = json!({"announcement_id": id});
         activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), None, "announcement.deleted", meta, changes)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -209,7 +208,7 @@ impl Core {
             updated_at: Ts::new(now),
         };
         announcements::answer(&mut tx, user, &answer).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(answer)
     }
 }

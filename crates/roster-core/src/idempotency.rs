@@ -55,7 +55,7 @@ impl Core {
             Ts::new(now - ABANDONED_AFTER),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         match recorded {
             None => Ok(Claim::Proceed),
             Some(Recorded::InFlight { request_hash } | Recorded::Done { request_hash, .. })
@@ -73,14 +73,14 @@ impl Core {
     pub async fn idempotency_complete(&self, caller: &str, key: &str, response: &StoredResponse) -> CoreResult<()> {
         let mut tx = self.db.begin().await?;
         idempotency::complete(&mut tx, caller, key, response.status, &response.headers, &response.body).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
     pub async fn idempotency_release(&self, caller: &str, key: &str) -> CoreResult<()> {
         let mut tx = self.db.begin().await?;
         idempotency::release(&mut tx, caller, key).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 }
@@ -90,7 +90,7 @@ impl Core {
     pub async fn sweep_idempotency(&self) -> CoreResult<u64> {
         let mut tx = self.db.begin().await?;
         let n = idempotency::purge_expired(&mut tx, Ts::new(self.now() - RETENTION)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(n)
     }
 }

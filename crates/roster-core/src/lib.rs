@@ -20,6 +20,7 @@ pub mod notify;
 pub mod openapi;
 pub mod paging;
 pub mod preferences;
+pub mod purpose;
 pub mod secrets;
 pub mod users;
 
@@ -144,6 +145,15 @@ impl Core {
     /// PostgreSQL's NOTIFY, or by polling on SQLite).
     pub fn wake_workers(&self) {
         self.wake.notify_waiters();
+    }
+
+    /// Commit `tx`, and when it recorded jobs wake this process's idle workers: every service
+    /// commits through here, so no job waits for a poll because a wake was forgotten.
+    pub(crate) async fn commit(&self, tx: roster_store::Tx) -> CoreResult<()> {
+        if tx.commit().await?.0 {
+            self.wake_workers();
+        }
+        Ok(())
     }
 
     /// Count a request in for as long as the returned guard lives (the HTTP layer holds one per

@@ -5,8 +5,10 @@ pub mod error;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
+mod query;
 pub mod routes;
 pub mod server;
+mod token_free;
 pub mod views;
 
 use std::net::IpAddr;

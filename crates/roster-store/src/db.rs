@@ -54,11 +54,16 @@ pub enum Conn {
     Postgres(PoolConnection<Postgres>),
 }
 
-/// A write transaction. Dropping it without [`Tx::commit`] rolls everything back.
+/// A write transaction. Dropping it without [`Tx::commit`] rolls everything back. It knows
+/// whether it recorded jobs, so that the commit can wake the workers (`JobsRecorded`).
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>, Commits),
-    Postgres(Transaction<'static, Postgres>, Commits),
+    Sqlite(Transaction<'static, Sqlite>, Commits, JobsRecorded),
+    Postgres(Transaction<'static, Postgres>, Commits, JobsRecorded),
 }
+
+/// Whether a transaction recorded jobs: what [`Tx::commit`] returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JobsRecorded(pub bool);
 
 /// A borrowed connection of either engine: what every store function runs its SQL on.
 pub enum ConnRef<'a> {
@@ -69,6 +74,9 @@ pub enum ConnRef<'a> {
 /// Anything store functions can run SQL on: a pooled connection or an open transaction.
 pub trait Exec: Send {
     fn conn(&mut self) -> ConnRef<'_>;
+
+    /// A job was written through this executor (a transaction remembers it for its commit).
+    fn recorded_job(&mut self) {}
 }
 
 impl Exec for Conn {
@@ -83,8 +91,14 @@ impl Exec for Conn {
 impl Exec for Tx {
     fn conn(&mut self) -> ConnRef<'_> {
         match self {
-            Tx::Sqlite(t, _) => ConnRef::Sqlite(t),
-            Tx::Postgres(t, _) => ConnRef::Postgres(t),
+            Tx::Sqlite(t, ..) => ConnRef::Sqlite(t),
+            Tx::Postgres(t, ..) => ConnRef::Postgres(t),
+        }
+    }
+
+    fn recorded_job(&mut self) {
+        match self {
+            Tx::Sqlite(_, _, jobs) | Tx::Postgres(_, _, jobs) => jobs.0 = true,
         }
     }
 }
@@ -215,9 +229,11 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
             Db::Sqlite { write, commits, .. } => {
-                Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?, commits.clone())
+                Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?, commits.clone(), JobsRecorded::default())
             }
-            Db::Postgres { pool, commits } => Tx::Postgres(pool.begin().await?, commits.clone()),
+            Db::Postgres { pool, commits } => {
+                Tx::Postgres(pool.begin().await?, commits.clone(), JobsRecorded::default())
+            }
         })
     }
 
@@ -296,13 +312,15 @@ async fn probe_postgres(options: &PgConnectOptions) -> Result<(), StoreError> {
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<(), StoreError> {
-        let (result, commits) = match self {
-            Tx::Sqlite(t, commits) => (t.commit().await, commits),
-            Tx::Postgres(t, commits) => (t.commit().await, commits),
+    /// Commit, and say whether the transaction recorded jobs (the caller wakes the workers).
+    pub async fn commit(self) -> Result<JobsRecorded, StoreError> {
+        let (result, commits, jobs) = match self {
+            Tx::Sqlite(t, commits, jobs) => (t.commit().await, commits, jobs),
+            Tx::Postgres(t, commits, jobs) => (t.commit().await, commits, jobs),
         };
         // Counted even when the commit reports an error: it may have landed all the same.
         commits.0.fetch_add(1, Ordering::SeqCst);
-        Ok(result?)
+        result?;
+        Ok(jobs)
     }
 }

@@ -77,6 +77,7 @@ pub async fn enqueue_rearm(exec: &mut impl Exec, job: &NewJob) -> StoreResult<()
 /// Run one of the statements above with `job`'s values (the PostgreSQL one also names the
 /// wake-up channel).
 async fn write(exec: &mut impl Exec, job: &NewJob, sqlite: &'static str, postgres: &'static str) -> StoreResult<()> {
+    exec.recorded_job();
     macro_rules! bound {
         ($sql:expr) => {
             sqlx::query($sql)

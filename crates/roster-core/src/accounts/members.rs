@@ -7,15 +7,15 @@ use roster_domain::role::Role;
 use roster_domain::scope::Scope;
 use roster_domain::user::{Membership, UserDetail, UserStatus};
 use roster_domain::{AccountId, FieldErrors, UserId};
-use roster_store::{Exec, Ts, Tx, accounts, memberships, sessions, users, workspaces};
+use roster_store::{Ts, Tx, accounts, memberships, sessions, users, workspaces};
 use serde_json::json;
-use time::OffsetDateTime;
 
 use super::input::{self, AddMember};
 use crate::access::{self, Granted};
+use crate::accounts::joining::{Joining, announce, join_account};
 use crate::error::{CoreError, CoreResult, Denied};
 use crate::jobs::{self, payload};
-use crate::users::create::{Joining, Plan, join_account};
+use crate::users::create::Plan;
 use crate::users::{Paging, UserFilters};
 use crate::{Actor, Core, RequestMeta, activity};
 
@@ -139,8 +139,7 @@ impl Core {
         let mail = payload::MemberAddedMail { user_id: user.id, account_id: account, added_by: Some(actor.user.id) };
         jobs::enqueue(&mut tx, &mail, now).await?;
         let user = crate::users::detail(&mut tx, user).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(Added { membership, user, invited: false })
     }
 
@@ -179,8 +178,7 @@ impl Core {
         let data = json!({"user_id": user, "account_id": account, "role": membership.role.as_str()});
         jobs::events::record(&mut tx, "membership.deleted", user, data, now).await?;
         jobs::enqueue(&mut tx, &payload::SyncMember { user_id: user, account_id: account }, now).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(())
     }
 }
@@ -195,17 +193,6 @@ pub(crate) fn may_hand_out(granted: &Granted, role: Role, grant: &[Scope]) -> Co
         return Err(CoreError::Forbidden(Denied::GrantAboveOwn(scope.clone())));
     }
     Ok(())
-}
-
-/// The `membership.created` event of a new membership, in its transaction.
-pub(crate) async fn announce(
-    exec: &mut impl Exec,
-    m: &Membership,
-    by: Option<UserId>,
-    now: OffsetDateTime,
-) -> CoreResult<()> {
-    let data = json!({"user_id": m.user_id, "account_id": m.account_id, "role": m.role.as_str(), "added_by": by});
-    jobs::events::record(exec, "membership.created", m.user_id, data, now).await
 }
 
 /// After `user` lost a membership: its workspaces in accounts where it no longer stands are

@@ -6,6 +6,7 @@
 
 pub mod access_list;
 pub mod input;
+pub(crate) mod joining;
 pub mod members;
 pub mod scope;
 pub mod workspaces;
@@ -24,8 +25,8 @@ pub use crate::paging::Page;
 
 pub use input::{NewAccount, RenameAccount};
 
+use crate::accounts::joining::{Joining, join_account, new_account};
 use crate::error::{Clash, CoreError, CoreResult};
-use crate::users::create::{Joining, join_account, new_account};
 use crate::users::input as fields;
 use crate::{Actor, Core, RequestMeta, access, activity, jobs};
 
@@ -128,8 +129,7 @@ impl Core {
         .await?;
         jobs::events::record(&mut tx, "account.created", actor.user.id, data, now).await?;
         let account = live(&mut tx, account.id).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(account)
     }
 
@@ -162,8 +162,7 @@ impl Core {
         let data = json!({"id": id, "name": name, "parent_id": current.parent_id});
         jobs::events::record(&mut tx, "account.updated", actor.user.id, data, now).await?;
         let account = live(&mut tx, id).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(account)
     }
 
@@ -191,8 +190,7 @@ impl Core {
         let data = json!({"id": id, "name": account.name, "parent_id": account.parent_id, "members": members});
         jobs::events::record(&mut tx, "account.deleted", actor.user.id, data, now).await?;
         let account = accounts::find(&mut tx, id).await?.ok_or(CoreError::NotFound)?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(account)
     }
 
@@ -225,7 +223,7 @@ impl Core {
         let perms = access::permissions(&mut tx, &actor.user, id).await?.ok_or(CoreError::NotFound)?;
         live(&mut tx, id).await?;
         sessions::set_active_account(&mut tx, actor.session_id, id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok((id, perms))
     }
 }

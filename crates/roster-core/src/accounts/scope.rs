@@ -117,8 +117,7 @@ impl Core {
         jobs::events::record(&mut tx, "user.scope_updated", target, data, now).await?;
         let job = payload::PermissionsChanged { user_id: target, account_id: account, changed_by: Some(actor.user.id) };
         jobs::enqueue(&mut tx, &job, now).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(next)
     }
 

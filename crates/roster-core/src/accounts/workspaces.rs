@@ -69,7 +69,7 @@ impl Core {
             changes,
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(workspace)
     }
 
@@ -124,7 +124,7 @@ impl Core {
         activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), account, "workspace.updated", meta, changes)
             .await?;
         let updated = workspaces::find(&mut tx, id).await?.ok_or(CoreError::NotFound)?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(updated)
     }
 
@@ -138,7 +138,7 @@ impl Core {
         let account = Some(workspace.account_id);
         activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), account, "workspace.deleted", meta, changes)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -197,7 +197,7 @@ impl Core {
         let account = Some(workspace.account_id);
         activity::record(&mut tx, now, user.id, Some(actor.user.id), account, "workspace.member_added", meta, changes)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(NamedMember { member, name: user.name, email: user.email })
     }
 
@@ -219,7 +219,7 @@ impl Core {
         let account = Some(workspace.account_id);
         activity::record(&mut tx, now, user, Some(actor.user.id), account, "workspace.member_removed", meta, changes)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 }

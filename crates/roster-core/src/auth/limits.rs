@@ -127,7 +127,7 @@ impl Core {
             return Err(self.refuse(attempt, refusal).await);
         }
         let id = self.write_attempt(&mut tx, attempt, false, true, Some(PENDING)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(Admitted { id })
     }
 
@@ -254,16 +254,12 @@ impl Core {
                 notices.push(payload::SecurityNotice::MfaLocked);
             }
         }
-        let told = !notices.is_empty();
         if let Some(user) = attempt.user {
             for notice in notices {
                 jobs::enqueue(&mut tx, &payload::SecurityMail { user_id: user, notice }, now).await?;
             }
         }
-        tx.commit().await?;
-        if told {
-            self.wake_workers();
-        }
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -301,12 +297,12 @@ const LINKS_PER_HOUR: i64 = 5;
 pub(crate) async fn link_wait(
     exec: &mut impl Exec,
     user: UserId,
-    purpose: &str,
+    purpose: crate::purpose::Purpose,
     address: &str,
     now: OffsetDateTime,
 ) -> CoreResult<u64> {
     let since = Ts::new(now - Duration::HOUR);
-    let (sent, oldest, newest) = roster_store::tokens::issued_for(exec, user, purpose, address, since).await?;
+    let (sent, oldest, newest) = roster_store::tokens::issued_for(exec, user, purpose.as_str(), address, since).await?;
     let gap = newest.map(|at| at.get() + LINK_GAP);
     let hour = oldest.filter(|_| sent >= LINKS_PER_HOUR).map(|at| at.get() + Duration::HOUR);
     Ok(wait_until(now, [gap, hour]))

@@ -17,6 +17,7 @@ use super::limits::{Admitted, Attempt, KEPT, email_key};
 use super::totp;
 use crate::error::{CoreError, CoreResult};
 use crate::jobs::{self, payload};
+use crate::purpose::Purpose;
 use crate::{Core, RequestMeta, access, activity, secrets};
 
 /// A new session: the bearer token is shown exactly once, here.
@@ -38,7 +39,6 @@ pub enum LoginOutcome {
     },
 }
 
-const MFA_PURPOSE: &str = "mfa";
 const MFA_TOKEN_VALIDITY: Duration = Duration::minutes(5);
 /// Wrong codes after which an `mfa_token` is void.
 const MFA_TOKEN_TRIES: i64 = 5;
@@ -99,14 +99,14 @@ impl Core {
             let token = NewToken {
                 id: uuid::Uuid::now_v7(),
                 user_id: user.id,
-                purpose: MFA_PURPOSE,
+                purpose: Purpose::Mfa.as_str(),
                 token_hash,
                 data: serde_json::json!({ "account_id": account }),
                 created_at: Ts::new(now),
                 expires_at: Ts::new(now + MFA_TOKEN_VALIDITY),
             };
             tokens::replace(&mut tx, &token).await?;
-            tx.commit().await?;
+            self.commit(tx).await?;
             return Ok(LoginOutcome::MfaRequired { mfa_token });
         }
         Ok(LoginOutcome::Session(Box::new(self.open_session(user, account, &attempt, admitted).await?)))
@@ -118,7 +118,9 @@ impl Core {
         let now = self.now();
         let (live, user) = {
             let mut conn = self.db.conn().await?;
-            let live = tokens::find_live(&mut conn, MFA_PURPOSE, &secrets::hash_token(mfa_token), Ts::new(now)).await?;
+            let live =
+                tokens::find_live(&mut conn, Purpose::Mfa.as_str(), &secrets::hash_token(mfa_token), Ts::new(now))
+                    .await?;
             let live = live.ok_or(CoreError::InvalidToken)?;
             let user = users::find(&mut conn, live.user_id).await?;
             (live, user)
@@ -223,10 +225,7 @@ impl Core {
         let changes = serde_json::json!({"session_id": session.id});
         activity::record(&mut tx, now, user.id, Some(user.id), active_account, "user.login", meta, changes).await?;
         let user = crate::users::detail(&mut tx, User { last_login_at: Some(now), ..user }).await?;
-        tx.commit().await?;
-        if !seen {
-            self.wake_workers();
-        }
+        self.commit(tx).await?;
         Ok(LoginSuccess { token, expires_at: session.expires_at.get(), session_id: session.id, user })
     }
 }

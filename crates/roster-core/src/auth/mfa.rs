@@ -30,7 +30,7 @@ impl Core {
         if !mfa::put_pending(&mut tx, user.id, &sealed, Ts::new(self.now())).await? {
             return Err(CoreError::Conflict(Clash::MfaAlreadyOn));
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(enrolment)
     }
 
@@ -72,8 +72,7 @@ impl Core {
         users::set_mfa_enabled(&mut tx, user.id, true, Ts::new(now)).await?;
         mfa::replace_recovery_codes(&mut tx, user.id, &hashes).await?;
         self.mfa_changed(&mut tx, actor, "user.mfa_enabled", payload::SecurityNotice::MfaEnabled, meta).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(codes)
     }
 
@@ -88,8 +87,7 @@ impl Core {
         mfa::remove(&mut tx, actor.user.id).await?;
         users::set_mfa_enabled(&mut tx, actor.user.id, false, Ts::new(now)).await?;
         self.mfa_changed(&mut tx, actor, "user.mfa_disabled", payload::SecurityNotice::MfaDisabled, meta).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -109,8 +107,7 @@ impl Core {
         mfa::replace_recovery_codes(&mut tx, actor.user.id, &hashes).await?;
         let notice = payload::SecurityNotice::RecoveryCodesRegenerated;
         self.mfa_changed(&mut tx, actor, "user.recovery_codes_regenerated", notice, meta).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(codes)
     }
 

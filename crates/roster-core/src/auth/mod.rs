@@ -69,7 +69,7 @@ impl Core {
     pub async fn logout(&self, actor: &Actor) -> CoreResult<()> {
         let mut tx = self.db.begin().await?;
         sessions::revoke(&mut tx, actor.session_id, Ts::new(self.now())).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 }

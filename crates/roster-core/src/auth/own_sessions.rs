@@ -82,7 +82,7 @@ impl Core {
         if !sessions::revoke_own(&mut tx, actor.user.id, id, Ts::new(self.now())).await? {
             return Err(CoreError::NotFound);
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -90,7 +90,7 @@ impl Core {
     pub async fn revoke_other_sessions(&self, actor: &Actor) -> CoreResult<u64> {
         let mut tx = self.db.begin().await?;
         let n = sessions::revoke_others(&mut tx, actor.user.id, actor.session_id, Ts::new(self.now())).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(n)
     }
 
@@ -119,8 +119,7 @@ impl Core {
         )
         .await?;
         jobs::enqueue(&mut tx, &payload::PasswordChangedMail { user_id: user.id, removed: None }, now).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(())
     }
 }

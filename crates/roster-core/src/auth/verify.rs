@@ -4,7 +4,7 @@ use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_store::{Ts, tokens, users};
 
 use crate::error::{CoreError, CoreResult};
-use crate::users::purpose;
+use crate::purpose::Purpose;
 use crate::{Core, RequestMeta, activity};
 
 impl Core {
@@ -14,7 +14,7 @@ impl Core {
         let now = self.now();
         let hash = crate::secrets::hash_token(token);
         let mut tx = self.db.begin().await?;
-        let redeemed = tokens::redeem(&mut tx, purpose::VERIFY_EMAIL, &hash, Ts::new(now)).await?;
+        let redeemed = tokens::redeem(&mut tx, Purpose::VerifyEmail.as_str(), &hash, Ts::new(now)).await?;
         let redeemed = redeemed.ok_or(CoreError::InvalidToken)?;
         let user = users::find(&mut tx, redeemed.user_id).await?.filter(|u| u.status != UserStatus::Deleted);
         let user = user.ok_or(CoreError::InvalidToken)?;
@@ -22,8 +22,7 @@ impl Core {
         let changes = serde_json::json!({"email": user.email, "email_verified": {"from": false, "to": true}});
         activity::record(&mut tx, now, user.id, Some(user.id), None, "user.email_verified", meta, changes).await?;
         let user = crate::users::detail(&mut tx, User { email_verified: true, updated_at: now, ..user }).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(user)
     }
 }

@@ -131,8 +131,7 @@ impl Core {
         let changes = serde_json::json!({"calendar_id": calendar.id, "name": calendar.name});
         let (user, account) = (actor.user.id, actor.account_id);
         activity::record(&mut tx, now, user, Some(user), account, "user.calendar_added", meta, changes).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(calendar)
     }
 
@@ -153,7 +152,7 @@ impl Core {
         let (user, account) = (actor.user.id, actor.account_id);
         activity::record(&mut tx, self.now(), user, Some(user), account, "user.calendar_removed", meta, changes)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

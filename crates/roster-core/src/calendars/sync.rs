@@ -75,10 +75,7 @@ impl Core {
             };
             arm(&mut tx, &job, due.get(), now).await?;
         }
-        tx.commit().await?;
-        if !overdue.is_empty() {
-            self.wake_workers();
-        }
+        self.commit(tx).await?;
         Ok(overdue.len())
     }
 
@@ -119,7 +116,7 @@ impl Core {
         if calendars::record(&mut tx, calendar.id, job.seq, &outcome, Ts::new(now), Ts::new(next)).await? {
             enqueue(&mut tx, &CalendarSync { seq: job.seq + 1, ..job }, next).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         tracing::debug!(
             calendar = %calendar.id,
             fetch_ms = fetched_at.saturating_duration_since(started).as_millis(),

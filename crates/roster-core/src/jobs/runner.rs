@@ -190,7 +190,7 @@ impl Runner {
         let result = async {
             let mut tx = self.core.db.begin().await?;
             let n = job_queue::sweep_expired(&mut tx, Ts::new(self.core.now())).await?;
-            tx.commit().await?;
+            self.core.commit(tx).await?;
             CoreResult::Ok(n)
         };
         match result.await {
@@ -205,7 +205,7 @@ impl Runner {
         let result = async {
             let mut tx = self.core.db.begin().await?;
             let n = job_queue::release_worker(&mut tx, &self.id, Ts::new(self.core.now())).await?;
-            tx.commit().await?;
+            self.core.commit(tx).await?;
             CoreResult::Ok(n)
         };
         if let Err(e) = result.await {

@@ -45,7 +45,7 @@ fn smtp_notifier(url: String) -> Notifier {
 }
 
 fn verification(to: &str, notifier: &Notifier, token: &str) -> Mail {
-    Template::EmailVerification { name: "Ada".into(), link: notifier.link("verify-email", token) }.render(to)
+    Template::EmailVerification { name: "Ada".into(), link: notifier.link("verify-email", token) }.render(to).unwrap()
 }
 
 #[test]
@@ -88,7 +88,7 @@ async fn without_smtp_each_mail_is_an_eml_file() {
     let dir = config.mail_dir.clone();
     let notifier = Notifier::new(config).unwrap();
     notifier.send_mail(&verification("ada@example.com", &notifier, "tok-1")).await.unwrap();
-    notifier.send_mail(&Template::Welcome { name: "Ada".into() }.render("ada@example.com")).await.unwrap();
+    notifier.send_mail(&Template::Welcome { name: "Ada".into() }.render("ada@example.com").unwrap()).await.unwrap();
 
     let mut names: Vec<String> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
@@ -122,7 +122,7 @@ async fn with_smtp_mail_reaches_the_server() {
     let notifier = smtp_notifier(sink.url());
     let token = "x".repeat(43);
     notifier.send_mail(&verification("ada@example.com", &notifier, &token)).await.unwrap();
-    notifier.send_mail(&Template::Welcome { name: "Ada".into() }.render("ada@example.com")).await.unwrap();
+    notifier.send_mail(&Template::Welcome { name: "Ada".into() }.render("ada@example.com").unwrap()).await.unwrap();
 
     let messages = sink.wait_for(2, WAIT).await;
     assert_eq!(messages[0].from, "no-reply@roster.test");

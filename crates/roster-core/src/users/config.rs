@@ -85,7 +85,7 @@ impl Core {
             json!({"changed": changed}),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         let mut shown = after;
         shown["timezone"] = json!(normal_timezone(&timezone));
         shown["locale"] = json!(normal_locale(&locale));

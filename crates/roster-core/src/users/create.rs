@@ -4,28 +4,22 @@ use roster_domain::email::Email;
 use roster_domain::password::normalize_password;
 use roster_domain::role::Role;
 use roster_domain::scope::Scope;
-use roster_domain::user::{Account, Membership, User, UserDetail, UserStatus};
+use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_domain::{AccountId, FieldErrors, UserId};
-use roster_store::{Ts, Tx, accounts, memberships, preferences, tokens, users};
+use roster_store::{Ts, Tx, accounts, preferences, tokens, users};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
 use super::input::{self, CreateUser};
 use crate::access::Granted;
+use crate::accounts::joining::{Joining, join_account, new_account};
 use crate::error::{CoreError, CoreResult, Denied};
 use crate::jobs::{self, payload};
+use crate::purpose::Purpose;
 use crate::{Actor, Core, RequestMeta, SignupMode, access, activity, secrets};
 
 pub(crate) const VERIFICATION_VALIDITY: Duration = Duration::hours(24);
 const INVITATION_VALIDITY: Duration = Duration::days(7);
-
-/// Token purposes (a token of one purpose is never accepted for another).
-pub mod purpose {
-    pub const VERIFY_EMAIL: &str = "verify_email";
-    pub const INVITE: &str = "invite";
-    pub const RECOVERY: &str = "recovery";
-    pub const CONFIRM_EMAIL: &str = "confirm_email";
-}
 
 /// Where the new user goes: a new account of its own (sign-up) or an existing one.
 enum Placement {
@@ -214,7 +208,7 @@ impl Core {
             Placement::Existing { granted, role, grant, deny } => {
                 let joining = Joining::AddedBy { granted: &granted, role, grant, deny };
                 let membership = join_account(&mut tx, user.id, joining, now).await?;
-                crate::accounts::members::announce(&mut tx, &membership, actor.map(|a| a.user.id), now).await?;
+                crate::accounts::joining::announce(&mut tx, &membership, actor.map(|a| a.user.id), now).await?;
                 (granted.account(), role)
             }
         };
@@ -223,12 +217,12 @@ impl Core {
         let actor_id = actor.map(|a| a.user.id);
         // No address in the jobs: the worker mails the user's address as it is when it sends.
         if invited {
-            let token_id = issue_token(&mut tx, user.id, purpose::INVITE, INVITATION_VALIDITY, json!({}), now).await?;
+            let token_id = issue_token(&mut tx, user.id, Purpose::Invite, INVITATION_VALIDITY, json!({}), now).await?;
             let mail = payload::InvitationMail { user_id: user.id, token_id, invited_by: actor_id };
             jobs::enqueue(&mut tx, &mail, now).await?;
         } else {
             let token_id =
-                issue_token(&mut tx, user.id, purpose::VERIFY_EMAIL, VERIFICATION_VALIDITY, json!({}), now).await?;
+                issue_token(&mut tx, user.id, Purpose::VerifyEmail, VERIFICATION_VALIDITY, json!({}), now).await?;
             jobs::enqueue(&mut tx, &payload::VerificationMail { user_id: user.id, token_id }, now).await?;
         }
         let subject = payload::NewMember { user_id: user.id, account_id: account };
@@ -249,8 +243,7 @@ impl Core {
             changes,
         )
         .await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(user)
     }
 
@@ -278,47 +271,6 @@ impl Core {
     }
 }
 
-pub(crate) fn new_account(name: String, now: OffsetDateTime) -> Account {
-    Account {
-        id: AccountId::new(),
-        name,
-        parent_id: None,
-        status: "active".to_owned(),
-        seats_used: 0,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-/// How a user comes to join an account.
-pub(crate) enum Joining<'g> {
-    /// As the owner of the account it has just created.
-    Founder(AccountId),
-    /// With `role` and scope overrides, added by a caller holding `users.create` there (who
-    /// checked that it may hand them out).
-    AddedBy { granted: &'g Granted, role: Role, grant: Vec<Scope>, deny: Vec<Scope> },
-}
-
-/// Add a membership and count the seat.
-pub(crate) async fn join_account(
-    tx: &mut Tx,
-    user: UserId,
-    joining: Joining<'_>,
-    now: OffsetDateTime,
-) -> CoreResult<Membership> {
-    let (account, role, grant, deny) = match joining {
-        Joining::Founder(account) => (account, Role::Owner, Vec::new(), Vec::new()),
-        Joining::AddedBy { granted, role, grant, deny } => (granted.account(), role, grant, deny),
-    };
-    // Locked first, so concurrent joins count seats one after the other (see accounts::lock).
-    accounts::lock(tx, account).await?;
-    let membership = Membership { user_id: user, account_id: account, role, grant, deny, created_at: now };
-    // Already a member → 409 `conflict` (the store names the constraint).
-    memberships::insert(tx, &membership).await?;
-    accounts::refresh_seats(tx, account, Ts::new(now)).await?;
-    Ok(membership)
-}
-
 /// Record a single-use token of `purpose` carrying `data` (voiding older ones) and return its id.
 ///
 /// The token itself is never stored, not even in the job that mails it: the row starts with the
@@ -327,7 +279,7 @@ pub(crate) async fn join_account(
 pub(crate) async fn issue_token(
     tx: &mut Tx,
     user: UserId,
-    purpose: &'static str,
+    purpose: Purpose,
     validity: Duration,
     data: serde_json::Value,
     now: OffsetDateTime,
@@ -336,7 +288,7 @@ pub(crate) async fn issue_token(
     let record = tokens::NewToken {
         id: uuid::Uuid::now_v7(),
         user_id: user,
-        purpose,
+        purpose: purpose.as_str(),
         token_hash: unusable_hash,
         data,
         created_at: Ts::new(now),

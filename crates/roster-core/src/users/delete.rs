@@ -87,8 +87,7 @@ impl Core {
             .await?;
         crate::jobs::events::record(&mut tx, "user.deleted", target.id, json!({"id": target.id}), now).await?;
         crate::jobs::sync_memberships(&mut tx, target.id, now).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(Deletion { id: target.id, deleted_at: now, transferred_to })
     }
 }

@@ -16,10 +16,10 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::create::{VERIFICATION_VALIDITY, issue_token};
-use super::purpose;
 use crate::auth::limits::link_wait;
 use crate::error::{CoreError, CoreResult};
 use crate::jobs::{self, payload};
+use crate::purpose::Purpose;
 use crate::{Actor, Core, RequestMeta, activity};
 
 /// At most this many addresses per user, the sign-in address included.
@@ -56,8 +56,7 @@ impl Core {
             // The caller's sign-in address, or one it confirmed: nothing to confirm again.
             if input.primary && !held.is_primary {
                 switch_primary(&mut tx, user, &held, actor.account_id, now, meta).await?;
-                tx.commit().await?;
-                self.wake_workers();
+                self.commit(tx).await?;
             }
             return Ok(());
         }
@@ -84,18 +83,17 @@ impl Core {
         }
         // A confirmation link goes to one address at most once a minute and 5 times an hour,
         // however often it is added.
-        let wait = link_wait(&mut tx, user.id, purpose::CONFIRM_EMAIL, email.normalized(), now).await?;
+        let wait = link_wait(&mut tx, user.id, Purpose::ConfirmEmail, email.normalized(), now).await?;
         if wait > 0 {
             return Err(CoreError::RateLimited { retry_after: wait });
         }
         let data = json!({"address": email.normalized()});
-        let token_id = issue_token(&mut tx, user.id, purpose::CONFIRM_EMAIL, VERIFICATION_VALIDITY, data, now).await?;
+        let token_id = issue_token(&mut tx, user.id, Purpose::ConfirmEmail, VERIFICATION_VALIDITY, data, now).await?;
         jobs::enqueue(&mut tx, &payload::ConfirmEmailMail { user_id: user.id, token_id }, now).await?;
         let changes = json!({"email": email.as_str(), "primary": input.primary});
         activity::record(&mut tx, now, user.id, Some(user.id), actor.account_id, "user.email_added", meta, changes)
             .await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -123,7 +121,7 @@ impl Core {
         let now = self.now();
         let hash = crate::secrets::hash_token(token);
         let mut tx = self.db.begin().await?;
-        let redeemed = tokens::redeem(&mut tx, purpose::CONFIRM_EMAIL, &hash, Ts::new(now)).await?;
+        let redeemed = tokens::redeem(&mut tx, Purpose::ConfirmEmail.as_str(), &hash, Ts::new(now)).await?;
         let redeemed = redeemed.ok_or(CoreError::InvalidToken)?;
         let address =
             redeemed.data.get("address").and_then(serde_json::Value::as_str).ok_or(CoreError::InvalidToken)?;
@@ -145,8 +143,7 @@ impl Core {
             user
         };
         let user = super::detail(&mut tx, user).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(user)
     }
 
@@ -168,7 +165,7 @@ impl Core {
             .await?;
         let current = users::find(&mut tx, user.id).await?.ok_or(CoreError::NotFound)?;
         let detail = super::detail(&mut tx, current).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(detail)
     }
 }

@@ -104,7 +104,7 @@ impl Core {
             json!({"by": actor.user.id}),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(export)
     }
 }

@@ -13,7 +13,6 @@ pub mod push_tokens;
 pub mod read;
 pub mod update;
 
-pub use create::purpose;
 pub use delete::Deletion;
 pub(crate) use detail::{detail, details, fresh};
 pub use input::{CreateUser, UpdateUser};

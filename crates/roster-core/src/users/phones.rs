@@ -113,8 +113,7 @@ impl Core {
         self.queue_code(&mut tx, user.id, &stored, now).await?;
         let changes = json!({"phone_id": stored.id, "number": stored.number, "primary": primary});
         record(&mut tx, actor, &user, "user.phone_added", meta, changes, now).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(shown(&stored))
     }
 
@@ -186,8 +185,7 @@ impl Core {
         }
         let changes = changed(&before, &next, change.resend);
         record(&mut tx, actor, &user, "user.phone_updated", meta, changes, now).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(shown(&next))
     }
 
@@ -208,7 +206,7 @@ impl Core {
         }
         let changes = json!({"phone_id": gone.id, "number": gone.number});
         record(&mut tx, actor, &user, "user.phone_removed", meta, changes, now).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -282,7 +280,7 @@ impl Core {
             let changes = json!({"phone_id": phone.id, "number": phone.number, "verified": true});
             record(&mut tx, actor, user, "user.phone_verified", meta, changes, now).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         if right { Ok(shown(&next)) } else { Err(CoreError::field("code", "invalid_code", "the code is not right")) }
     }
 

@@ -62,7 +62,7 @@ impl Core {
         roster_store::users::lock(&mut tx, actor.user.id).await?;
         let (stored, before) = push_tokens::upsert(&mut tx, actor.user.id, &row).await?;
         push_tokens::keep_newest(&mut tx, actor.user.id, MAX_PUSH_TOKENS).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok((stored, before != Some(actor.user.id)))
     }
 
@@ -72,7 +72,7 @@ impl Core {
         if !push_tokens::delete(&mut tx, actor.user.id, token.trim()).await? {
             return Err(CoreError::NotFound);
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

@@ -57,8 +57,7 @@ impl Core {
         crate::jobs::events::record(&mut tx, "user.updated", next.id, data, now).await?;
         crate::jobs::sync_memberships(&mut tx, next.id, now).await?;
         let next = super::detail(&mut tx, next).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(next)
     }
 }

@@ -51,15 +51,12 @@ impl AnonLimit {
     }
 }
 
-/// The endpoints that never take a token: limited whatever headers come with the request (an
-/// `Authorization` header they ignore must not buy a way around the limit).
-const ANONYMOUS: [&str; 5] =
-    ["/v1/auth/login", "/v1/auth/mfa", "/v1/auth/verify-email", "/v1/users/email/verify", "/v1/users/recovery"];
-
-/// Whether a request to `path` is limited: always for the anonymous endpoints; for the rest of
-/// the API, when no `Authorization` header comes with it.
+/// Whether a request to `path` is limited: always for the API's endpoints that never take a
+/// token (an `Authorization` header they ignore must not buy a way around the limit); for the
+/// rest of the API, when no `Authorization` header comes with it.
 fn limited(path: &str, has_token: bool) -> bool {
-    ANONYMOUS.contains(&path) || (!has_token && path.starts_with("/v1/"))
+    let token_free = crate::token_free::PUBLIC.iter().any(|(_, p)| *p == path && p.starts_with("/v1/"));
+    token_free || (!has_token && path.starts_with("/v1/"))
 }
 
 pub async fn anon_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {

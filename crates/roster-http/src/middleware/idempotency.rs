@@ -7,7 +7,7 @@
 //! path.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -55,6 +55,12 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
     // Taken out before awaiting: a request body is not Sync, so no borrow of the request may
     // cross an await.
     let token = bearer(request.headers()).map(str::to_owned);
+    // Without the token its route needs, the request is refused (401) before its key means
+    // anything: such refusals are neither stored nor replayed.
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    if token.is_none() && route.is_some_and(|route| crate::token_free::needs_token("post", &route)) {
+        return next.run(request).await;
+    }
     let ip = client_ip(request.extensions(), request.headers(), &state.trusted_proxies);
     let Some(caller) = caller(&state, token, ip).await else {
         return next.run(request).await;

@@ -15,20 +15,8 @@
 use serde_json::{Map, Value, json};
 
 use super::examples;
+use crate::token_free::{OPTIONAL_TOKEN, PUBLIC};
 
-/// Operations that take no token.
-const PUBLIC: [(&str, &str); 8] = [
-    ("get", "/healthz"),
-    ("get", "/readyz"),
-    ("get", "/metrics"),
-    ("post", "/v1/auth/login"),
-    ("post", "/v1/auth/mfa"),
-    ("post", "/v1/auth/verify-email"),
-    ("post", "/v1/users/recovery"),
-    ("post", "/v1/users/email/verify"),
-];
-/// Operations that take a token when there is one (and answer 401 to a bad one).
-const OPTIONAL_TOKEN: [(&str, &str); 1] = [("post", "/v1/users")];
 /// Operations that never touch the database.
 const NO_DATABASE: [(&str, &str); 2] = [("get", "/healthz"), ("get", "/metrics")];
 
@@ -122,7 +110,7 @@ fn operation_rules(method: &str, path: &str, op: &mut Map<String, Value>) {
         if method == "post" {
             list.push(json!({
                 "name": "Idempotency-Key", "in": "header", "required": false,
-                "description": "Replays the first response for 24 h to the same caller; the same key with another request → 422 `idempotency_key_reused`.",
+                "description": "Optional: 1–255 visible ASCII characters; a new UUID for each request you may retry. The first response is stored for 24 h per caller (the signed-in user, or the client address when anonymous) and replayed, with `Idempotent-Replayed: true`, to a retry of the same request; the same key with another method, path or body → 422 `idempotency_key_reused`. Responses that carry a token, 5xx, 429, and the 401 of a request without the token its route needs are never stored. Generated test traffic must send a fresh key with every request.",
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"}
             }));
         }
@@ -166,8 +154,9 @@ fn operation_rules(method: &str, path: &str, op: &mut Map<String, Value>) {
     if !NO_DATABASE.contains(&key) {
         add.push((503, "unavailable"));
     }
-    if token != Token::Required && path.starts_with("/v1/") {
-        // `ROSTER_RATE_LIMIT_ANON`: requests without a bearer token, per client address.
+    if path.starts_with("/v1/") {
+        // `ROSTER_RATE_LIMIT_ANON`: requests without a bearer token, per client address — on
+        // every route, the ones that need a token too (called without one, they count).
         add.push((429, "rate_limited"));
     }
     let responses = op.entry("responses").or_insert_with(|| json!({}));

@@ -112,6 +112,10 @@ fn shared_statuses_are_listed_where_their_layer_can_answer() {
         if method == "post" {
             assert!(params.iter().any(|p| p["name"] == "Idempotency-Key"), "{method} {path}");
         }
+        if path.starts_with("/v1/") {
+            // The per-address limit of requests without a token answers any of them.
+            assert!(has("429"), "{method} {path}: no 429");
+        }
     }
 }
 

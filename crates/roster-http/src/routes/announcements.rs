@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::error::{ApiResult, Problem, check_lengths};
 use crate::extract::{Auth, Id, Ids, Json, Meta, Query};
-use crate::routes::accounts::PageQuery;
+use crate::query::PageQuery;
 use crate::views::{Page, rfc3339};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -22,7 +22,7 @@ use serde_json::json;
 use super::limits::{Attempt, email_key};
 use crate::error::{CoreError, CoreResult};
 use crate::jobs::{self, payload};
-use crate::users::purpose;
+use crate::purpose::Purpose;
 use crate::{Core, RequestMeta, activity};
 
 /// The links Roster mails, each to a page of its own.
@@ -63,10 +63,10 @@ impl Core {
         let hash = crate::secrets::hash_token(token);
         let (live, invitation) = {
             let mut conn = self.db.conn().await?;
-            if let Some(live) = tokens::find_live(&mut conn, purpose::RECOVERY, &hash, Ts::new(now)).await? {
+            if let Some(live) = tokens::find_live(&mut conn, Purpose::Recovery.as_str(), &hash, Ts::new(now)).await? {
                 (live, false)
             } else {
-                let live = tokens::find_live(&mut conn, purpose::INVITE, &hash, Ts::new(now)).await?;
+                let live = tokens::find_live(&mut conn, Purpose::Invite.as_str(), &hash, Ts::new(now)).await?;
                 (live.ok_or(CoreError::InvalidToken)?, true)
             }
         };
@@ -124,8 +124,7 @@ impl Core {
             next
         };
         let user = crate::users::detail(&mut tx, user).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(user)
     }
 
@@ -134,14 +133,14 @@ impl Core {
     /// links). `Some(true)` when completing it will also need an MFA code.
     pub async fn link_token(&self, link: Link, token: &str) -> CoreResult<Option<bool>> {
         let purpose = match link {
-            Link::VerifyEmail => purpose::VERIFY_EMAIL,
-            Link::ResetPassword => purpose::RECOVERY,
-            Link::AcceptInvite => purpose::INVITE,
-            Link::ConfirmEmail => purpose::CONFIRM_EMAIL,
+            Link::VerifyEmail => Purpose::VerifyEmail,
+            Link::ResetPassword => Purpose::Recovery,
+            Link::AcceptInvite => Purpose::Invite,
+            Link::ConfirmEmail => Purpose::ConfirmEmail,
         };
         let mut conn = self.db.conn().await?;
         let hash = crate::secrets::hash_token(token);
-        let Some(live) = tokens::find_live(&mut conn, purpose, &hash, Ts::new(self.now())).await? else {
+        let Some(live) = tokens::find_live(&mut conn, purpose.as_str(), &hash, Ts::new(self.now())).await? else {
             return Ok(None);
         };
         let user = users::find(&mut conn, live.user_id).await?.filter(|u| u.status != UserStatus::Deleted);

@@ -19,7 +19,7 @@ use crate::Core;
 use crate::auth::limits::link_wait;
 use crate::error::CoreResult;
 use crate::jobs::{self, payload};
-use crate::users::purpose;
+use crate::purpose::Purpose;
 
 /// How long a reset link is good for.
 const RECOVERY_VALIDITY: Duration = Duration::minutes(30);
@@ -36,8 +36,7 @@ impl Core {
         let request = payload::RecoveryRequest { address: URL_SAFE_NO_PAD.encode(sealed) };
         let mut tx = self.db.begin().await?;
         jobs::enqueue(&mut tx, &request, now).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -58,14 +57,14 @@ impl Core {
         let Some(user) = user.filter(|u| u.status == UserStatus::Active) else { return Ok(()) };
         // One request of a user's at a time: the count below stays true until commit.
         users::lock(&mut tx, user.id).await?;
-        if link_wait(&mut tx, user.id, purpose::RECOVERY, address, now).await? > 0 {
+        if link_wait(&mut tx, user.id, Purpose::Recovery, address, now).await? > 0 {
             tracing::info!(user_id = %user.id, "a recovery link was asked for too often: none sent this time");
             return Ok(());
         }
         let token = NewToken {
             id: uuid::Uuid::now_v7(),
             user_id: user.id,
-            purpose: purpose::RECOVERY,
+            purpose: Purpose::Recovery.as_str(),
             // The mail's worker mints the token it sends (tokens::rotate); this hash is a
             // placeholder nobody holds. The address is the one the link goes to: following it
             // proves the address (complete_recovery).
@@ -76,8 +75,7 @@ impl Core {
         };
         tokens::replace(&mut tx, &token).await?;
         jobs::enqueue(&mut tx, &payload::RecoveryMail { user_id: user.id, token_id: token.id }, now).await?;
-        tx.commit().await?;
-        self.wake_workers();
+        self.commit(tx).await?;
         Ok(())
     }
 }

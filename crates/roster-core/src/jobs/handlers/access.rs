@@ -19,7 +19,7 @@ impl Handlers {
         };
         let link = self.notifier.sign_in_link();
         let template = Template::MemberAdded { name: user.name.clone(), inviter, account, link };
-        self.notifier.send_mail(&template.render(&user.email)).await?;
+        self.notifier.send_mail(&template.render(&user.email)?).await?;
         Ok(())
     }
 
@@ -49,8 +49,7 @@ impl Handlers {
             };
             enqueue_child_keyed(&mut tx, parent, recipient.as_uuid().as_bytes(), &mail, now).await?;
         }
-        tx.commit().await?;
-        self.core.wake_workers();
+        self.core.commit(tx).await?;
         Ok(())
     }
 
@@ -79,7 +78,7 @@ impl Handlers {
             None => None,
         };
         let template = Template::AccessChanged { name: recipient.name.clone(), changer, subject, account, role };
-        self.notifier.send_mail(&template.render(&recipient.email)).await?;
+        self.notifier.send_mail(&template.render(&recipient.email)?).await?;
         Ok(())
     }
 

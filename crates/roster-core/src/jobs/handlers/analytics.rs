@@ -11,7 +11,7 @@ impl Handlers {
         let Some(user) = self.live_user(job.0.user_id).await? else { return Ok(()) };
         let mut tx = self.core.db.begin().await?;
         analytics::init(&mut tx, user.id, Ts::new(self.core.now())).await?;
-        tx.commit().await?;
+        self.core.commit(tx).await?;
         Ok(())
     }
 
@@ -28,7 +28,7 @@ impl Handlers {
         roster_store::users::lock(&mut tx, job.user_id).await?;
         let end = Ts::new(start + time::Duration::days(1));
         analytics::recompute_day(&mut tx, job.user_id, day, Ts::new(start), end).await?;
-        tx.commit().await?;
+        self.core.commit(tx).await?;
         Ok(())
     }
 }

@@ -29,7 +29,7 @@ impl Handlers {
             let next = AnnouncementNotify { announcement_id: found.id, after: Some(*last) };
             crate::jobs::enqueue_child_keyed(&mut tx, parent, b"next batch", &next, now).await?;
         }
-        tx.commit().await?;
+        self.core.commit(tx).await?;
         Ok(())
     }
 
@@ -45,7 +45,7 @@ impl Handlers {
         }
         let link = self.notifier.sign_in_link();
         let template = Template::Announcement { name: user.name.clone(), title: found.title, body: found.body, link };
-        self.notifier.send_mail(&template.render(&user.email)).await?;
+        self.notifier.send_mail(&template.render(&user.email)?).await?;
         Ok(())
     }
 }

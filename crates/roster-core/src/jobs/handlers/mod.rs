@@ -128,8 +128,7 @@ impl Handlers {
     async fn child<P: Payload>(&self, parent: uuid::Uuid, payload: &P) -> Outcome {
         let mut tx = self.core.db.begin().await?;
         enqueue_child(&mut tx, parent, payload, self.core.now()).await?;
-        tx.commit().await?;
-        self.core.wake_workers();
+        self.core.commit(tx).await?;
         Ok(())
     }
 }

@@ -18,7 +18,7 @@ impl Handlers {
         let Some((token, _)) = self.mint(job.token_id).await? else { return Ok(()) };
         let link = self.notifier.link("verify-email", &token);
         self.notifier
-            .send_mail(&Template::EmailVerification { name: user.name.clone(), link }.render(&user.email))
+            .send_mail(&Template::EmailVerification { name: user.name.clone(), link }.render(&user.email)?)
             .await?;
         Ok(())
     }
@@ -32,7 +32,7 @@ impl Handlers {
         };
         let link = self.notifier.link("accept-invite", &token);
         let template = Template::Invitation { name: user.name.clone(), inviter, link };
-        self.notifier.send_mail(&template.render(&user.email)).await?;
+        self.notifier.send_mail(&template.render(&user.email)?).await?;
         Ok(())
     }
 
@@ -51,7 +51,7 @@ impl Handlers {
         };
         let link = self.notifier.link("confirm-email", &token);
         let template = Template::ConfirmEmail { name: user.name.clone(), address: email.address.clone(), link };
-        self.notifier.send_mail(&template.render(&email.address)).await?;
+        self.notifier.send_mail(&template.render(&email.address)?).await?;
         Ok(())
     }
 
@@ -73,7 +73,7 @@ impl Handlers {
 
     pub(super) async fn welcome_mail(&self, job: WelcomeMail) -> Outcome {
         let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
-        self.notifier.send_mail(&Template::Welcome { name: user.name.clone() }.render(&user.email)).await?;
+        self.notifier.send_mail(&Template::Welcome { name: user.name.clone() }.render(&user.email)?).await?;
         Ok(())
     }
 
@@ -86,7 +86,7 @@ impl Handlers {
             Some(removed) => Template::PasswordResetCleared { name, removed: removed_lines(&removed), link },
             None => Template::PasswordChanged { name, link },
         };
-        self.notifier.send_mail(&template.render(&user.email)).await?;
+        self.notifier.send_mail(&template.render(&user.email)?).await?;
         Ok(())
     }
 
@@ -127,11 +127,11 @@ impl Handlers {
             SecurityNotice::MfaLocked => Template::MfaLocked { name: name.clone(), link: link.clone() },
             SecurityNotice::EmailChanged { from, to } => {
                 let template = Template::EmailChanged { name: name.clone(), address: to, link: link.clone() };
-                self.notifier.send_mail(&template.render(&from)).await?;
+                self.notifier.send_mail(&template.render(&from)?).await?;
                 return Ok(());
             }
         };
-        self.notifier.send_mail(&template.render(&user.email)).await?;
+        self.notifier.send_mail(&template.render(&user.email)?).await?;
         Ok(())
     }
 
@@ -139,7 +139,7 @@ impl Handlers {
         let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
         let Some((token, _)) = self.mint(job.token_id).await? else { return Ok(()) };
         let link = self.notifier.link("reset-password", &token);
-        self.notifier.send_mail(&Template::Recovery { name: user.name.clone(), link }.render(&user.email)).await?;
+        self.notifier.send_mail(&Template::Recovery { name: user.name.clone(), link }.render(&user.email)?).await?;
         Ok(())
     }
 
@@ -204,8 +204,7 @@ impl Handlers {
             };
             crate::jobs::enqueue_child_keyed(&mut tx, parent, token.token.as_bytes(), &push, self.core.now()).await?;
         }
-        tx.commit().await?;
-        self.core.wake_workers();
+        self.core.commit(tx).await?;
         Ok(())
     }
 

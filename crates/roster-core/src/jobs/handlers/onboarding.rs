@@ -26,7 +26,7 @@ impl Handlers {
             stored["dashboard"] = crate::preferences::default_dashboard();
             preferences::upsert(&mut tx, user.id, &stored, Ts::new(self.core.now())).await?;
         }
-        tx.commit().await?;
+        self.core.commit(tx).await?;
         Ok(())
     }
 

@@ -26,7 +26,7 @@ impl Handlers {
             _ => crm::remove(&mut tx, account, user_id).await?,
         }
         roster_store::accounts::refresh_seats(&mut tx, account, now).await?;
-        tx.commit().await?;
+        self.core.commit(tx).await?;
         Ok(())
     }
 

@@ -4,17 +4,17 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roster_core::accounts::input::AddMember;
-use roster_core::users::{Paging, UserFilters};
 use roster_domain::user::{Membership, UserDetail};
 use roster_domain::{AccountId, UserId};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Id, Ids, Json, Meta, Query};
+use crate::query::MembersQuery;
 use crate::views::{MembershipView, Page};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -45,36 +45,6 @@ impl MemberView {
     }
 }
 
-/// Query of `GET /v1/accounts/{id}/members`: the filters, sorting and paging of `GET /v1/users`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct MembersQuery {
-    /// Deleted users are listed only with `status=deleted`.
-    #[param(value_type = Option<roster_core::openapi::UserStatus>)]
-    status: Option<String>,
-    #[param(value_type = Option<roster_core::openapi::Role>)]
-    role: Option<String>,
-    /// Case-insensitive substring of the name or of any of the user's email addresses, or the
-    /// digits of a phone number (as `GET /v1/users`).
-    q: Option<String>,
-    email_verified: Option<bool>,
-    #[param(value_type = Option<String>, format = DateTime)]
-    created_after: Option<String>,
-    #[param(value_type = Option<String>, format = DateTime)]
-    created_before: Option<String>,
-    /// A field, `-` in front for descending (default `created_at`).
-    #[param(value_type = Option<roster_core::openapi::UserSort>)]
-    sort: Option<String>,
-    /// 1–100, default 20.
-    #[param(minimum = 1, maximum = 100)]
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page, with the same filters and sort (else 400).
-    cursor: Option<String>,
-    /// Add `total` and `total_exact`, as in `GET /v1/users`.
-    include_total: Option<bool>,
-}
-
 /// List an account's members.
 ///
 /// The users with their own membership in the account (`users.read`), each with its role and
@@ -88,17 +58,7 @@ async fn list_members(
     Id(id): Id<AccountId>,
     Query(q): Query<MembersQuery>,
 ) -> ApiResult<axum::Json<Page<MemberView>>> {
-    let filters = UserFilters {
-        account_id: None,
-        status: q.status,
-        role: q.role,
-        q: q.q,
-        email_verified: q.email_verified,
-        created_after: q.created_after,
-        created_before: q.created_before,
-    };
-    let paging =
-        Paging { sort: q.sort, limit: q.limit, cursor: q.cursor, include_total: q.include_total.unwrap_or(false) };
+    let (filters, paging) = q.split(None);
     let list = state.core.list_members(&actor, id, filters, paging).await?;
     Ok(axum::Json(Page {
         total: list.total.map(|t| t.n),

@@ -11,14 +11,15 @@ use axum::response::{IntoResponse, Response};
 use roster_core::accounts::{NewAccount, RenameAccount, etag};
 use roster_domain::AccountId;
 use roster_domain::user::Account;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Id, Json, Meta, Query};
+use crate::query::PageQuery;
 use crate::views::{AccountView, Page};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -29,18 +30,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(members::router())
         .merge(access::router())
         .merge(workspaces::router())
-}
-
-/// `limit` and `cursor` of a keyset list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct PageQuery {
-    /// 1–100, default 20.
-    #[param(minimum = 1, maximum = 100)]
-    pub(crate) limit: Option<u32>,
-    /// `next_cursor` of the previous page (else 400); empty or absent: the first page.
-    pub(crate) cursor: Option<String>,
 }
 
 /// An `If-Match` header as text; one that is not even ASCII matches nothing (412).

@@ -14,10 +14,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{PageQuery, if_match, with_etag};
+use super::{if_match, with_etag};
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Id, Ids, Json, Meta, Query};
+use crate::query::PageQuery;
 use crate::views::{Page, rfc3339};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Id, Json, Meta, Query};
-use crate::routes::accounts::PageQuery;
+use crate::query::PageQuery;
 use crate::views::{Page, rfc3339};
 
 pub fn router() -> OpenApiRouter<AppState> {

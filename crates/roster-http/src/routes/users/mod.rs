@@ -13,7 +13,7 @@ mod recovery;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use roster_core::users::{CreateUser, Paging, SearchUsers, UpdateUser, UserFilters, etag};
+use roster_core::users::{CreateUser, SearchUsers, UpdateUser, etag};
 use roster_domain::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -24,6 +24,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Id, Json, MaybeAuth, Meta, Query};
+use crate::query::{PageQuery, UsersQuery};
 use crate::views::{Page, UserView, rfc3339};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -65,68 +66,21 @@ async fn create_user(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(UserView::from(&user))).into_response())
 }
 
-/// Query of `GET /v1/users`: the filters plus sorting and paging.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct ListQuery {
-    /// Another account than the active one (platform admins may omit both for everyone).
-    account_id: Option<Uuid>,
-    /// Deleted users are listed only with `status=deleted`.
-    #[param(value_type = Option<roster_core::openapi::UserStatus>)]
-    status: Option<String>,
-    #[param(value_type = Option<roster_core::openapi::Role>)]
-    role: Option<String>,
-    /// Case-insensitive substring of the name or of any of the user's email addresses; written
-    /// like a phone number (digits, spaces, `+ - . ( )`, three digits or more), it also matches
-    /// the digits of the user's numbers in E.164 (`4155550142` finds `+14155550142`). Three
-    /// characters or more use the search indexes; one or two are compared only while the list is walked, so in a large account a
-    /// page may come back short (see `next_cursor`).
-    q: Option<String>,
-    email_verified: Option<bool>,
-    #[param(value_type = Option<String>, format = DateTime)]
-    created_after: Option<String>,
-    #[param(value_type = Option<String>, format = DateTime)]
-    created_before: Option<String>,
-    /// A field, `-` in front for descending (default `created_at`).
-    #[param(value_type = Option<roster_core::openapi::UserSort>)]
-    sort: Option<String>,
-    /// 1–100, default 20.
-    #[param(minimum = 1, maximum = 100)]
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page, with the same filters and sort (else 400); empty or
-    /// absent: the first page.
-    cursor: Option<String>,
-    /// Add `total`, the number of users matching the filters, and `total_exact`. Unfiltered
-    /// (or by role alone) the total is a kept count; with other filters it may be an upper
-    /// bound (`total_exact: false`).
-    include_total: Option<bool>,
-}
-
 /// List users.
 ///
 /// The members of the active account (or `account_id`; platform admins may omit both for every
 /// user), filtered, sorted and paginated with keyset cursors. Needs `users.read`. A filtered page
 /// examines a bounded number of users: it may hold fewer than `limit` while `next_cursor` is set.
-#[utoipa::path(get, path = "/v1/users", tag = "users", params(ListQuery),
+#[utoipa::path(get, path = "/v1/users", tag = "users", params(UsersQuery),
     responses((status = 200, body = Page<UserView>), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn list_users(
     State(state): State<AppState>,
     Auth(actor): Auth,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<UsersQuery>,
 ) -> ApiResult<axum::Json<Page<UserView>>> {
-    let filters = UserFilters {
-        account_id: q.account_id,
-        status: q.status,
-        role: q.role,
-        q: q.q,
-        email_verified: q.email_verified,
-        created_after: q.created_after,
-        created_before: q.created_before,
-    };
-    let paging =
-        Paging { sort: q.sort, limit: q.limit, cursor: q.cursor, include_total: q.include_total.unwrap_or(false) };
+    let account = q.account_id;
+    let (filters, paging) = q.split(account);
     let list = state.core.list_users(&actor, filters, paging).await?;
     Ok(axum::Json(page(list)))
 }
@@ -292,17 +246,6 @@ async fn delete_user(
         deleted_at: rfc3339(deletion.deleted_at),
         transferred_to: deletion.transferred_to.map(|u| u.as_uuid()),
     }))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct PageQuery {
-    /// 1–100, default 20.
-    #[param(minimum = 1, maximum = 100)]
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page (else 400); empty or absent: the first page.
-    cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
