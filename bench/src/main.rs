@@ -7,15 +7,14 @@
 //! bounded in time and count, and the server is stopped and its temp dir removed at the end.
 //!
 //! Layout: `server` starts/stops the service, `loadgen` is the HTTP/1.1 keep-alive load
-//! generator, `smtp_sink` receives mail, `report` collects figures, and `scenarios/` holds one
-//! module per scenario.
+//! generator, `report` collects figures, and `scenarios/` holds one module per scenario (mail
+//! goes to roster-testkit's counting SMTP sink).
 
 mod cli;
 mod loadgen;
 mod report;
 mod scenarios;
 mod server;
-mod smtp_sink;
 mod totp;
 
 use std::process::ExitCode;

@@ -37,7 +37,7 @@ use crate::loadgen::{LoadReport, TimedPlan, run_timed_while};
 use crate::report::Metric;
 use crate::scenarios::{Ctx, profile, seed};
 use crate::server::{Server, ServerConfig};
-use crate::smtp_sink::SmtpSink;
+use roster_testkit::CountingSmtpSink as SmtpSink;
 
 pub const TARGET_JOBS_PER_S: f64 = 500.0;
 pub const TARGET_P99_PCT_OF_IDLE: f64 = 120.0;

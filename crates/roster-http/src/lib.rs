@@ -41,7 +41,7 @@ pub use extract::body::BODY_LIMIT;
 /// answer for paths nobody serves) behind the same shared layers: request id, logging, metrics,
 /// the anonymous limit, panics caught, body and header limits.
 pub fn router(state: AppState, pages: Router) -> Router {
-    let (api, spec) = openapi::api_router().split_for_parts();
+    let (api, _) = openapi::api_router().split_for_parts();
     let facts = openapi::Facts { password_min_length: state.core.config.password_policy.min_length };
     let api = api
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency::idempotency))
@@ -53,7 +53,7 @@ pub fn router(state: AppState, pages: Router) -> Router {
         // Outside the idempotency layer: a 429 from here is never stored.
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::anon_limit::anon_limit))
         .layer(axum::middleware::from_fn_with_state(state, middleware::metrics::track))
-        .merge(openapi::docs(&spec, &facts))
+        .merge(openapi::docs(facts))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!(request_id = &*middleware::request_log::current_id(), "a request handler panicked");

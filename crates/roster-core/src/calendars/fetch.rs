@@ -107,18 +107,27 @@ pub enum Fetched {
     NotModified,
 }
 
-/// The feed client.
+/// The feed client. Its HTTP client (TLS roots and all) is built at the first fetch, not at
+/// start-up: a server that never fetches a feed never loads it.
 #[derive(Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    client: Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
     guard: Guard,
 }
 
 impl Fetcher {
     pub fn new(guard: Guard) -> Result<Self, String> {
+        Ok(Self { client: Arc::default(), guard })
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, String> {
+        self.client.get_or_init(|| Self::build(&self.guard)).as_ref().map_err(Clone::clone)
+    }
+
+    fn build(guard: &Guard) -> Result<reqwest::Client, String> {
         crate::notify::install_crypto_provider();
         let redirects = guard.clone();
-        let client = reqwest::Client::builder()
+        reqwest::Client::builder()
             .timeout(TIMEOUT)
             .no_proxy()
             .dns_resolver(Arc::new(GuardedResolver(guard.clone())))
@@ -135,8 +144,7 @@ impl Fetcher {
             }))
             .user_agent(concat!("roster/", env!("CARGO_PKG_VERSION"), " (calendar feeds)"))
             .build()
-            .map_err(|e| format!("cannot build the feed client: {e}"))?;
-        Ok(Self { client, guard })
+            .map_err(|e| format!("cannot build the feed client: {e}"))
     }
 
     pub fn guard(&self) -> &Guard {
@@ -150,7 +158,7 @@ impl Fetcher {
         if !self.guard.allows_literal(url) {
             return Err(Refusal::PrivateAddress.to_string());
         }
-        let mut request = self.client.get(url.clone());
+        let mut request = self.client()?.get(url.clone());
         if let Some(etag) = etag {
             request = request.header(IF_NONE_MATCH, etag);
         }

@@ -1,4 +1,4 @@
-//! Delivery against real receivers: the SMTP and HTTP sinks of the API tests, `.eml` files in a
+//! Delivery against real receivers: the SMTP and HTTP sinks of roster-testkit, `.eml` files in a
 //! temporary directory, and ports where nothing listens.
 
 use std::path::PathBuf;
@@ -8,10 +8,7 @@ use serde_json::json;
 
 use super::*;
 
-#[path = "../../../roster/tests/api/sinks.rs"]
-mod sinks;
-
-use sinks::{HTTP_SINK_FAILURE_BODY, HttpSink, SmtpSink};
+use roster_testkit::{HTTP_SINK_FAILURE_BODY, HttpSink, SmtpSink};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -101,7 +98,7 @@ async fn without_smtp_each_mail_is_an_eml_file() {
         assert!(uuid::Uuid::parse_str(uuid).is_ok(), "{name}");
     }
     let raw = std::fs::read_to_string(dir.join(&names[0])).unwrap();
-    let mail = sinks::ReceivedMail { from: String::new(), to: vec![], raw: raw.clone() };
+    let mail = roster_testkit::ReceivedMail { from: String::new(), to: vec![], raw: raw.clone() };
     assert_eq!(mail.header("From").as_deref(), Some("Roster <no-reply@roster.test>"));
     assert_eq!(mail.header("To").as_deref(), Some("ada@example.com"));
     assert_eq!(mail.header("Subject").as_deref(), Some("Verify your email address"));

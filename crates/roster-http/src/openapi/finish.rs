@@ -27,6 +27,7 @@ const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 const OMITTED_WHEN_EMPTY: [(&str, &str); 3] = [("Page", "total"), ("Page", "total_exact"), ("Problem", "errors")];
 
 /// What the document says that depends on this server's configuration.
+#[derive(Clone, Copy)]
 pub struct Facts {
     /// `ROSTER_PASSWORD_MIN_LENGTH`: the `minLength` of passwords that are set.
     pub password_min_length: usize,

@@ -1,6 +1,8 @@
 //! The OpenAPI document, generated from the handlers' annotations, and the bundled docs UI
 //! (served from the binary, so `/docs` works with no network).
 
+use std::sync::{Arc, OnceLock};
+
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -51,9 +53,24 @@ pub fn document(spec: &utoipa::openapi::OpenApi, facts: &Facts) -> serde_json::V
     doc
 }
 
-/// `/openapi.json` and the docs UI at `/docs`.
-pub fn docs(spec: &utoipa::openapi::OpenApi, facts: &Facts) -> axum::Router {
-    SwaggerUi::new("/docs").external_url_unchecked("/openapi.json", document(spec, facts)).into()
+/// `/openapi.json` and the docs UI at `/docs`. The document is finished on its first request,
+/// not at start-up: building it takes several MB that an idle process would otherwise keep.
+pub fn docs(facts: Facts) -> axum::Router {
+    let finished: Arc<OnceLock<String>> = Arc::default();
+    let ui: axum::Router = SwaggerUi::new("/docs").config(utoipa_swagger_ui::Config::new(["/openapi.json"])).into();
+    ui.route(
+        "/openapi.json",
+        axum::routing::get(move || {
+            let finished = Arc::clone(&finished);
+            async move {
+                let json = finished.get_or_init(|| {
+                    let (_, spec) = api_router().split_for_parts();
+                    document(&spec, &facts).to_string()
+                });
+                ([(axum::http::header::CONTENT_TYPE, "application/json")], json.clone())
+            }
+        }),
+    )
 }
 
 #[cfg(test)]
