@@ -37,17 +37,15 @@ impl Chrome {
         }
     }
 
-    /// The chrome of a signed-in page. A part that cannot be read leaves its default (a banner
-    /// missing is better than a page missing).
-    pub(crate) async fn of(state: &AppState, visitor: &Visitor) -> Self {
+    /// The chrome of a signed-in page, in the theme of the user's `preferences` (which the page
+    /// has read). A part that cannot be read leaves its default (a banner missing is better than
+    /// a page missing).
+    pub(crate) async fn of(state: &AppState, visitor: &Visitor, preferences: &serde_json::Value) -> Self {
+        Self::themed(state, visitor, theme_of(preferences)).await
+    }
+
+    async fn themed(state: &AppState, visitor: &Visitor, theme: &'static str) -> Self {
         let actor = &visitor.actor;
-        let theme = match state.core.config(actor).await {
-            Ok(config) => theme_of(&config),
-            Err(err) => {
-                tracing::warn!(error = %err, "preferences not read for a page");
-                "system"
-            }
-        };
         Self {
             theme,
             form_token: Some(visitor.form_token.clone()),

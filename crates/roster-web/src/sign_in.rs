@@ -173,27 +173,29 @@ pub(crate) async fn sign_in_page(
     page(StatusCode::OK, form.render())
 }
 
-/// A refusal of the sign-in form, in words and with its status.
-fn refusal(err: CoreError) -> Result<(StatusCode, String), CoreError> {
-    Ok(match err {
-        CoreError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "Wrong email or password.".to_owned()),
-        CoreError::AccountSuspended => {
-            (StatusCode::FORBIDDEN, "This account is suspended. Ask an administrator to reactivate it.".to_owned())
-        }
+/// A refused sign-in step, shown by `form` (status and message), with `Retry-After` when a limit
+/// refused it; a failure that is not a refusal is its page.
+fn refused(err: CoreError, form: impl FnOnce(StatusCode, String) -> Response) -> Response {
+    let (status, problem, wait) = match err {
+        CoreError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "Wrong email or password.".to_owned(), None),
+        CoreError::AccountSuspended => (
+            StatusCode::FORBIDDEN,
+            "This account is suspended. Ask an administrator to reactivate it.".to_owned(),
+            None,
+        ),
         CoreError::TooManyAttempts { retry_after } | CoreError::RateLimited { retry_after } => {
-            (StatusCode::TOO_MANY_REQUESTS, render::too_many_message(retry_after))
+            (StatusCode::TOO_MANY_REQUESTS, render::too_many_message(retry_after), Some(retry_after))
         }
         CoreError::Validation(problems) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             problems.iter().map(|p| format!("{}: {}.", capitalized(&p.field), p.message)).collect::<Vec<_>>().join(" "),
+            None,
         ),
-        other => return Err(other),
-    })
-}
-
-fn with_retry_after(mut response: Response, err: &CoreError) -> Response {
-    if let CoreError::TooManyAttempts { retry_after } | CoreError::RateLimited { retry_after } = err {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        other => return render::core_error(other),
+    };
+    let mut response = form(status, problem);
+    if let Some(seconds) = wait {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
 }
@@ -212,24 +214,7 @@ pub(crate) async fn sign_in(
             response.headers_mut().append(header::SET_COOKIE, cookie);
             response
         }
-        Err(err) => {
-            let retry = match &err {
-                CoreError::TooManyAttempts { retry_after } | CoreError::RateLimited { retry_after } => {
-                    Some(CoreError::TooManyAttempts { retry_after: *retry_after })
-                }
-                _ => None,
-            };
-            match refusal(err) {
-                Ok((status, problem)) => {
-                    let response = sign_in_form(&state, status, &form.email, &next, Some(problem));
-                    match retry {
-                        Some(err) => with_retry_after(response, &err),
-                        None => response,
-                    }
-                }
-                Err(other) => render::core_error(other),
-            }
-        }
+        Err(err) => refused(err, |status, problem| sign_in_form(&state, status, &form.email, &next, Some(problem))),
     }
 }
 
@@ -259,24 +244,7 @@ pub(crate) async fn second_step(
         Err(CoreError::InvalidCredentials) => {
             code_form(&state, StatusCode::UNAUTHORIZED, &next, Some("That code is not right.".to_owned()))
         }
-        Err(err) => {
-            let retry = match &err {
-                CoreError::TooManyAttempts { retry_after } | CoreError::RateLimited { retry_after } => {
-                    Some(CoreError::TooManyAttempts { retry_after: *retry_after })
-                }
-                _ => None,
-            };
-            match refusal(err) {
-                Ok((status, problem)) => {
-                    let response = code_form(&state, status, &next, Some(problem));
-                    match retry {
-                        Some(err) => with_retry_after(response, &err),
-                        None => response,
-                    }
-                }
-                Err(other) => render::core_error(other),
-            }
-        }
+        Err(err) => refused(err, |status, problem| code_form(&state, status, &next, Some(problem))),
     }
 }
 

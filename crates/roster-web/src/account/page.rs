@@ -201,7 +201,6 @@ pub(crate) struct AccountPage {
     pub name: String,
     pub title: String,
     pub bio: String,
-    pub timezone: String,
     pub locale: String,
     pub image: String,
     pub theme: String,
@@ -217,8 +216,8 @@ pub(crate) struct AccountPage {
     pub calendars: Vec<CalendarRow>,
     pub accounts: Vec<AccountRow>,
     pub owner_of: Vec<String>,
-    /// The choices of the time zone and phone label pickers.
-    pub zones: &'static [String],
+    /// The time zone picker's options (HTML, the user's zone selected) and the phone labels.
+    pub zone_options: String,
     pub labels: &'static [&'static str],
 }
 
@@ -234,16 +233,36 @@ impl AccountPage {
     }
 }
 
-/// IANA time zone names, for the picker (read when a page first needs them).
-static ZONES: LazyLock<Vec<String>> = LazyLock::new(|| {
+/// The options of the time zone picker, every IANA name as `<option>NAME</option>`, built
+/// when a page first needs them (the names are letters, digits, `/`, `_`, `+` and `-`: nothing
+/// to escape).
+static ZONE_OPTIONS: LazyLock<String> = LazyLock::new(|| {
     let mut zones: Vec<String> = jiff::tz::db()
         .available()
         .map(|name| name.as_str().to_owned())
         .filter(|name| name.contains('/') && !name.starts_with("Etc/") || name == "UTC")
+        .filter(|name| name.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b)))
         .collect();
     zones.sort();
-    zones
+    zones.iter().map(|zone| format!("<option>{zone}</option>\n")).collect()
 });
+
+/// The picker's options with `zone` selected (added first when it is not a known name).
+fn zone_options(zone: &str) -> String {
+    let plain = format!("<option>{zone}</option>");
+    match ZONE_OPTIONS.find(&plain) {
+        Some(at) if zone.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b)) => {
+            let mut html = String::with_capacity(ZONE_OPTIONS.len() + 10);
+            html.push_str(&ZONE_OPTIONS[..at]);
+            html.push_str("<option selected>");
+            html.push_str(zone);
+            html.push_str("</option>");
+            html.push_str(&ZONE_OPTIONS[at + plain.len()..]);
+            html
+        }
+        _ => ZONE_OPTIONS.clone(),
+    }
+}
 
 #[derive(Deserialize)]
 pub(crate) struct NoticeQuery {
@@ -357,7 +376,7 @@ async fn read(state: &AppState, visitor: &Visitor, outcome: Outcome) -> Result<(
     let theme = profile.preferences.get("theme").and_then(|t| t.as_str()).unwrap_or("system").to_owned();
     let status = outcome.status.unwrap_or(StatusCode::OK);
     let data = AccountPage {
-        chrome: Chrome::of(state, visitor).await,
+        chrome: Chrome::of(state, visitor, &profile.preferences).await,
         form_token: visitor.form_token.clone(),
         notice: outcome.notice,
         errors: outcome.errors,
@@ -365,7 +384,6 @@ async fn read(state: &AppState, visitor: &Visitor, outcome: Outcome) -> Result<(
         name: user.name.clone(),
         title: user.title.clone().unwrap_or_default(),
         bio: user.bio.clone().unwrap_or_default(),
-        timezone: user.timezone.clone(),
         locale: user.locale.clone(),
         image: user.image.clone().unwrap_or_default(),
         theme,
@@ -381,7 +399,7 @@ async fn read(state: &AppState, visitor: &Visitor, outcome: Outcome) -> Result<(
         calendars,
         accounts,
         owner_of,
-        zones: &ZONES,
+        zone_options: zone_options(&user.timezone),
         labels: &roster_core::users::phones::LABELS,
     };
     Ok((status, data))

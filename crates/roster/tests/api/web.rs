@@ -338,3 +338,45 @@ async fn signing_up_on_the_page_signs_in_and_mails_the_verification_link() {
     app.drain().await;
     assert!(smtp.messages().iter().any(|m| m.link("verify-email").is_some()));
 }
+
+#[tokio::test]
+async fn an_announcement_is_a_banner_that_dismiss_and_snooze_take_away() {
+    let app = spawn_app().await;
+    let (ada, token, _) = app.member("ada@example.com", "Ada").await;
+    app.make_platform_admin(ada["id"].as_str().unwrap()).await;
+    for title in ["Maintenance on Sunday", "New reports"] {
+        let reply = app.post("/v1/announcements", Some(&token), json!({"title": title, "body": "Read me."})).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    }
+    let mut browser = Browser::new(&app);
+    browser.sign_in("ada@example.com", PASSWORD).await;
+    let page = browser.get("/account").await;
+    assert!(page.html.contains("aria-label=\"Announcement: Maintenance on Sunday\""));
+    assert!(page.html.contains(">Dismiss</button>") && page.html.contains(">Snooze</button>"));
+    let banner_action = |html: &str, title: &str| {
+        let at = html.find(&format!("Announcement: {title}")).unwrap();
+        let form = &html[at..];
+        let start = form.find("action=\"").unwrap() + 8;
+        form[start..].split('"').next().unwrap().to_owned()
+    };
+    let csrf = page.form_token();
+    let dismiss = banner_action(&page.html, "Maintenance on Sunday");
+    let snooze = banner_action(&page.html, "New reports");
+    // htmx swaps the banner away with the empty answer; without script the page comes back.
+    let request = app
+        .client
+        .post(app.url(&dismiss))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Origin", &app.address)
+        .header("HX-Request", "true")
+        .header("Cookie", browser.cookie_header())
+        .body(format!("_csrf={}&answer=dismiss", enc(&csrf)));
+    let answered = browser.page(request).await;
+    assert_eq!((answered.status, answered.html.as_str()), (StatusCode::OK, ""));
+    let snoozed = browser.post(&snooze, &[("_csrf", &csrf), ("answer", "snooze")]).await;
+    assert_eq!(snoozed.status, StatusCode::SEE_OTHER);
+    let page = browser.get("/account").await;
+    assert!(!page.html.contains("Announcement: "), "both are gone");
+    let mine = app.get("/v1/users/announcements", &token).await;
+    assert!(mine.body["data"].as_array().unwrap().is_empty(), "{:?}", mine.body);
+}
