@@ -9,7 +9,8 @@ use roster_http::extract::meta::Meta;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::page::{done, failed, outcome_of, show};
+use super::outcome::{done, outcome_of};
+use super::page::{failed, show};
 use crate::forms::SignedForm;
 
 #[derive(Deserialize)]

@@ -11,7 +11,8 @@ use roster_http::extract::meta::Meta;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::page::{Outcome, done, failed, show};
+use super::outcome::{Outcome, done};
+use super::page::{failed, show};
 use crate::cookies::{self, Cookie};
 use crate::forms::SignedForm;
 

@@ -6,6 +6,7 @@
 
 mod contact;
 mod data;
+mod outcome;
 mod page;
 mod security;
 mod settings;

@@ -9,7 +9,8 @@ use roster_http::extract::meta::Meta;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::page::{Outcome, done, failed, from_htmx, outcome_of, show};
+use super::outcome::{Outcome, done, from_htmx, outcome_of};
+use super::page::{failed, show};
 use crate::forms::SignedForm;
 
 #[derive(Deserialize)]

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::page::{done, failed, from_htmx, outcome_of, show};
+use super::outcome::{done, from_htmx, outcome_of};
+use super::page::{failed, show};
 use crate::forms::SignedForm;
 
 #[derive(Deserialize)]
