@@ -22,6 +22,10 @@ pub(crate) struct SignedForm<T> {
     pub form: T,
 }
 
+/// A form with no fields of its own (a button and the form token).
+#[derive(Deserialize)]
+pub(crate) struct Nothing {}
+
 #[derive(Deserialize)]
 struct FormToken {
     #[serde(rename = "_csrf", default)]

@@ -17,7 +17,7 @@ use time::Duration;
 
 use crate::chrome::Chrome;
 use crate::cookies::{self, Cookie};
-use crate::forms::{Posted, SignedForm};
+use crate::forms::{Nothing, Posted, SignedForm};
 use crate::render::{self, capitalized, page};
 use crate::visitor::{MaybeVisitor, is_local_path};
 
@@ -102,9 +102,6 @@ pub(crate) struct RecoverForm {
     #[serde(default)]
     email: String,
 }
-
-#[derive(Deserialize)]
-pub(crate) struct Nothing {}
 
 fn signup_open(state: &AppState) -> bool {
     state.core.config.signup == SignupMode::Open

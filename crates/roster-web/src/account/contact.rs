@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::outcome::{done, outcome_of};
 use super::page::{failed, show};
-use crate::forms::SignedForm;
+use crate::forms::{Nothing, SignedForm};
 
 #[derive(Deserialize)]
 pub(crate) struct NewEmailForm {
@@ -44,9 +44,6 @@ pub(crate) struct CodeForm {
     #[serde(default)]
     resend: Option<String>,
 }
-
-#[derive(Deserialize)]
-pub(crate) struct Nothing {}
 
 pub(crate) async fn add_email(
     State(state): State<AppState>,

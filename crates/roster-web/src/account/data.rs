@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::outcome::{Outcome, done};
 use super::page::{failed, show};
 use crate::cookies::{self, Cookie};
-use crate::forms::SignedForm;
+use crate::forms::{Nothing, SignedForm};
 
 #[derive(Deserialize)]
 pub(crate) struct SwitchForm {
@@ -30,9 +30,6 @@ pub(crate) struct DeleteForm {
     #[serde(default)]
     heir: String,
 }
-
-#[derive(Deserialize)]
-pub(crate) struct Nothing {}
 
 pub(crate) async fn switch_account(
     State(state): State<AppState>,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::outcome::{Outcome, done, from_htmx, outcome_of};
 use super::page::{failed, show};
-use crate::forms::SignedForm;
+use crate::forms::{Nothing, SignedForm};
 
 #[derive(Deserialize)]
 pub(crate) struct PasswordForm {
@@ -38,9 +38,6 @@ pub(crate) struct CodesForm {
     #[serde(default)]
     codes: String,
 }
-
-#[derive(Deserialize)]
-pub(crate) struct Nothing {}
 
 pub(crate) async fn change_password(
     State(state): State<AppState>,

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::outcome::{done, from_htmx, outcome_of};
 use super::page::{failed, show};
-use crate::forms::SignedForm;
+use crate::forms::{Nothing, SignedForm};
 
 #[derive(Deserialize)]
 pub(crate) struct ProfileForm {
@@ -54,9 +54,6 @@ pub(crate) struct AnswerForm {
     #[serde(default)]
     answer: String,
 }
-
-#[derive(Deserialize)]
-pub(crate) struct Nothing {}
 
 /// An optional text field: empty clears it.
 fn optional(text: String) -> Option<String> {
