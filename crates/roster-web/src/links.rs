@@ -2,9 +2,8 @@
 //! POST of that form, which calls the same core service as the API.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use roster_core::CoreError;
 use roster_core::auth::Link;
@@ -14,8 +13,8 @@ use roster_http::AppState;
 use roster_http::extract::meta::Meta;
 
 use crate::chrome::Chrome;
+use crate::forms::Posted;
 use crate::render::{self, capitalized, page};
-use crate::security::same_origin;
 
 #[derive(Deserialize)]
 pub(crate) struct TokenQuery {
@@ -24,7 +23,7 @@ pub(crate) struct TokenQuery {
 
 /// What the forms post. No `Debug`: it holds a token and passwords.
 #[derive(Deserialize, Default)]
-struct Posted {
+pub(crate) struct LinkForm {
     #[serde(default)]
     token: String,
     new_password: Option<String>,
@@ -209,10 +208,6 @@ fn password_form(state: &AppState, kind: &Kind, token: &str, mfa: bool, errors: 
     page(status, form.render())
 }
 
-fn posted(body: &Bytes) -> Posted {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
 pub(crate) async fn verify_email_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
     show(&state, &VERIFY, q.token).await
 }
@@ -232,13 +227,9 @@ pub(crate) async fn accept_invite_page(State(state): State<AppState>, Query(q): 
 pub(crate) async fn verify_email(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    headers: HeaderMap,
-    body: Bytes,
+    Posted(form): Posted<LinkForm>,
 ) -> Response {
-    if !same_origin(&headers, &state.core.config.public_url) {
-        return render::foreign_form();
-    }
-    match state.core.verify_email(&posted(&body).token, &meta).await {
+    match state.core.verify_email(&form.token, &meta).await {
         Ok(_) => done(&VERIFY),
         Err(CoreError::InvalidToken) => spent(&VERIFY, StatusCode::BAD_REQUEST),
         Err(err) => render::core_error(err),
@@ -248,13 +239,9 @@ pub(crate) async fn verify_email(
 pub(crate) async fn confirm_email(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    headers: HeaderMap,
-    body: Bytes,
+    Posted(form): Posted<LinkForm>,
 ) -> Response {
-    if !same_origin(&headers, &state.core.config.public_url) {
-        return render::foreign_form();
-    }
-    match state.core.confirm_email(&posted(&body).token, &meta).await {
+    match state.core.confirm_email(&form.token, &meta).await {
         Ok(_) => done(&CONFIRM),
         Err(CoreError::InvalidToken) => spent(&CONFIRM, StatusCode::BAD_REQUEST),
         Err(err) => render::core_error(err),
@@ -264,32 +251,20 @@ pub(crate) async fn confirm_email(
 pub(crate) async fn reset_password(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    headers: HeaderMap,
-    body: Bytes,
+    Posted(form): Posted<LinkForm>,
 ) -> Response {
-    set_password(&state, &RESET, &meta, &headers, &body).await
+    set_password(&state, &RESET, &meta, form).await
 }
 
 pub(crate) async fn accept_invite(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    headers: HeaderMap,
-    body: Bytes,
+    Posted(form): Posted<LinkForm>,
 ) -> Response {
-    set_password(&state, &INVITE, &meta, &headers, &body).await
+    set_password(&state, &INVITE, &meta, form).await
 }
 
-async fn set_password(
-    state: &AppState,
-    kind: &Kind,
-    meta: &roster_core::RequestMeta,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Response {
-    if !same_origin(headers, &state.core.config.public_url) {
-        return render::foreign_form();
-    }
-    let form = posted(body);
+async fn set_password(state: &AppState, kind: &Kind, meta: &roster_core::RequestMeta, form: LinkForm) -> Response {
     let new = form.new_password.unwrap_or_default();
     if new != form.confirm_password.unwrap_or_default() {
         let errors = Errors { confirm: Some("The two passwords are not the same.".into()), ..Errors::default() };
