@@ -1,11 +1,11 @@
 //! The audit trail: recording entries inside a change's transaction, and reading them back.
 
+use roster_domain::activity::Action;
 use roster_domain::scope::Scope;
-use roster_domain::{AccountId, FieldErrors, UserId};
+use roster_domain::{AccountId, ActivityId, FieldErrors, UserId};
 use roster_store::Exec;
 use roster_store::activities::{self, Activity};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::error::{CoreError, CoreResult};
 use crate::{Actor, Core, RequestMeta, access};
@@ -18,17 +18,17 @@ pub async fn record(
     user: UserId,
     actor: Option<UserId>,
     account: Option<AccountId>,
-    action: &str,
+    action: Action,
     meta: &RequestMeta,
     changes: serde_json::Value,
 ) -> CoreResult<()> {
     let entry = Activity {
-        id: Uuid::now_v7(),
+        id: ActivityId::new(),
         at,
         user_id: user,
         actor_id: actor,
         account_id: account,
-        action: action.to_owned(),
+        action,
         ip: meta.ip.clone(),
         user_agent: meta.user_agent.clone(),
         changes,

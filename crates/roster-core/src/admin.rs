@@ -1,13 +1,12 @@
 //! Operations for platform admins: the jobs of every queue, and running a failed one again.
 
-use roster_domain::FieldErrors;
+use roster_domain::{FieldErrors, JobId};
 use roster_store::Ts;
 use roster_store::job_queue;
 pub use roster_store::job_queue::JobView;
-use uuid::Uuid;
 
 use crate::error::{Clash, CoreError, CoreResult, Denied};
-use crate::jobs::queue;
+use crate::jobs::{JobStatus, Queue};
 use crate::{Actor, Core};
 
 pub struct JobPage {
@@ -31,15 +30,23 @@ impl Core {
     ) -> CoreResult<JobPage> {
         require_platform_admin(actor)?;
         let mut errors = FieldErrors::new();
-        if status.is_some_and(|s| !crate::jobs::STATUSES.contains(&s)) {
-            errors.add("status", "invalid_status", "must be queued, running, done or dead");
-        }
-        if queue.is_some_and(|q| !queue::ALL.contains(&q)) {
-            errors.add("queue", "invalid_queue", "must be onboarding, notifications, analytics or sync");
-        }
+        let status = status.and_then(|s| {
+            let parsed = JobStatus::parse(s);
+            if parsed.is_none() {
+                errors.add("status", "invalid_status", "must be queued, running, done or dead");
+            }
+            parsed
+        });
+        let queue = queue.and_then(|q| {
+            let parsed = Queue::parse(q);
+            if parsed.is_none() {
+                errors.add("queue", "invalid_queue", "must be onboarding, notifications, analytics or sync");
+            }
+            parsed
+        });
         let limit = crate::paging::page_limit(&mut errors, limit);
         errors.into_result().map_err(CoreError::Validation)?;
-        let context = format!("jobs:{}:{}", status.unwrap_or(""), queue.unwrap_or(""));
+        let context = format!("jobs:{}:{}", status.map_or("", JobStatus::as_str), queue.map_or("", Queue::as_str));
         let before = self.cursor_id(&context, cursor)?;
         let mut conn = self.db.conn().await?;
         let mut jobs = job_queue::list(&mut conn, status, queue, before, limit).await?;
@@ -54,7 +61,7 @@ impl Core {
 
     /// `POST /v1/admin/jobs/:id/retry`: a dead job, or a failed one waiting for its next try,
     /// runs again now with a fresh set of attempts. Anything else → 409.
-    pub async fn retry_job(&self, actor: &Actor, id: Uuid) -> CoreResult<JobView> {
+    pub async fn retry_job(&self, actor: &Actor, id: JobId) -> CoreResult<JobView> {
         require_platform_admin(actor)?;
         let mut tx = self.db.begin().await?;
         if job_queue::find(&mut tx, id).await?.is_none() {

@@ -4,7 +4,9 @@
 //! through the notifications queue in batches (jobs::handlers::announcements). Users see the
 //! active ones with their own answer (seen, dismissed, snoozed until a time).
 
-use roster_domain::{AccountId, FieldErrors, UserId};
+use roster_domain::activity::Action;
+use roster_domain::user::AccountStatus;
+use roster_domain::{AccountId, AnnouncementId, FieldErrors, UserId};
 use roster_store::announcements;
 pub use roster_store::announcements::{Announcement, Answer, Shown};
 use roster_store::{Ts, accounts};
@@ -59,7 +61,7 @@ impl Core {
         let starts_at = new.starts_at.as_deref().and_then(|t| when(&mut errors, "starts_at", t)).unwrap_or(now);
         let ends_at = new.ends_at.as_deref().and_then(|t| when(&mut errors, "ends_at", t));
         let draft = Announcement {
-            id: Uuid::now_v7(),
+            id: AnnouncementId::new(),
             title,
             body,
             starts_at: Ts::new(starts_at),
@@ -79,8 +81,17 @@ impl Core {
         }
         let changes = json!({"announcement_id": draft.id, "title": draft.title, "account_id": draft.account_id,
             "notify": draft.notify});
-        activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), None, "announcement.created", meta, changes)
-            .await?;
+        activity::record(
+            &mut tx,
+            now,
+            actor.user.id,
+            Some(actor.user.id),
+            None,
+            Action::AnnouncementCreated,
+            meta,
+            changes,
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(draft)
     }
@@ -105,7 +116,7 @@ impl Core {
     pub async fn update_announcement(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: AnnouncementId,
         change: AnnouncementChange,
         meta: &RequestMeta,
     ) -> CoreResult<Announcement> {
@@ -133,13 +144,22 @@ impl Core {
         check(&mut tx, &next, errors).await?;
         announcements::save(&mut tx, &next).await?;
         let changes = json!({"announcement_id": id, "title": next.title, "account_id": next.account_id});
-        activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), None, "announcement.updated", meta, changes)
-            .await?;
+        activity::record(
+            &mut tx,
+            now,
+            actor.user.id,
+            Some(actor.user.id),
+            None,
+            Action::AnnouncementUpdated,
+            meta,
+            changes,
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(next)
     }
 
-    pub async fn delete_announcement(&self, actor: &Actor, id: Uuid, meta: &RequestMeta) -> CoreResult<()> {
+    pub async fn delete_announcement(&self, actor: &Actor, id: AnnouncementId, meta: &RequestMeta) -> CoreResult<()> {
         admin_only(actor)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -147,8 +167,17 @@ impl Core {
             return Err(CoreError::NotFound);
         }
         let changes = json!({"announcement_id": id});
-        activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), None, "announcement.deleted", meta, changes)
-            .await?;
+        activity::record(
+            &mut tx,
+            now,
+            actor.user.id,
+            Some(actor.user.id),
+            None,
+            Action::AnnouncementDeleted,
+            meta,
+            changes,
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(())
     }
@@ -166,7 +195,7 @@ impl Core {
         &self,
         actor: &Actor,
         user: UserId,
-        announcement: Uuid,
+        announcement: AnnouncementId,
         status: &str,
         snooze_until: Option<&str>,
     ) -> CoreResult<Answer> {
@@ -246,7 +275,8 @@ async fn check(tx: &mut roster_store::Tx, a: &Announcement, mut errors: FieldErr
         errors.add("ends_at", "before_start", "must be later than starts_at");
     }
     if let Some(account) = a.account_id {
-        let live = accounts::find(tx, AccountId::from_uuid(account)).await?.filter(|acc| acc.status != "deleted");
+        let live =
+            accounts::find(tx, AccountId::from_uuid(account)).await?.filter(|acc| acc.status != AccountStatus::Deleted);
         if live.is_none() {
             errors.add("account_id", "unknown_account", "no such account");
         }

@@ -136,7 +136,7 @@ impl Core {
     }
 
     /// Jobs by queue and status, for the `roster_jobs` gauges.
-    pub async fn job_counts(&self) -> CoreResult<Vec<(String, String, i64)>> {
+    pub async fn job_counts(&self) -> CoreResult<Vec<(jobs::Queue, jobs::JobStatus, i64)>> {
         let mut conn = self.db.conn().await?;
         Ok(roster_store::job_queue::counts(&mut conn).await?)
     }

@@ -1,11 +1,13 @@
 //! Schemas for the OpenAPI document (feature `openapi`): the words a field or parameter accepts,
-//! as JSON Schema enums (`value_type = …` on the field). `Role` and `UserStatus` are the domain's
-//! own enums; the others exist only for the document, and the HTTP layer's tests check that they
+//! as JSON Schema enums (`value_type = …` on the field). `Role`, `UserStatus`, `JobStatus`, `Queue` and
+//! `PhoneLabel` are the domain's own enums; the others exist only for the document, and the HTTP layer's tests check that they
 //! name the words the services parse (sort keys, queues).
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use roster_domain::job::{JobStatus, Queue};
+pub use roster_domain::phone::PhoneLabel;
 pub use roster_domain::role::Role;
 pub use roster_domain::user::UserStatus;
 
@@ -38,28 +40,6 @@ pub enum UserSort {
     LastLoginAt,
     #[serde(rename = "-last_login_at")]
     LastLoginAtDesc,
-}
-
-/// A background job's status.
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
-#[serde(rename_all = "lowercase")]
-pub enum JobStatus {
-    Queued,
-    Running,
-    Done,
-    Dead,
-}
-
-/// A background queue.
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
-#[serde(rename_all = "lowercase")]
-pub enum QueueName {
-    Onboarding,
-    Notifications,
-    Analytics,
-    Sync,
 }
 
 /// A scope (API.md §4): a resource, `resource.action`, or `*` for everything.

@@ -49,19 +49,25 @@ impl Core {
     }
 
     /// The id an id-ordered list's cursor stands at.
-    pub(crate) fn cursor_id(&self, context: &str, cursor: Option<&str>) -> CoreResult<Option<Uuid>> {
-        Ok(self.open_cursor::<IdPosition>(context, cursor)?.map(|p| p.id))
+    pub(crate) fn cursor_id<I: From<Uuid>>(&self, context: &str, cursor: Option<&str>) -> CoreResult<Option<I>> {
+        Ok(self.open_cursor::<IdPosition>(context, cursor)?.map(|p| I::from(p.id)))
     }
 
     /// A cursor of an id-ordered list standing at `id`.
-    pub(crate) fn seal_id(&self, context: &str, id: Uuid) -> String {
-        self.seal_cursor(context, &IdPosition { id })
+    pub(crate) fn seal_id(&self, context: &str, id: impl Into<Uuid>) -> String {
+        self.seal_cursor(context, &IdPosition { id: id.into() })
     }
 
     /// `items` fetched with `limit + 1`: the page, with a cursor at its last item when more
     /// follow.
-    pub(crate) fn id_page<T>(&self, context: &str, items: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> Page<T> {
-        self.keyset_page(context, items, limit, |item| IdPosition { id: id(item) })
+    pub(crate) fn id_page<T, I: Into<Uuid>>(
+        &self,
+        context: &str,
+        items: Vec<T>,
+        limit: u32,
+        id: impl Fn(&T) -> I,
+    ) -> Page<T> {
+        self.keyset_page(context, items, limit, |item| IdPosition { id: id(item).into() })
     }
 
     /// [`Core::id_page`] for a list in another order: the cursor seals `position` of the last

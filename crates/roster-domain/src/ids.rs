@@ -21,6 +21,9 @@ macro_rules! id_type {
             pub const fn as_uuid(&self) -> Uuid {
                 self.0
             }
+            pub const fn as_bytes(&self) -> &[u8; 16] {
+                self.0.as_bytes()
+            }
         }
 
         impl Default for $name {
@@ -32,6 +35,12 @@ macro_rules! id_type {
         impl From<Uuid> for $name {
             fn from(id: Uuid) -> Self {
                 Self(id)
+            }
+        }
+
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Uuid {
+                id.0
             }
         }
 
@@ -58,4 +67,24 @@ id_type!(
 id_type!(
     /// A workspace inside an account.
     WorkspaceId
+);
+id_type!(
+    /// One of a user's phone numbers.
+    PhoneId
+);
+id_type!(
+    /// A calendar feed a user subscribed to.
+    CalendarId
+);
+id_type!(
+    /// An announcement shown to users.
+    AnnouncementId
+);
+id_type!(
+    /// A job of the background queues.
+    JobId
+);
+id_type!(
+    /// An entry of the audit trail.
+    ActivityId
 );

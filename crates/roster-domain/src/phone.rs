@@ -7,6 +7,18 @@ use std::str::FromStr;
 use phonenumber::Mode;
 use phonenumber::country::Id;
 
+use crate::named::named_enum;
+
+named_enum! {
+    /// What a phone number is for, as its owner labels it.
+    pub enum PhoneLabel {
+        Mobile = "mobile",
+        Work = "work",
+        Home = "home",
+        Other = "other",
+    }
+}
+
 /// An ISO 3166 alpha-2 region libphonenumber knows (`US`, `GB`, `DE`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Region(Id);

@@ -1,37 +1,30 @@
 //! The user and account types shared by every layer.
 
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::ids::{AccountId, UserId};
+use crate::ids::{AccountId, PhoneId, UserId};
+use crate::named::named_enum;
+use crate::phone::PhoneLabel;
 use crate::role::Role;
 use crate::scope::Scope;
 
-/// Lifecycle of a user. `invited` users have no password yet; `deleted` users are kept for audit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum UserStatus {
-    Invited,
-    Active,
-    Suspended,
-    Deleted,
+named_enum! {
+    /// Lifecycle of a user. `invited` users have no password yet; `deleted` users are kept for
+    /// audit.
+    pub enum UserStatus {
+        Invited = "invited",
+        Active = "active",
+        Suspended = "suspended",
+        Deleted = "deleted",
+    }
 }
 
-impl UserStatus {
-    pub const ALL: [UserStatus; 4] = [Self::Invited, Self::Active, Self::Suspended, Self::Deleted];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Invited => "invited",
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-            Self::Deleted => "deleted",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == s)
+named_enum! {
+    /// Lifecycle of an account. A deleted account keeps its row (its id stays in the audit
+    /// trail) and is invisible everywhere else.
+    pub enum AccountStatus {
+        Active = "active",
+        Deleted = "deleted",
     }
 }
 
@@ -71,10 +64,10 @@ pub struct UserEmail {
 /// One of a user's phone numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserPhone {
-    pub id: uuid::Uuid,
+    pub id: PhoneId,
     /// E.164.
     pub number: String,
-    pub label: String,
+    pub label: PhoneLabel,
     pub verified: bool,
     pub primary: bool,
 }
@@ -93,7 +86,7 @@ pub struct Account {
     pub id: AccountId,
     pub name: String,
     pub parent_id: Option<AccountId>,
-    pub status: String,
+    pub status: AccountStatus,
     pub seats_used: i64,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,

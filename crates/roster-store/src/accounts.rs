@@ -7,7 +7,8 @@ use roster_domain::user::Account;
 use uuid::Uuid;
 
 use crate::db::Exec;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
+use crate::named::stored;
 use crate::on_conn;
 use crate::ts::Ts;
 
@@ -24,17 +25,18 @@ struct AccountRow {
     updated_at: Ts,
 }
 
-impl From<AccountRow> for Account {
-    fn from(row: AccountRow) -> Self {
-        Account {
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+    fn try_from(row: AccountRow) -> StoreResult<Self> {
+        Ok(Account {
             id: AccountId::from_uuid(row.id),
             name: row.name,
             parent_id: row.parent_id.map(AccountId::from_uuid),
-            status: row.status,
+            status: stored(&row.status)?,
             seats_used: row.seats_used,
             created_at: row.created_at.get(),
             updated_at: row.updated_at.get(),
-        }
+        })
     }
 }
 
@@ -47,7 +49,7 @@ pub async fn insert(exec: &mut impl Exec, account: &Account) -> StoreResult<()> 
         .bind(account.id.as_uuid())
         .bind(&account.name)
         .bind(account.parent_id.map(|p| p.as_uuid()))
-        .bind(&account.status)
+        .bind(account.status.as_str())
         .bind(account.seats_used)
         .bind(Ts::new(account.created_at))
         .bind(Ts::new(account.updated_at))
@@ -65,7 +67,7 @@ pub async fn find(exec: &mut impl Exec, id: AccountId) -> StoreResult<Option<Acc
             .fetch_optional(c)
             .await
     })?;
-    Ok(row.map(Account::from))
+    row.map(Account::try_from).transpose()
 }
 
 /// Every live account `user` belongs to, directly or through an ancestor, oldest first, with
@@ -92,7 +94,7 @@ pub async fn of_user(exec: &mut impl Exec, user: UserId) -> StoreResult<Vec<(Acc
         .fetch_all(c)
         .await
     })?;
-    rows.into_iter().map(|r| Ok((Account::from(r.account), crate::memberships::stored_role(&r.role)?))).collect()
+    rows.into_iter().map(|r| Ok((Account::try_from(r.account)?, crate::memberships::stored_role(&r.role)?))).collect()
 }
 
 /// Copy the kept count of live members of an account into `seats_used`.
@@ -156,7 +158,7 @@ pub async fn children(
         .fetch_all(c)
         .await
     })?;
-    Ok(rows.into_iter().map(Account::from).collect())
+    rows.into_iter().map(Account::try_from).collect()
 }
 
 /// Whether `id` has a sub-account that is not deleted.

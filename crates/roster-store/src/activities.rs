@@ -1,25 +1,27 @@
 //! The audit trail: one append-only row per change, about one user.
 
-use roster_domain::{AccountId, UserId};
+use roster_domain::activity::Action;
+use roster_domain::{AccountId, ActivityId, UserId};
 use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::Exec;
 use crate::error::StoreResult;
+use crate::named::stored;
 use crate::on_conn;
 use crate::ts::Ts;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Activity {
-    pub id: Uuid,
+    pub id: ActivityId,
     pub at: OffsetDateTime,
     /// The user the entry is about.
     pub user_id: UserId,
     /// Who did it (`None` for the system or an anonymous sign-up).
     pub actor_id: Option<UserId>,
     pub account_id: Option<AccountId>,
-    pub action: String,
+    pub action: Action,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub changes: serde_json::Value,
@@ -44,12 +46,12 @@ pub async fn insert(exec: &mut impl Exec, a: &Activity) -> StoreResult<()> {
             "INSERT INTO activities (id, at, user_id, actor_id, account_id, action, ip, user_agent, changes) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
-        .bind(a.id)
+        .bind(a.id.as_uuid())
         .bind(Ts::new(a.at))
         .bind(a.user_id.as_uuid())
         .bind(a.actor_id.map(|u| u.as_uuid()))
         .bind(a.account_id.map(|u| u.as_uuid()))
-        .bind(&a.action)
+        .bind(a.action.as_str())
         .bind(&a.ip)
         .bind(&a.user_agent)
         .bind(Json(&a.changes))
@@ -65,12 +67,12 @@ pub async fn insert(exec: &mut impl Exec, a: &Activity) -> StoreResult<()> {
 pub async fn of_user(
     exec: &mut impl Exec,
     user: UserId,
-    before: Option<Uuid>,
+    before: Option<ActivityId>,
     limit: u32,
 ) -> StoreResult<Vec<Activity>> {
     let rows: Vec<ActivityRow> = on_conn!(exec, |c| {
         // With no cursor, start below the largest possible id.
-        let before = before.unwrap_or(Uuid::max());
+        let before = before.map_or(Uuid::max(), |id| id.as_uuid());
         let q = sqlx::query_as(
             "SELECT id, at, user_id, actor_id, account_id, action, ip, user_agent, changes FROM activities \
              WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
@@ -79,20 +81,21 @@ pub async fn of_user(
         .bind(before);
         q.bind(i64::from(limit) + 1).fetch_all(c).await
     })?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Activity {
-            id: r.id,
-            at: r.at.get(),
-            user_id: UserId::from_uuid(r.user_id),
-            actor_id: r.actor_id.map(UserId::from_uuid),
-            account_id: r.account_id.map(AccountId::from_uuid),
-            action: r.action,
-            ip: r.ip,
-            user_agent: r.user_agent,
-            changes: r.changes.0,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Activity {
+                id: ActivityId::from_uuid(r.id),
+                at: r.at.get(),
+                user_id: UserId::from_uuid(r.user_id),
+                actor_id: r.actor_id.map(UserId::from_uuid),
+                account_id: r.account_id.map(AccountId::from_uuid),
+                action: stored(&r.action)?,
+                ip: r.ip,
+                user_agent: r.user_agent,
+                changes: r.changes.0,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Erase the personal data in a purged user's audit trail: what was done and when stays (the

@@ -2,7 +2,7 @@
 //! announcement with an account is the members of that account and of its sub-accounts: a user
 //! sees it when one of its accounts is that account or lies below it.
 
-use roster_domain::UserId;
+use roster_domain::{AnnouncementId, UserId};
 use uuid::Uuid;
 
 use crate::db::Exec;
@@ -12,7 +12,8 @@ use crate::ts::Ts;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Announcement {
-    pub id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: AnnouncementId,
     pub title: String,
     pub body: String,
     pub starts_at: Ts,
@@ -36,7 +37,8 @@ pub struct Shown {
 /// One user's answer to one announcement.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Answer {
-    pub announcement_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub announcement_id: AnnouncementId,
     pub status: String,
     pub snooze_until: Option<Ts>,
     pub updated_at: Ts,
@@ -60,7 +62,7 @@ pub async fn save(exec: &mut impl Exec, a: &Announcement) -> StoreResult<()> {
              starts_at = excluded.starts_at, ends_at = excluded.ends_at, account_id = excluded.account_id, \
              notify = excluded.notify, updated_at = excluded.updated_at",
         )
-        .bind(a.id)
+        .bind(a.id.as_uuid())
         .bind(&a.title)
         .bind(&a.body)
         .bind(a.starts_at)
@@ -77,26 +79,37 @@ pub async fn save(exec: &mut impl Exec, a: &Announcement) -> StoreResult<()> {
     Ok(())
 }
 
-pub async fn find(exec: &mut impl Exec, id: Uuid) -> StoreResult<Option<Announcement>> {
+pub async fn find(exec: &mut impl Exec, id: AnnouncementId) -> StoreResult<Option<Announcement>> {
     let sql = format!("SELECT {COLUMNS} FROM announcements an WHERE an.id = $1");
-    Ok(on_conn!(exec, |c| { sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(c).await })?)
+    Ok(on_conn!(exec, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id.as_uuid()).fetch_optional(c).await
+    })?)
 }
 
 /// Remove an announcement and every answer to it; `false` if there is none.
-pub async fn delete(exec: &mut impl Exec, id: Uuid) -> StoreResult<bool> {
+pub async fn delete(exec: &mut impl Exec, id: AnnouncementId) -> StoreResult<bool> {
     let n = on_conn!(exec, |c| {
-        sqlx::query("DELETE FROM announcement_statuses WHERE announcement_id = $1").bind(id).execute(&mut *c).await?;
-        sqlx::query("DELETE FROM announcements WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected())
+        sqlx::query("DELETE FROM announcement_statuses WHERE announcement_id = $1")
+            .bind(id.as_uuid())
+            .execute(&mut *c)
+            .await?;
+        sqlx::query("DELETE FROM announcements WHERE id = $1")
+            .bind(id.as_uuid())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
     })?;
     Ok(n == 1)
 }
 
 /// Every announcement, newest first (by id, which grows with time), `limit` after `before`.
-pub async fn page(exec: &mut impl Exec, before: Option<Uuid>, limit: i64) -> StoreResult<Vec<Announcement>> {
+pub async fn page(exec: &mut impl Exec, before: Option<AnnouncementId>, limit: i64) -> StoreResult<Vec<Announcement>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM announcements an WHERE ($1 IS NULL OR an.id < $1) ORDER BY an.id DESC LIMIT {limit}"
     );
-    Ok(on_conn!(exec, |c| { sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(before).fetch_all(c).await })?)
+    Ok(on_conn!(exec, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(before.map(|id| id.as_uuid())).fetch_all(c).await
+    })?)
 }
 
 /// The announcements active at `now` for `user` (its audience, neither dismissed nor snoozed
@@ -133,7 +146,7 @@ pub async fn answer(exec: &mut impl Exec, user: UserId, a: &Answer) -> StoreResu
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (announcement_id, user_id) DO UPDATE SET \
              status = excluded.status, snooze_until = excluded.snooze_until, updated_at = excluded.updated_at",
         )
-        .bind(a.announcement_id)
+        .bind(a.announcement_id.as_uuid())
         .bind(user.as_uuid())
         .bind(&a.status)
         .bind(a.snooze_until)

@@ -2,7 +2,7 @@
 //! good fetch, in the transaction that records the fetch; the sync job that may record it is
 //! the one whose `sync_seq` the row still carries (see the migration).
 
-use roster_domain::UserId;
+use roster_domain::{CalendarId, UserId};
 use uuid::Uuid;
 
 use crate::db::{ConnRef, Exec};
@@ -13,8 +13,10 @@ use crate::ts::Ts;
 /// A subscription, as its owner sees it and as the sync job reads it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Calendar {
-    pub id: Uuid,
-    pub user_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: CalendarId,
+    #[sqlx(try_from = "Uuid")]
+    pub user_id: UserId,
     pub provider: String,
     pub name: String,
     pub url: String,
@@ -57,8 +59,8 @@ pub async fn insert(exec: &mut impl Exec, calendar: &Calendar) -> StoreResult<()
              expanded_at, event_count, etag, failures, sync_seq, next_sync_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
-        .bind(calendar.id)
-        .bind(calendar.user_id)
+        .bind(calendar.id.as_uuid())
+        .bind(calendar.user_id.as_uuid())
         .bind(&calendar.provider)
         .bind(&calendar.name)
         .bind(&calendar.url)
@@ -81,10 +83,11 @@ pub async fn insert(exec: &mut impl Exec, calendar: &Calendar) -> StoreResult<()
 }
 
 /// The calendar `id`, whoever owns it.
-pub async fn find(exec: &mut impl Exec, id: Uuid) -> StoreResult<Option<Calendar>> {
+pub async fn find(exec: &mut impl Exec, id: CalendarId) -> StoreResult<Option<Calendar>> {
     let sql = format!("SELECT {COLUMNS} FROM calendars WHERE id = $1");
-    let row =
-        on_conn!(exec, |c| { sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(c).await })?;
+    let row = on_conn!(exec, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id.as_uuid()).fetch_optional(c).await
+    })?;
     Ok(row)
 }
 
@@ -115,10 +118,10 @@ pub async fn overdue(exec: &mut impl Exec, before: Ts, limit: u32) -> StoreResul
 }
 
 /// Remove the user's calendar `id` and its events; `false` if it is not theirs.
-pub async fn delete(exec: &mut impl Exec, user: UserId, id: Uuid) -> StoreResult<bool> {
+pub async fn delete(exec: &mut impl Exec, user: UserId, id: CalendarId) -> StoreResult<bool> {
     let n = on_conn!(exec, |c| {
         sqlx::query("DELETE FROM calendars WHERE id = $1 AND user_id = $2")
-            .bind(id)
+            .bind(id.as_uuid())
             .bind(user.as_uuid())
             .execute(c)
             .await
@@ -154,7 +157,7 @@ pub enum Outcome<'a> {
 /// `false` (nothing written) if the calendar is gone or another run already recorded `seq`.
 pub async fn record(
     exec: &mut impl Exec,
-    id: Uuid,
+    id: CalendarId,
     seq: i64,
     outcome: &Outcome<'_>,
     now: Ts,
@@ -167,7 +170,7 @@ pub async fn record(
                  event_count = $4, etag = $5, failures = 0, sync_seq = sync_seq + 1, next_sync_at = $6, updated_at = $3 \
                  WHERE id = $1 AND sync_seq = $2",
             )
-            .bind(id)
+            .bind(id.as_uuid())
             .bind(seq)
             .bind(now)
             .bind(events.len() as i64)
@@ -182,7 +185,7 @@ pub async fn record(
                 "UPDATE calendars SET status = 'ok', last_error = NULL, last_synced_at = $3, failures = 0, \
                  sync_seq = sync_seq + 1, next_sync_at = $4, updated_at = $3 WHERE id = $1 AND sync_seq = $2",
             )
-            .bind(id)
+            .bind(id.as_uuid())
             .bind(seq)
             .bind(now)
             .bind(next)
@@ -195,7 +198,7 @@ pub async fn record(
                 "UPDATE calendars SET status = 'error', last_error = $4, failures = failures + 1, \
                  sync_seq = sync_seq + 1, next_sync_at = $5, updated_at = $3 WHERE id = $1 AND sync_seq = $2",
             )
-            .bind(id)
+            .bind(id.as_uuid())
             .bind(seq)
             .bind(now)
             .bind(*error)
@@ -221,9 +224,13 @@ pub async fn record(
 /// one INSERT … SELECT FROM UNNEST of seven arrays: sqlx does not set `TCP_NODELAY`, so every
 /// statement whose message the kernel sends in more than one write waits out the server's
 /// delayed ACK (~40 ms); 48 such batches made a 9 500-row feed take 2.1 s, one statement 0.2 s.
-async fn replace_events(exec: &mut impl Exec, id: Uuid, events: &[Event]) -> StoreResult<()> {
+async fn replace_events(exec: &mut impl Exec, id: CalendarId, events: &[Event]) -> StoreResult<()> {
     on_conn!(exec, |c| {
-        sqlx::query("DELETE FROM calendar_events WHERE calendar_id = $1").bind(id).execute(&mut *c).await.map(|_| ())
+        sqlx::query("DELETE FROM calendar_events WHERE calendar_id = $1")
+            .bind(id.as_uuid())
+            .execute(&mut *c)
+            .await
+            .map(|_| ())
     })?;
     if events.is_empty() {
         return Ok(());
@@ -237,7 +244,7 @@ async fn replace_events(exec: &mut impl Exec, id: Uuid, events: &[Event]) -> Sto
                  SELECT $1, e.* FROM UNNEST($2::timestamptz[], $3::text[], $4::timestamptz[], $5::boolean[], \
                  $6::text[], $7::text[]) AS e",
             )
-            .bind(id)
+            .bind(id.as_uuid())
             .bind(starts)
             .bind(events.iter().map(|e| e.uid.as_str()).collect::<Vec<_>>())
             .bind(ends)
@@ -263,7 +270,7 @@ async fn replace_events(exec: &mut impl Exec, id: Uuid, events: &[Event]) -> Sto
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for e in batch {
                     query = query
-                        .bind(id)
+                        .bind(id.as_uuid())
                         .bind(e.starts_at)
                         .bind(&e.uid)
                         .bind(e.ends_at)
@@ -289,7 +296,7 @@ pub struct EventsAfter {
 /// `None`), by start then uid, after `after`.
 pub async fn events(
     exec: &mut impl Exec,
-    id: Uuid,
+    id: CalendarId,
     from: Option<Ts>,
     to: Option<Ts>,
     after: Option<&EventsAfter>,
@@ -302,7 +309,7 @@ pub async fn events(
              AND ($4 IS NULL OR starts_at > $4 OR (starts_at = $4 AND uid > $5)) \
              ORDER BY starts_at, uid LIMIT $6",
         )
-        .bind(id)
+        .bind(id.as_uuid())
         .bind(from)
         .bind(to)
         .bind(after.map(|a| a.starts_at))

@@ -2,19 +2,24 @@
 //! skips rows another worker has locked (`FOR UPDATE SKIP LOCKED`); on SQLite the claim is one
 //! UPDATE, which holds the database's single write lock from its read to its write.
 
+use roster_domain::JobId;
+use roster_domain::job::{JobStatus, Queue};
 use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::db::{ConnRef, Exec};
 use crate::error::StoreResult;
+use crate::named::stored;
 use crate::on_conn;
 use crate::ts::Ts;
 
 /// A job a worker now holds, until `locked_until`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Claimed {
-    pub id: Uuid,
-    pub queue: String,
+    #[sqlx(try_from = "Uuid")]
+    pub id: JobId,
+    #[sqlx(try_from = "String")]
+    pub queue: Queue,
     pub kind: String,
     pub payload: Json<serde_json::Value>,
     /// Including this run.
@@ -26,10 +31,13 @@ pub struct Claimed {
 /// A job as operators see it (no payload: it may hold personal data).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct JobView {
-    pub id: Uuid,
-    pub queue: String,
+    #[sqlx(try_from = "Uuid")]
+    pub id: JobId,
+    #[sqlx(try_from = "String")]
+    pub queue: Queue,
     pub kind: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: JobStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub last_error: Option<String>,
@@ -46,7 +54,7 @@ fn placeholders(first: usize, n: usize) -> String {
 /// Claim up to `limit` due jobs of `queues` for `worker`, counting the attempt.
 pub async fn claim(
     exec: &mut impl Exec,
-    queues: &[&str],
+    queues: &[Queue],
     worker: &str,
     now: Ts,
     lease_until: Ts,
@@ -77,7 +85,7 @@ pub async fn claim(
             .bind(now)
             .bind(i64::from(limit));
         for queue in queues {
-            q = q.bind(*queue);
+            q = q.bind(queue.as_str());
         }
         q.fetch_all(c).await
     })?;
@@ -85,20 +93,20 @@ pub async fn claim(
 }
 
 /// The job ran to completion.
-pub async fn complete(exec: &mut impl Exec, id: Uuid, worker: &str, now: Ts) -> StoreResult<bool> {
-    settle(exec, id, worker, now, "done", None, None).await
+pub async fn complete(exec: &mut impl Exec, id: JobId, worker: &str, now: Ts) -> StoreResult<bool> {
+    settle(exec, id, worker, now, JobStatus::Done, None, None).await
 }
 
 /// The job failed: run it again at `retry_at`, or with `None` declare it dead. The error is kept.
 pub async fn fail(
     exec: &mut impl Exec,
-    id: Uuid,
+    id: JobId,
     worker: &str,
     now: Ts,
     error: &str,
     retry_at: Option<Ts>,
 ) -> StoreResult<bool> {
-    let status = if retry_at.is_some() { "queued" } else { "dead" };
+    let status = if retry_at.is_some() { JobStatus::Queued } else { JobStatus::Dead };
     settle(exec, id, worker, now, status, Some(error), retry_at).await
 }
 
@@ -123,10 +131,10 @@ pub async fn release_worker(exec: &mut impl Exec, worker: &str, now: Ts) -> Stor
 /// `last_error` is the error of this run, if it failed.
 async fn settle(
     exec: &mut impl Exec,
-    id: Uuid,
+    id: JobId,
     worker: &str,
     now: Ts,
-    status: &str,
+    status: JobStatus,
     error: Option<&str>,
     retry_at: Option<Ts>,
 ) -> StoreResult<bool> {
@@ -135,10 +143,10 @@ async fn settle(
             "UPDATE jobs SET status = $4, last_error = $5, run_at = COALESCE($6, run_at), locked_by = NULL, \
              locked_until = NULL, updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
         )
-        .bind(id)
+        .bind(id.as_uuid())
         .bind(worker)
         .bind(now)
-        .bind(status)
+        .bind(status.as_str())
         .bind(error)
         .bind(retry_at)
         .execute(c)
@@ -189,9 +197,9 @@ const VIEW_COLUMNS: &str =
 /// Jobs for operators, newest first, optionally by status and queue, after the cursor id.
 pub async fn list(
     exec: &mut impl Exec,
-    status: Option<&str>,
-    queue: Option<&str>,
-    before: Option<Uuid>,
+    status: Option<JobStatus>,
+    queue: Option<Queue>,
+    before: Option<JobId>,
     limit: u32,
 ) -> StoreResult<Vec<JobView>> {
     let sql = format!(
@@ -200,9 +208,9 @@ pub async fn list(
     );
     let rows: Vec<JobView> = on_conn!(exec, |c| {
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(status.unwrap_or(""))
-            .bind(queue.unwrap_or(""))
-            .bind(before.unwrap_or(Uuid::max()))
+            .bind(status.map_or("", JobStatus::as_str))
+            .bind(queue.map_or("", Queue::as_str))
+            .bind(before.map_or(Uuid::max(), |id| id.as_uuid()))
             .bind(i64::from(limit) + 1)
             .fetch_all(c)
             .await
@@ -210,21 +218,23 @@ pub async fn list(
     Ok(rows)
 }
 
-pub async fn find(exec: &mut impl Exec, id: Uuid) -> StoreResult<Option<JobView>> {
+pub async fn find(exec: &mut impl Exec, id: JobId) -> StoreResult<Option<JobView>> {
     let sql = format!("SELECT {VIEW_COLUMNS} FROM jobs WHERE id = $1");
-    let row: Option<JobView> =
-        on_conn!(exec, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(c).await)?;
+    let row: Option<JobView> = on_conn!(exec, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(id.as_uuid())
+        .fetch_optional(c)
+        .await)?;
     Ok(row)
 }
 
 /// Run a dead (or failed and waiting) job again now, with a fresh set of attempts.
-pub async fn retry(exec: &mut impl Exec, id: Uuid, now: Ts) -> StoreResult<bool> {
+pub async fn retry(exec: &mut impl Exec, id: JobId, now: Ts) -> StoreResult<bool> {
     let n = on_conn!(exec, |c| {
         sqlx::query(
             "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $2, updated_at = $2, locked_by = NULL, \
              locked_until = NULL WHERE id = $1 AND (status = 'dead' OR (status = 'queued' AND last_error IS NOT NULL))",
         )
-        .bind(id)
+        .bind(id.as_uuid())
         .bind(now)
         .execute(c)
         .await
@@ -234,11 +244,11 @@ pub async fn retry(exec: &mut impl Exec, id: Uuid, now: Ts) -> StoreResult<bool>
 }
 
 /// Jobs by queue and status (for metrics).
-pub async fn counts(exec: &mut impl Exec) -> StoreResult<Vec<(String, String, i64)>> {
+pub async fn counts(exec: &mut impl Exec) -> StoreResult<Vec<(Queue, JobStatus, i64)>> {
     let rows: Vec<(String, String, i64)> = on_conn!(exec, |c| {
         sqlx::query_as("SELECT queue, status, COUNT(*) FROM jobs GROUP BY queue, status").fetch_all(c).await
     })?;
-    Ok(rows)
+    rows.into_iter().map(|(queue, status, n)| Ok((stored(&queue)?, stored(&status)?, n))).collect()
 }
 
 /// Announcements of new jobs from other processes (PostgreSQL LISTEN); SQLite has none and

@@ -1,6 +1,8 @@
 //! The jobs outbox: jobs are recorded in the same transaction as the change that causes them
 //! (see `job_queue` for how workers claim and settle them).
 
+use roster_domain::JobId;
+use roster_domain::job::{JobStatus, Queue};
 use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -12,8 +14,8 @@ use crate::ts::Ts;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewJob {
-    pub id: Uuid,
-    pub queue: &'static str,
+    pub id: JobId,
+    pub queue: Queue,
     pub kind: &'static str,
     pub payload: serde_json::Value,
     pub max_attempts: i32,
@@ -23,11 +25,14 @@ pub struct NewJob {
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct JobRecord {
-    pub id: Uuid,
-    pub queue: String,
+    #[sqlx(try_from = "Uuid")]
+    pub id: JobId,
+    #[sqlx(try_from = "String")]
+    pub queue: Queue,
     pub kind: String,
     pub payload: Json<serde_json::Value>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: JobStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub last_error: Option<String>,
@@ -81,8 +86,8 @@ async fn write(exec: &mut impl Exec, job: &NewJob, sqlite: &'static str, postgre
     macro_rules! bound {
         ($sql:expr) => {
             sqlx::query($sql)
-                .bind(job.id)
-                .bind(job.queue)
+                .bind(job.id.as_uuid())
+                .bind(job.queue.as_str())
                 .bind(job.kind)
                 .bind(Json(&job.payload))
                 .bind(job.max_attempts)

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod login_attempts;
 pub mod memberships;
 pub mod mfa;
+mod named;
 pub mod preferences;
 pub mod push_tokens;
 pub mod secrets;

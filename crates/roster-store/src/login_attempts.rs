@@ -10,12 +10,14 @@
 //! checked, [`settle`] writes what happened.
 
 use roster_domain::UserId;
+use roster_domain::login::AttemptReason;
 use uuid::Uuid;
 
 use sha2::{Digest, Sha256};
 
 use crate::db::{ConnRef, Exec};
 use crate::error::StoreResult;
+use crate::named::stored;
 use crate::on_conn;
 use crate::ts::Ts;
 
@@ -47,12 +49,12 @@ pub struct NewAttempt<'a> {
     pub success: bool,
     /// A failure that counts against the limits (a refused attempt over a limit does not).
     pub counted: bool,
-    pub reason: Option<&'a str>,
+    pub reason: Option<AttemptReason>,
 }
 
 /// The reason an attempt carries while its secret is being checked (a counted failure until
 /// then: an attempt whose process died half-way counts against its limits).
-pub const PENDING: &str = "pending";
+pub const PENDING: AttemptReason = AttemptReason::Pending;
 
 /// Record an attempt; its id.
 pub async fn record(exec: &mut impl Exec, a: &NewAttempt<'_>) -> StoreResult<Uuid> {
@@ -71,7 +73,7 @@ pub async fn record(exec: &mut impl Exec, a: &NewAttempt<'_>) -> StoreResult<Uui
         .bind(a.factor.as_str())
         .bind(a.success)
         .bind(a.counted)
-        .bind(a.reason)
+        .bind(a.reason.map(AttemptReason::as_str))
         .execute(c)
         .await
         .map(|r| r.rows_affected())
@@ -85,14 +87,14 @@ pub async fn settle(
     id: Uuid,
     success: bool,
     counted: bool,
-    reason: Option<&str>,
+    reason: Option<AttemptReason>,
 ) -> StoreResult<()> {
     on_conn!(exec, |c| {
         sqlx::query("UPDATE login_attempts SET success = $2, counted = $3, reason = $4 WHERE id = $1")
             .bind(id)
             .bind(success)
             .bind(counted)
-            .bind(reason)
+            .bind(reason.map(AttemptReason::as_str))
             .execute(c)
             .await
             .map(|r| r.rows_affected())
@@ -193,7 +195,7 @@ pub async fn settled_mfa_failures(exec: &mut impl Exec, user: UserId, since: Ts)
         )
         .bind(user.as_uuid())
         .bind(since)
-        .bind(PENDING)
+        .bind(PENDING.as_str())
         .fetch_one(c)
         .await
     })?;
@@ -224,14 +226,14 @@ pub async fn seen_before(
 }
 
 /// One attempt as its user sees it (`GET /v1/auth/login-history`).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     pub id: Uuid,
     pub at: Ts,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub success: bool,
-    pub reason: Option<String>,
+    pub reason: Option<AttemptReason>,
 }
 
 /// A page of the user's attempts, newest first: those with an id below `before`.
@@ -241,7 +243,8 @@ pub async fn history(
     before: Option<Uuid>,
     limit: u32,
 ) -> StoreResult<Vec<Attempt>> {
-    let rows = on_conn!(exec, |c| {
+    type Row = (Uuid, Ts, Option<String>, Option<String>, bool, Option<String>);
+    let rows: Vec<Row> = on_conn!(exec, |c| {
         sqlx::query_as(
             "SELECT id, at, ip, user_agent, success, reason FROM login_attempts \
              WHERE user_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
@@ -252,7 +255,12 @@ pub async fn history(
         .fetch_all(c)
         .await
     })?;
-    Ok(rows)
+    rows.into_iter()
+        .map(|(id, at, ip, user_agent, success, reason)| {
+            let reason = reason.as_deref().map(stored).transpose()?;
+            Ok(Attempt { id, at, ip, user_agent, success, reason })
+        })
+        .collect()
 }
 
 /// Forget attempts older than `before` (they are kept 90 days).

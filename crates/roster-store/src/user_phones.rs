@@ -2,7 +2,8 @@
 //! the limits on sending one. The services read a phone, decide, and save it whole, under the
 //! user's row lock (`users::lock`), so two requests about one user's phones go one at a time.
 
-use roster_domain::UserId;
+use roster_domain::phone::PhoneLabel;
+use roster_domain::{PhoneId, UserId};
 use uuid::Uuid;
 
 use crate::db::Exec;
@@ -13,10 +14,12 @@ use crate::ts::Ts;
 /// One phone of a user, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredPhone {
-    pub id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: PhoneId,
     /// E.164.
     pub number: String,
-    pub label: String,
+    #[sqlx(try_from = "String")]
+    pub label: PhoneLabel,
     pub verified: bool,
     pub is_primary: bool,
     /// Keyed hash of the code last sent; `None` when no code is waiting.
@@ -59,11 +62,11 @@ pub async fn save(exec: &mut impl Exec, user: UserId, p: &StoredPhone) -> StoreR
              window_started_at = excluded.window_started_at, window_sends = excluded.window_sends, \
              updated_at = excluded.updated_at WHERE user_phones.user_id = excluded.user_id",
         )
-        .bind(p.id)
+        .bind(p.id.as_uuid())
         .bind(user.as_uuid())
         .bind(&p.number)
         .bind(p.digits())
-        .bind(&p.label)
+        .bind(p.label.as_str())
         .bind(p.verified)
         .bind(p.is_primary)
         .bind(&p.code_hash)
@@ -83,10 +86,10 @@ pub async fn save(exec: &mut impl Exec, user: UserId, p: &StoredPhone) -> StoreR
 }
 
 /// The user's phone `id`.
-pub async fn find(exec: &mut impl Exec, user: UserId, id: Uuid) -> StoreResult<Option<StoredPhone>> {
+pub async fn find(exec: &mut impl Exec, user: UserId, id: PhoneId) -> StoreResult<Option<StoredPhone>> {
     let sql = format!("SELECT {COLUMNS} FROM user_phones WHERE id = $1 AND user_id = $2");
     Ok(on_conn!(exec, |c| {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id).bind(user.as_uuid()).fetch_optional(c).await
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id.as_uuid()).bind(user.as_uuid()).fetch_optional(c).await
     })?)
 }
 
@@ -126,11 +129,11 @@ pub async fn of_users(exec: &mut impl Exec, users: &[UserId]) -> StoreResult<Vec
 }
 
 /// Make the user's phone `id` its primary one (and no other).
-pub async fn make_primary(exec: &mut impl Exec, user: UserId, id: Uuid) -> StoreResult<()> {
+pub async fn make_primary(exec: &mut impl Exec, user: UserId, id: PhoneId) -> StoreResult<()> {
     on_conn!(exec, |c| {
         sqlx::query("UPDATE user_phones SET is_primary = (id = $2) WHERE user_id = $1")
             .bind(user.as_uuid())
-            .bind(id)
+            .bind(id.as_uuid())
             .execute(c)
             .await
             .map(|r| r.rows_affected())
@@ -139,10 +142,10 @@ pub async fn make_primary(exec: &mut impl Exec, user: UserId, id: Uuid) -> Store
 }
 
 /// Remove the user's phone `id`; `false` if the user has no such phone.
-pub async fn delete(exec: &mut impl Exec, user: UserId, id: Uuid) -> StoreResult<bool> {
+pub async fn delete(exec: &mut impl Exec, user: UserId, id: PhoneId) -> StoreResult<bool> {
     let n = on_conn!(exec, |c| {
         sqlx::query("DELETE FROM user_phones WHERE id = $1 AND user_id = $2")
-            .bind(id)
+            .bind(id.as_uuid())
             .bind(user.as_uuid())
             .execute(c)
             .await
@@ -186,7 +189,7 @@ pub async fn delete_all(exec: &mut impl Exec, user: UserId) -> StoreResult<()> {
 /// `expires_at`. Returns whether it was stored.
 pub async fn set_code(
     exec: &mut impl Exec,
-    id: Uuid,
+    id: PhoneId,
     number: &str,
     requested: Ts,
     hash: &[u8],
@@ -197,7 +200,7 @@ pub async fn set_code(
             "UPDATE user_phones SET code_hash = $3, code_expires_at = $4, code_attempts = 0 \
              WHERE id = $1 AND number = $2 AND NOT verified AND last_sent_at = $5",
         )
-        .bind(id)
+        .bind(id.as_uuid())
         .bind(number)
         .bind(hash)
         .bind(expires_at)

@@ -1,7 +1,7 @@
 //! Users: rows, look-ups and writes.
 
 use roster_domain::UserId;
-use roster_domain::user::{User, UserStatus};
+use roster_domain::user::User;
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -42,8 +42,7 @@ impl TryFrom<UserRow> for User {
     type Error = StoreError;
 
     fn try_from(row: UserRow) -> Result<Self, Self::Error> {
-        let status = UserStatus::parse(&row.status)
-            .ok_or_else(|| StoreError::Corrupt(format!("user status {:?}", row.status)))?;
+        let status = crate::named::stored(&row.status)?;
         Ok(User {
             id: UserId::from_uuid(row.id),
             email: row.email,

@@ -5,6 +5,7 @@
 
 use roster_domain::role::Role;
 use roster_domain::scope::Scope;
+use roster_domain::user::AccountStatus;
 use roster_domain::user::{Account, Membership};
 use roster_domain::{AccountId, UserId};
 use roster_store::{Exec, Ts, Tx, accounts, memberships};
@@ -21,7 +22,7 @@ pub(crate) fn new_account(name: String, now: OffsetDateTime) -> Account {
         id: AccountId::new(),
         name,
         parent_id: None,
-        status: "active".to_owned(),
+        status: AccountStatus::Active,
         seats_used: 0,
         created_at: now,
         updated_at: now,

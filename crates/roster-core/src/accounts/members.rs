@@ -1,5 +1,6 @@
 //! An account's members: list, add (an existing user or a new address), remove (API.md §6).
 
+use roster_domain::activity::Action;
 use std::collections::HashMap;
 
 use roster_domain::email::{Email, normalize_email};
@@ -131,7 +132,7 @@ impl Core {
             user.id,
             Some(actor.user.id),
             Some(account),
-            "membership.created",
+            Action::MembershipCreated,
             meta,
             changes,
         )
@@ -173,8 +174,17 @@ impl Core {
         lost_standing(&mut tx, user).await?;
         accounts::refresh_seats(&mut tx, account, Ts::new(now)).await?;
         let changes = json!({"role": membership.role.as_str()});
-        activity::record(&mut tx, now, user, Some(actor.user.id), Some(account), "membership.deleted", meta, changes)
-            .await?;
+        activity::record(
+            &mut tx,
+            now,
+            user,
+            Some(actor.user.id),
+            Some(account),
+            Action::MembershipDeleted,
+            meta,
+            changes,
+        )
+        .await?;
         let data = json!({"user_id": user, "account_id": account, "role": membership.role.as_str()});
         jobs::events::record(&mut tx, "membership.deleted", user, data, now).await?;
         jobs::enqueue(&mut tx, &payload::SyncMember { user_id: user, account_id: account }, now).await?;

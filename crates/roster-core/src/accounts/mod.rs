@@ -11,10 +11,12 @@ pub mod members;
 pub mod scope;
 pub mod workspaces;
 
+use roster_domain::activity::Action;
 use roster_domain::permissions::Permissions;
 use roster_domain::role::Role;
 use roster_domain::scope::Scope;
 use roster_domain::user::Account;
+use roster_domain::user::AccountStatus;
 use roster_domain::{AccountId, FieldErrors};
 use roster_store::{Ts, Tx, accounts, crm, memberships, sessions, workspaces as workspace_store};
 use serde_json::json;
@@ -50,7 +52,7 @@ pub(crate) fn if_match(header: Option<&str>, current: &str) -> CoreResult<()> {
 
 /// The account if it exists and is not deleted (deleted accounts are gone for every write).
 async fn live(tx: &mut Tx, id: AccountId) -> CoreResult<Account> {
-    accounts::find(tx, id).await?.filter(|a| a.status != "deleted").ok_or(CoreError::NotFound)
+    accounts::find(tx, id).await?.filter(|a| a.status != AccountStatus::Deleted).ok_or(CoreError::NotFound)
 }
 
 impl Core {
@@ -67,7 +69,7 @@ impl Core {
         let limit = crate::paging::page_limit(&mut errors, limit);
         errors.into_result().map_err(CoreError::Validation)?;
         let context = format!("accounts-of:{}", actor.user.id);
-        let after = self.cursor_id(&context, cursor)?;
+        let after: Option<uuid::Uuid> = self.cursor_id(&context, cursor)?;
         let mut conn = self.db.conn().await?;
         let all = accounts::of_user(&mut conn, actor.user.id).await?;
         let page: Vec<(Account, Role)> = all
@@ -122,7 +124,7 @@ impl Core {
             actor.user.id,
             Some(actor.user.id),
             Some(account.id),
-            "account.created",
+            Action::AccountCreated,
             meta,
             data.clone(),
         )
@@ -157,8 +159,17 @@ impl Core {
         }
         accounts::rename(&mut tx, id, &name, Ts::new(now)).await?;
         let changes = json!({"name": {"from": current.name, "to": name}});
-        activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), Some(id), "account.updated", meta, changes)
-            .await?;
+        activity::record(
+            &mut tx,
+            now,
+            actor.user.id,
+            Some(actor.user.id),
+            Some(id),
+            Action::AccountUpdated,
+            meta,
+            changes,
+        )
+        .await?;
         let data = json!({"id": id, "name": name, "parent_id": current.parent_id});
         jobs::events::record(&mut tx, "account.updated", actor.user.id, data, now).await?;
         let account = live(&mut tx, id).await?;
@@ -185,8 +196,17 @@ impl Core {
         accounts::mark_deleted(&mut tx, id, at).await?;
         sessions::fall_back(&mut tx, id, None).await?;
         let changes = json!({"name": account.name, "members_removed": members.len()});
-        activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), Some(id), "account.deleted", meta, changes)
-            .await?;
+        activity::record(
+            &mut tx,
+            now,
+            actor.user.id,
+            Some(actor.user.id),
+            Some(id),
+            Action::AccountDeleted,
+            meta,
+            changes,
+        )
+        .await?;
         let data = json!({"id": id, "name": account.name, "parent_id": account.parent_id, "members": members});
         jobs::events::record(&mut tx, "account.deleted", actor.user.id, data, now).await?;
         let account = accounts::find(&mut tx, id).await?.ok_or(CoreError::NotFound)?;

@@ -2,6 +2,8 @@
 //! (`GET /v1/users/:id/permissions`), and what a user is associated with
 //! (`GET /v1/users/:id/associated`).
 
+use roster_domain::activity::Action;
+use roster_domain::user::UserStatus;
 use std::collections::HashMap;
 
 use roster_domain::permissions::{Decision, Permissions, Source};
@@ -65,7 +67,7 @@ impl Core {
         roster_store::accounts::lock(&mut tx, account).await?;
         let granted = access::require(&mut tx, &actor.user, account, &Scope::USERS_SCOPE).await?;
         super::live(&mut tx, account).await?;
-        let target_user = roster_store::users::find(&mut tx, target).await?.filter(|u| u.status.as_str() != "deleted");
+        let target_user = roster_store::users::find(&mut tx, target).await?.filter(|u| u.status != UserStatus::Deleted);
         errors.into_result().map_err(CoreError::Validation)?;
         let current = match target_user {
             Some(_) => memberships::find(&mut tx, target, account).await?,
@@ -107,7 +109,7 @@ impl Core {
             target,
             Some(actor.user.id),
             Some(account),
-            "user.scope_updated",
+            Action::UserScopeUpdated,
             meta,
             changes.clone(),
         )
@@ -149,7 +151,7 @@ impl Core {
         } else if access::permissions(&mut conn, &actor.user, account).await?.is_none() {
             return Err(CoreError::NotFound);
         }
-        let user = roster_store::users::find(&mut conn, target).await?.filter(|u| u.status.as_str() != "deleted");
+        let user = roster_store::users::find(&mut conn, target).await?.filter(|u| u.status != UserStatus::Deleted);
         let user = user.ok_or(CoreError::NotFound)?;
         let perms = access::permissions(&mut conn, &user, account).await?;
         // Shown to whoever can see the user, and to those with `users.read` here when the user

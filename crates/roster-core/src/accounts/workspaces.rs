@@ -2,6 +2,7 @@
 //! `workspaces.read` to see them, both in the workspace's account. Only members of the account
 //! (own or inherited) join; every change is in the audit trail.
 
+use roster_domain::activity::Action;
 use roster_domain::scope::Scope;
 use roster_domain::workspace::{Workspace, WorkspaceMember, WorkspaceRole};
 use roster_domain::{AccountId, FieldErrors, UserId, WorkspaceId};
@@ -64,7 +65,7 @@ impl Core {
             actor.user.id,
             Some(actor.user.id),
             Some(account),
-            "workspace.created",
+            Action::WorkspaceCreated,
             meta,
             changes,
         )
@@ -121,8 +122,17 @@ impl Core {
         workspaces::rename(&mut tx, id, &name, Ts::new(now)).await?;
         let changes = json!({"workspace_id": id, "name": {"from": current.name, "to": name}});
         let account = Some(current.account_id);
-        activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), account, "workspace.updated", meta, changes)
-            .await?;
+        activity::record(
+            &mut tx,
+            now,
+            actor.user.id,
+            Some(actor.user.id),
+            account,
+            Action::WorkspaceUpdated,
+            meta,
+            changes,
+        )
+        .await?;
         let updated = workspaces::find(&mut tx, id).await?.ok_or(CoreError::NotFound)?;
         self.commit(tx).await?;
         Ok(updated)
@@ -136,8 +146,17 @@ impl Core {
         workspaces::delete(&mut tx, id).await?;
         let changes = json!({"workspace_id": id, "name": workspace.name});
         let account = Some(workspace.account_id);
-        activity::record(&mut tx, now, actor.user.id, Some(actor.user.id), account, "workspace.deleted", meta, changes)
-            .await?;
+        activity::record(
+            &mut tx,
+            now,
+            actor.user.id,
+            Some(actor.user.id),
+            account,
+            Action::WorkspaceDeleted,
+            meta,
+            changes,
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(())
     }
@@ -195,8 +214,17 @@ impl Core {
         workspaces::add_member(&mut tx, &member).await?;
         let changes = json!({"workspace_id": id, "role": role.as_str()});
         let account = Some(workspace.account_id);
-        activity::record(&mut tx, now, user.id, Some(actor.user.id), account, "workspace.member_added", meta, changes)
-            .await?;
+        activity::record(
+            &mut tx,
+            now,
+            user.id,
+            Some(actor.user.id),
+            account,
+            Action::WorkspaceMemberAdded,
+            meta,
+            changes,
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(NamedMember { member, name: user.name, email: user.email })
     }
@@ -217,8 +245,17 @@ impl Core {
         }
         let changes = json!({"workspace_id": id});
         let account = Some(workspace.account_id);
-        activity::record(&mut tx, now, user, Some(actor.user.id), account, "workspace.member_removed", meta, changes)
-            .await?;
+        activity::record(
+            &mut tx,
+            now,
+            user,
+            Some(actor.user.id),
+            account,
+            Action::WorkspaceMemberRemoved,
+            meta,
+            changes,
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(())
     }

@@ -26,6 +26,7 @@
 //! takes no noticeable share of the cores the other users' password checks run on.
 
 use roster_domain::UserId;
+use roster_domain::login::AttemptReason;
 use roster_store::login_attempts::{self, Counted, Factor, NewAttempt, PENDING};
 use roster_store::{Exec, Ts};
 use sha2::{Digest, Sha256};
@@ -64,7 +65,7 @@ pub(crate) enum Refusal {
 const REFUSAL_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The reason a recorded refusal shows in the history.
-const REFUSED: &str = "too_many_attempts";
+const REFUSED: AttemptReason = AttemptReason::TooManyAttempts;
 
 impl From<Refusal> for CoreError {
     fn from(refusal: Refusal) -> Self {
@@ -169,13 +170,18 @@ impl Core {
 
     /// The admitted attempt failed (a wrong password or code): it counts in the windows and
     /// towards the lock.
-    pub(crate) async fn fail(&self, attempt: &Attempt<'_>, admitted: Admitted, reason: &str) -> CoreResult<()> {
+    pub(crate) async fn fail(
+        &self,
+        attempt: &Attempt<'_>,
+        admitted: Admitted,
+        reason: AttemptReason,
+    ) -> CoreResult<()> {
         self.record_failure(attempt, Some(admitted), reason, true).await
     }
 
     /// The admitted attempt had the right secret but signs nobody in (a suspended user): recorded,
     /// counted neither in the windows nor towards the lock.
-    pub(crate) async fn not_counted(&self, admitted: Admitted, reason: &str) -> CoreResult<()> {
+    pub(crate) async fn not_counted(&self, admitted: Admitted, reason: AttemptReason) -> CoreResult<()> {
         let mut conn = self.db.write_conn().await?;
         login_attempts::settle(&mut conn, admitted.id, false, false, Some(reason)).await?;
         Ok(())
@@ -229,7 +235,7 @@ impl Core {
         &self,
         attempt: &Attempt<'_>,
         admitted: Option<Admitted>,
-        reason: &str,
+        reason: AttemptReason,
         counted: bool,
     ) -> CoreResult<()> {
         let now = self.now();
@@ -270,7 +276,7 @@ impl Core {
         attempt: &Attempt<'_>,
         success: bool,
         counted: bool,
-        reason: Option<&str>,
+        reason: Option<AttemptReason>,
     ) -> CoreResult<Uuid> {
         let row = NewAttempt {
             at: Ts::new(self.now()),

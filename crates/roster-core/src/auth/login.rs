@@ -2,7 +2,9 @@
 //! recovery code against a short-lived, purpose-bound `mfa_token`; each attempt is limited and
 //! recorded (auth::limits), and a successful one opens a session.
 
+use roster_domain::activity::Action;
 use roster_domain::email::normalize_email;
+use roster_domain::login::AttemptReason;
 use roster_domain::password::normalize_password;
 use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_domain::{AccountId, SessionId};
@@ -67,18 +69,18 @@ impl Core {
         let admitted = self.admit(&attempt).await?;
         let ok = self.checked(&admitted, self.hasher.verify(normalize_password(password), hash)).await?;
         let Some(user) = user.filter(|_| ok) else {
-            self.fail(&attempt, admitted, "wrong_password").await?;
+            self.fail(&attempt, admitted, AttemptReason::WrongPassword).await?;
             return Err(CoreError::InvalidCredentials);
         };
         match user.status {
             UserStatus::Active => {}
             UserStatus::Suspended => {
                 // The password was right: not a guess, so it does not count against the limits.
-                self.not_counted(admitted, "suspended").await?;
+                self.not_counted(admitted, AttemptReason::Suspended).await?;
                 return Err(CoreError::AccountSuspended);
             }
             UserStatus::Invited | UserStatus::Deleted => {
-                self.fail(&attempt, admitted, "not_active").await?;
+                self.fail(&attempt, admitted, AttemptReason::NotActive).await?;
                 return Err(CoreError::InvalidCredentials);
             }
         }
@@ -134,7 +136,7 @@ impl Core {
                 let mut conn = self.db.write_conn().await?;
                 tokens::count_wrong_code(&mut conn, live.id, MFA_TOKEN_TRIES, Ts::new(now)).await?;
             }
-            self.fail(&attempt, admitted, "mfa_failed").await?;
+            self.fail(&attempt, admitted, AttemptReason::MfaFailed).await?;
             return Err(CoreError::InvalidCredentials);
         }
         let spent = {
@@ -223,7 +225,8 @@ impl Core {
             jobs::enqueue(&mut tx, &payload::SecurityMail { user_id: user.id, notice }, now).await?;
         }
         let changes = serde_json::json!({"session_id": session.id});
-        activity::record(&mut tx, now, user.id, Some(user.id), active_account, "user.login", meta, changes).await?;
+        activity::record(&mut tx, now, user.id, Some(user.id), active_account, Action::UserLogin, meta, changes)
+            .await?;
         let user = crate::users::detail(&mut tx, User { last_login_at: Some(now), ..user }).await?;
         self.commit(tx).await?;
         Ok(LoginSuccess { token, expires_at: session.expires_at.get(), session_id: session.id, user })

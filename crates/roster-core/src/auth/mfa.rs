@@ -4,7 +4,9 @@
 //! the "MFA changed" security notice, in the transaction of the change.
 
 use roster_domain::UserId;
+use roster_domain::activity::Action;
 use roster_domain::email::normalize_email;
+use roster_domain::login::AttemptReason;
 use roster_domain::password::normalize_password;
 use roster_store::login_attempts::Factor;
 use roster_store::{Ts, Tx, mfa, users};
@@ -71,7 +73,7 @@ impl Core {
         }
         users::set_mfa_enabled(&mut tx, user.id, true, Ts::new(now)).await?;
         mfa::replace_recovery_codes(&mut tx, user.id, &hashes).await?;
-        self.mfa_changed(&mut tx, actor, "user.mfa_enabled", payload::SecurityNotice::MfaEnabled, meta).await?;
+        self.mfa_changed(&mut tx, actor, Action::UserMfaEnabled, payload::SecurityNotice::MfaEnabled, meta).await?;
         self.commit(tx).await?;
         Ok(codes)
     }
@@ -86,7 +88,7 @@ impl Core {
         let mut tx = self.db.begin().await?;
         mfa::remove(&mut tx, actor.user.id).await?;
         users::set_mfa_enabled(&mut tx, actor.user.id, false, Ts::new(now)).await?;
-        self.mfa_changed(&mut tx, actor, "user.mfa_disabled", payload::SecurityNotice::MfaDisabled, meta).await?;
+        self.mfa_changed(&mut tx, actor, Action::UserMfaDisabled, payload::SecurityNotice::MfaDisabled, meta).await?;
         self.commit(tx).await?;
         Ok(())
     }
@@ -106,7 +108,7 @@ impl Core {
         let mut tx = self.db.begin().await?;
         mfa::replace_recovery_codes(&mut tx, actor.user.id, &hashes).await?;
         let notice = payload::SecurityNotice::RecoveryCodesRegenerated;
-        self.mfa_changed(&mut tx, actor, "user.recovery_codes_regenerated", notice, meta).await?;
+        self.mfa_changed(&mut tx, actor, Action::UserRecoveryCodesRegenerated, notice, meta).await?;
         self.commit(tx).await?;
         Ok(codes)
     }
@@ -126,7 +128,7 @@ impl Core {
         if self.checked(&admitted, self.hasher.verify(normalize_password(password), stored)).await? {
             self.withdraw(admitted).await
         } else {
-            self.fail(&attempt, admitted, "wrong_password").await?;
+            self.fail(&attempt, admitted, AttemptReason::WrongPassword).await?;
             Err(CoreError::Forbidden(Denied::WrongPassword))
         }
     }
@@ -136,7 +138,7 @@ impl Core {
         &self,
         tx: &mut Tx,
         actor: &Actor,
-        action: &str,
+        action: Action,
         notice: payload::SecurityNotice,
         meta: &RequestMeta,
     ) -> CoreResult<()> {

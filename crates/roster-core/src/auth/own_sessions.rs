@@ -1,6 +1,7 @@
 //! The caller's sessions, login history and password (API.md §7): list and revoke sessions, read
 //! the attempts, change the password (which signs every other session out and tells the user).
 
+use roster_domain::activity::Action;
 use roster_domain::password::normalize_password;
 use roster_domain::{FieldErrors, SessionId};
 use roster_store::login_attempts;
@@ -113,7 +114,7 @@ impl Core {
             user.id,
             Some(user.id),
             actor.account_id,
-            "user.password_changed",
+            Action::UserPasswordChanged,
             meta,
             changes,
         )

@@ -1,5 +1,6 @@
 //! `POST /v1/auth/verify-email`: redeem a verification token.
 
+use roster_domain::activity::Action;
 use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_store::{Ts, tokens, users};
 
@@ -20,7 +21,7 @@ impl Core {
         let user = user.ok_or(CoreError::InvalidToken)?;
         users::set_email_verified(&mut tx, user.id, Ts::new(now)).await?;
         let changes = serde_json::json!({"email": user.email, "email_verified": {"from": false, "to": true}});
-        activity::record(&mut tx, now, user.id, Some(user.id), None, "user.email_verified", meta, changes).await?;
+        activity::record(&mut tx, now, user.id, Some(user.id), None, Action::UserEmailVerified, meta, changes).await?;
         let user = crate::users::detail(&mut tx, User { email_verified: true, updated_at: now, ..user }).await?;
         self.commit(tx).await?;
         Ok(user)

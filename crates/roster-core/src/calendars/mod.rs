@@ -8,8 +8,9 @@ pub mod fetch;
 pub mod ical;
 mod sync;
 
-use roster_domain::FieldErrors;
+use roster_domain::activity::Action;
 use roster_domain::web_url::WebUrl;
+use roster_domain::{CalendarId, FieldErrors};
 use roster_store::Ts;
 use roster_store::calendars::{self, EventsAfter};
 use serde::{Deserialize, Serialize};
@@ -97,8 +98,8 @@ impl Core {
         let now = self.now();
         let at = Ts::new(now);
         let calendar = Calendar {
-            id: uuid::Uuid::now_v7(),
-            user_id: actor.user.id.as_uuid(),
+            id: CalendarId::new(),
+            user_id: actor.user.id,
             provider: new.provider,
             name: name.to_owned(),
             url: url.as_str().to_owned(),
@@ -130,7 +131,7 @@ impl Core {
         // Not the URL: it may carry the feed's secret.
         let changes = serde_json::json!({"calendar_id": calendar.id, "name": calendar.name});
         let (user, account) = (actor.user.id, actor.account_id);
-        activity::record(&mut tx, now, user, Some(user), account, "user.calendar_added", meta, changes).await?;
+        activity::record(&mut tx, now, user, Some(user), account, Action::UserCalendarAdded, meta, changes).await?;
         self.commit(tx).await?;
         Ok(calendar)
     }
@@ -143,14 +144,14 @@ impl Core {
 
     /// `DELETE /v1/users/calendars/:id`: the calendar and its events; not the caller's → 404.
     /// Its queued fetch finds it gone and ends.
-    pub async fn remove_calendar(&self, actor: &Actor, id: uuid::Uuid, meta: &RequestMeta) -> CoreResult<()> {
+    pub async fn remove_calendar(&self, actor: &Actor, id: CalendarId, meta: &RequestMeta) -> CoreResult<()> {
         let mut tx = self.db.begin().await?;
-        let calendar = calendars::find(&mut tx, id).await?.filter(|c| c.user_id == actor.user.id.as_uuid());
+        let calendar = calendars::find(&mut tx, id).await?.filter(|c| c.user_id == actor.user.id);
         let Some(calendar) = calendar else { return Err(CoreError::NotFound) };
         calendars::delete(&mut tx, actor.user.id, id).await?;
         let changes = serde_json::json!({"calendar_id": id, "name": calendar.name});
         let (user, account) = (actor.user.id, actor.account_id);
-        activity::record(&mut tx, self.now(), user, Some(user), account, "user.calendar_removed", meta, changes)
+        activity::record(&mut tx, self.now(), user, Some(user), account, Action::UserCalendarRemoved, meta, changes)
             .await?;
         self.commit(tx).await?;
         Ok(())
@@ -158,7 +159,7 @@ impl Core {
 
     /// `GET /v1/users/calendars/:id/events`: the occurrences that overlap `[from, to)`, by
     /// start then uid, a page at a time.
-    pub async fn calendar_events(&self, actor: &Actor, id: uuid::Uuid, query: EventsQuery) -> CoreResult<Page<Event>> {
+    pub async fn calendar_events(&self, actor: &Actor, id: CalendarId, query: EventsQuery) -> CoreResult<Page<Event>> {
         let mut errors = FieldErrors::new();
         let mut time = |field: &str, value: Option<&str>| {
             let value = value.filter(|v| !v.is_empty())?;
@@ -186,7 +187,7 @@ impl Core {
             .open_cursor::<EventPosition>(&context, query.cursor.as_deref())?
             .map(|p| EventsAfter { starts_at: Ts::from_micros(p.starts_at), uid: p.uid });
         let mut conn = self.db.conn().await?;
-        let calendar = calendars::find(&mut conn, id).await?.filter(|c| c.user_id == actor.user.id.as_uuid());
+        let calendar = calendars::find(&mut conn, id).await?.filter(|c| c.user_id == actor.user.id);
         if calendar.is_none() {
             return Err(CoreError::NotFound);
         }

@@ -68,11 +68,7 @@ impl Core {
         let overdue = calendars::overdue(&mut tx, Ts::new(now - LOST_AFTER), REARM_BATCH).await?;
         for calendar in &overdue {
             let Some(due) = calendar.next_sync_at else { continue };
-            let job = CalendarSync {
-                calendar_id: calendar.id,
-                seq: calendar.sync_seq,
-                user_id: roster_domain::UserId::from_uuid(calendar.user_id),
-            };
+            let job = CalendarSync { calendar_id: calendar.id, seq: calendar.sync_seq, user_id: calendar.user_id };
             arm(&mut tx, &job, due.get(), now).await?;
         }
         self.commit(tx).await?;

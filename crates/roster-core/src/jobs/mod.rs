@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod payload;
 pub mod runner;
 
+use roster_domain::JobId;
 use roster_store::Exec;
 use roster_store::jobs::NewJob;
 use time::OffsetDateTime;
@@ -15,17 +16,7 @@ use time::OffsetDateTime;
 use crate::error::{CoreError, CoreResult};
 use payload::Payload;
 
-/// The four queues of API.md §9 and their switches.
-pub mod queue {
-    pub const ONBOARDING: &str = "onboarding";
-    pub const NOTIFICATIONS: &str = "notifications";
-    pub const ANALYTICS: &str = "analytics";
-    pub const SYNC: &str = "sync";
-    pub const ALL: [&str; 4] = [ONBOARDING, NOTIFICATIONS, ANALYTICS, SYNC];
-}
-
-/// The states of a job (API.md §9).
-pub const STATUSES: [&str; 4] = ["queued", "running", "done", "dead"];
+pub use roster_domain::job::{JobStatus, Queue};
 
 /// Every kind of job. Its name and queue are in [`payload`] (`Kind::name`, `Kind::queue`),
 /// with the payload type of each kind.
@@ -65,14 +56,14 @@ const PURGE_BATCH: u32 = 1000;
 
 /// Record the job `payload` (of its kind) to run from `now`, in the caller's transaction.
 pub async fn enqueue<P: Payload>(exec: &mut impl Exec, payload: &P, now: OffsetDateTime) -> CoreResult<()> {
-    enqueue_with_id(exec, uuid::Uuid::now_v7(), payload, now).await
+    enqueue_with_id(exec, JobId::new(), payload, now).await
 }
 
 /// Enqueue a job on behalf of job `parent`. Its id is derived from the parent's, so a parent
 /// that runs twice (delivery is at least once) records its children only once.
 pub async fn enqueue_child<P: Payload>(
     exec: &mut impl Exec,
-    parent: uuid::Uuid,
+    parent: JobId,
     payload: &P,
     now: OffsetDateTime,
 ) -> CoreResult<()> {
@@ -85,11 +76,12 @@ pub async fn enqueue_child<P: Payload>(
 /// recipient's id, say).
 pub async fn enqueue_child_keyed<P: Payload>(
     exec: &mut impl Exec,
-    parent: uuid::Uuid,
+    parent: JobId,
     key: &[u8],
     payload: &P,
     now: OffsetDateTime,
 ) -> CoreResult<()> {
+    let parent = parent.as_uuid();
     let b = parent.as_bytes();
     let millis = u64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]]);
     let id = derived_id::<P>(millis, &[parent.as_bytes(), key]);
@@ -114,7 +106,7 @@ pub async fn enqueue_coalesced<P: Payload>(
 
 /// A UUID v7 with the time `millis` and the rest a hash of `parts` and the kind: the same
 /// subject always gets the same id.
-fn derived_id<P: Payload>(millis: u64, parts: &[&[u8]]) -> uuid::Uuid {
+fn derived_id<P: Payload>(millis: u64, parts: &[&[u8]]) -> JobId {
     use sha2::Digest;
     let mut hash = sha2::Sha256::new();
     for part in parts {
@@ -123,12 +115,12 @@ fn derived_id<P: Payload>(millis: u64, parts: &[&[u8]]) -> uuid::Uuid {
     let digest = hash.chain_update(P::KIND.name().as_bytes()).finalize();
     let mut random = [0u8; 10];
     random.copy_from_slice(&digest[..10]);
-    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+    JobId::from_uuid(uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid())
 }
 
 async fn enqueue_with_id<P: Payload>(
     exec: &mut impl Exec,
-    id: uuid::Uuid,
+    id: JobId,
     payload: &P,
     now: OffsetDateTime,
 ) -> CoreResult<()> {
@@ -136,7 +128,7 @@ async fn enqueue_with_id<P: Payload>(
     Ok(())
 }
 
-fn new_job<P: Payload>(id: uuid::Uuid, payload: &P, now: OffsetDateTime) -> CoreResult<NewJob> {
+fn new_job<P: Payload>(id: JobId, payload: &P, now: OffsetDateTime) -> CoreResult<NewJob> {
     let payload = serde_json::to_value(payload)
         .map_err(|e| CoreError::Internal(format!("payload of {}: {e}", P::KIND.name())))?;
     Ok(NewJob {

@@ -9,11 +9,11 @@
 //! ([`Distrusted`]); they name the user too, so they are redacted the same way. A recovery
 //! request names no user (none is looked up when it is made) and carries its address sealed.
 
-use roster_domain::{AccountId, UserId};
+use roster_domain::{AccountId, AnnouncementId, CalendarId, PhoneId, UserId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{Kind, queue};
+use super::{Kind, Queue};
 use crate::notify::Event;
 
 /// A job's payload, tied to its kind.
@@ -79,7 +79,7 @@ impl Kind {
     }
 
     /// The queue whose workers run it (API.md §9: every message is a notifications job).
-    pub const fn queue(self) -> &'static str {
+    pub const fn queue(self) -> Queue {
         match self {
             Kind::EmailVerification
             | Kind::EmailInvitation
@@ -95,10 +95,10 @@ impl Kind {
             | Kind::EmailAnnouncement
             | Kind::PermissionsChanged
             | Kind::Sms
-            | Kind::Push => queue::NOTIFICATIONS,
-            Kind::OnboardingWelcome | Kind::OnboardingDashboard | Kind::OnboardingSync => queue::ONBOARDING,
-            Kind::AnalyticsInit | Kind::AnalyticsActivity => queue::ANALYTICS,
-            Kind::SyncMember | Kind::CalendarSync | Kind::Event => queue::SYNC,
+            | Kind::Push => Queue::Notifications,
+            Kind::OnboardingWelcome | Kind::OnboardingDashboard | Kind::OnboardingSync => Queue::Onboarding,
+            Kind::AnalyticsInit | Kind::AnalyticsActivity => Queue::Analytics,
+            Kind::SyncMember | Kind::CalendarSync | Kind::Event => Queue::Sync,
         }
     }
 
@@ -252,14 +252,14 @@ pub struct ConfirmEmailMail {
 /// batch.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AnnouncementNotify {
-    pub announcement_id: uuid::Uuid,
+    pub announcement_id: AnnouncementId,
     pub after: Option<UserId>,
 }
 
 /// One recipient's email of an announcement (a product notice: it follows the preference).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AnnouncementMail {
-    pub announcement_id: uuid::Uuid,
+    pub announcement_id: AnnouncementId,
     pub user_id: UserId,
 }
 
@@ -273,7 +273,7 @@ pub struct Sms {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_id: Option<uuid::Uuid>,
+    pub phone_id: Option<PhoneId>,
     /// When the code was asked for (Unix microseconds): a newer request voids this message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_at: Option<i64>,
@@ -285,7 +285,7 @@ impl Sms {
 
     /// The message that carries a new verification code to phone `phone` (number `to`), asked
     /// for at `requested_at` (Unix microseconds).
-    pub fn code(user: UserId, phone: uuid::Uuid, to: &str, requested_at: i64) -> Self {
+    pub fn code(user: UserId, phone: PhoneId, to: &str, requested_at: i64) -> Self {
         Sms {
             to: to.to_owned(),
             body: format!("Your Roster verification code is {}. It expires in 10 minutes.", Self::CODE),
@@ -351,7 +351,7 @@ pub struct SyncMember {
 /// `0013_calendars`); `user_id` is its owner, so that purging the user redacts it.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct CalendarSync {
-    pub calendar_id: uuid::Uuid,
+    pub calendar_id: CalendarId,
     pub seq: i64,
     pub user_id: UserId,
 }
@@ -407,7 +407,7 @@ mod tests {
     fn every_kind_has_its_own_name_and_is_found_by_it() {
         for kind in Kind::ALL {
             assert_eq!(Kind::from_name(kind.name()), Some(kind));
-            assert!(queue::ALL.contains(&kind.queue()), "{kind:?}");
+            assert!(Queue::ALL.contains(&kind.queue()), "{kind:?}");
         }
         let mut names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
         names.sort_unstable();

@@ -10,6 +10,7 @@ use roster_store::job_queue::{self, Claimed, EnqueueListener};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use super::Queue;
 use super::handlers::{Handlers, JobError};
 use crate::Core;
 use crate::error::CoreResult;
@@ -34,18 +35,18 @@ const GRACE: Duration = Duration::from_secs(10);
 pub struct Runner {
     core: Core,
     handlers: Handlers,
-    queues: Vec<&'static str>,
+    queues: Vec<Queue>,
     id: String,
     concurrency: usize,
 }
 
 impl Runner {
-    pub fn new(core: Core, handlers: Handlers, queues: Vec<&'static str>, concurrency: usize) -> Self {
+    pub fn new(core: Core, handlers: Handlers, queues: Vec<Queue>, concurrency: usize) -> Self {
         let id = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
         Self { core, handlers, queues, id, concurrency: concurrency.max(1) }
     }
 
-    pub fn queues(&self) -> &[&'static str] {
+    pub fn queues(&self) -> &[Queue] {
         &self.queues
     }
 
@@ -150,7 +151,7 @@ impl Runner {
             Err(_) => Err(JobError::Retry(format!("timed out after {} s", RUN_TIMEOUT.as_secs()))),
         };
         let now = self.core.now();
-        let labels = [("queue", job.queue.clone()), ("kind", job.kind.clone())];
+        let labels = [("queue", job.queue.as_str().to_owned()), ("kind", job.kind.clone())];
         metrics::histogram!("roster_job_run_seconds", &labels).record(started.elapsed().as_secs_f64());
         let settled = async {
             let mut conn = self.core.db.write_conn().await?;
@@ -175,7 +176,7 @@ impl Runner {
             Err(JobError::Retry(_)) => "failed",
             Err(JobError::Dead(_)) => "dead",
         };
-        metrics::counter!("roster_jobs_total", "queue" => job.queue.clone(), "outcome" => outcome_label).increment(1);
+        metrics::counter!("roster_jobs_total", "queue" => job.queue.as_str(), "outcome" => outcome_label).increment(1);
         match settled.await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(job_id = %job.id, "job was taken over after its lease expired"),

@@ -3,6 +3,7 @@
 //! (preferences::check); `null` puts a setting back to its default. Time zone and locale are the
 //! user's own fields: a change of them here changes the user, in the same transaction.
 
+use roster_domain::activity::Action;
 use roster_domain::user::User;
 use roster_store::{Ts, preferences, users};
 use serde_json::{Map, Value, json};
@@ -56,8 +57,17 @@ impl Core {
             };
             users::update_profile(&mut tx, &next).await?;
             let changes = Value::Object(user_changes.clone());
-            activity::record(&mut tx, now, user.id, Some(user.id), actor.account_id, "user.updated", meta, changes)
-                .await?;
+            activity::record(
+                &mut tx,
+                now,
+                user.id,
+                Some(user.id),
+                actor.account_id,
+                Action::UserUpdated,
+                meta,
+                changes,
+            )
+            .await?;
             let data = json!({"user": crate::jobs::events::user_data(&next), "changes": user_changes});
             crate::jobs::events::record(&mut tx, "user.updated", user.id, data, now).await?;
         }
@@ -80,7 +90,7 @@ impl Core {
             user.id,
             Some(user.id),
             actor.account_id,
-            "user.config_updated",
+            Action::UserConfigUpdated,
             meta,
             json!({"changed": changed}),
         )

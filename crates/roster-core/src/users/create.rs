@@ -1,5 +1,6 @@
 //! `POST /v1/users`: open sign-up, creation by a member with `users.create`, and invitations.
 
+use roster_domain::activity::Action;
 use roster_domain::email::Email;
 use roster_domain::password::normalize_password;
 use roster_domain::role::Role;
@@ -238,7 +239,7 @@ impl Core {
             user.id,
             actor_id.or(Some(user.id)),
             Some(account),
-            "user.created",
+            Action::UserCreated,
             meta,
             changes,
         )

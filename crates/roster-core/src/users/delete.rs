@@ -1,6 +1,7 @@
 //! `DELETE /v1/users/:id`: soft deletion (kept for audit), ownership transfer, optional purge.
 
 use roster_domain::UserId;
+use roster_domain::activity::Action;
 use roster_domain::role::Role;
 use roster_domain::scope::Scope;
 use roster_domain::user::UserStatus;
@@ -83,8 +84,17 @@ impl Core {
         }
         let transferred_to = heir.filter(|_| transferred);
         let changes = json!({"purged": purge, "transferred_to": transferred_to});
-        activity::record(&mut tx, now, target.id, Some(actor.user.id), actor.account_id, "user.deleted", meta, changes)
-            .await?;
+        activity::record(
+            &mut tx,
+            now,
+            target.id,
+            Some(actor.user.id),
+            actor.account_id,
+            Action::UserDeleted,
+            meta,
+            changes,
+        )
+        .await?;
         crate::jobs::events::record(&mut tx, "user.deleted", target.id, json!({"id": target.id}), now).await?;
         crate::jobs::sync_memberships(&mut tx, target.id, now).await?;
         self.commit(tx).await?;

@@ -8,6 +8,7 @@
 //! dropped.
 
 use roster_domain::UserId;
+use roster_domain::activity::Action;
 use roster_domain::email::Email;
 use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_store::user_emails::{self, Removal, UserEmail};
@@ -91,7 +92,7 @@ impl Core {
         let token_id = issue_token(&mut tx, user.id, Purpose::ConfirmEmail, VERIFICATION_VALIDITY, data, now).await?;
         jobs::enqueue(&mut tx, &payload::ConfirmEmailMail { user_id: user.id, token_id }, now).await?;
         let changes = json!({"email": email.as_str(), "primary": input.primary});
-        activity::record(&mut tx, now, user.id, Some(user.id), actor.account_id, "user.email_added", meta, changes)
+        activity::record(&mut tx, now, user.id, Some(user.id), actor.account_id, Action::UserEmailAdded, meta, changes)
             .await?;
         self.commit(tx).await?;
         Ok(())
@@ -135,7 +136,7 @@ impl Core {
             found => found?.ok_or(CoreError::InvalidToken)?,
         };
         let changes = json!({"email": confirmed.address});
-        activity::record(&mut tx, now, user.id, Some(user.id), None, "user.email_confirmed", meta, changes).await?;
+        activity::record(&mut tx, now, user.id, Some(user.id), None, Action::UserEmailConfirmed, meta, changes).await?;
         let user = if confirmed.becomes_primary {
             let confirmed = UserEmail { verified: true, ..confirmed };
             switch_primary(&mut tx, &user, &confirmed, None, now, meta).await?
@@ -161,8 +162,17 @@ impl Core {
             Removal::Removed => {}
         }
         let changes = json!({"email": email.as_str()});
-        activity::record(&mut tx, now, user.id, Some(user.id), actor.account_id, "user.email_removed", meta, changes)
-            .await?;
+        activity::record(
+            &mut tx,
+            now,
+            user.id,
+            Some(user.id),
+            actor.account_id,
+            Action::UserEmailRemoved,
+            meta,
+            changes,
+        )
+        .await?;
         let current = users::find(&mut tx, user.id).await?.ok_or(CoreError::NotFound)?;
         let detail = super::detail(&mut tx, current).await?;
         self.commit(tx).await?;
@@ -189,7 +199,7 @@ async fn switch_primary(
     }
     let id: UserId = user.id;
     let changes = json!({"email": {"from": user.email, "to": to.address}});
-    activity::record(tx, now, id, Some(id), account, "user.email_changed", meta, changes).await?;
+    activity::record(tx, now, id, Some(id), account, Action::UserEmailChanged, meta, changes).await?;
     let notice = payload::SecurityNotice::EmailChanged { from: user.email.clone(), to: to.address.clone() };
     jobs::enqueue(tx, &payload::SecurityMail { user_id: id, notice }, now).await?;
     let next = User { email: to.address.clone(), email_verified: true, updated_at: now, ..user.clone() };

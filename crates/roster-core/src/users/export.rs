@@ -9,6 +9,7 @@
 //! recorded in the user's trail (`user.exported`, by whom), after it is read.
 
 use roster_domain::UserId;
+use roster_domain::activity::Action;
 use roster_domain::user::{Membership, UserDetail};
 use roster_domain::workspace::{Workspace, WorkspaceRole};
 pub use roster_store::activities::Activity;
@@ -99,7 +100,7 @@ impl Core {
             id,
             Some(actor.user.id),
             actor.account_id,
-            "user.exported",
+            Action::UserExported,
             meta,
             json!({"by": actor.user.id}),
         )

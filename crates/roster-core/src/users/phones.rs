@@ -8,22 +8,21 @@
 //! [`SENDS_PER_HOUR`] per phone. [`MAX_WRONG_CODES`] wrong codes lock the code until a new one
 //! is asked for.
 
-use roster_domain::phone::{Phone, PhoneProblem};
+use roster_domain::activity::Action;
+use roster_domain::phone::{Phone, PhoneLabel, PhoneProblem};
 use roster_domain::scope::Scope;
 use roster_domain::user::User;
-use roster_domain::{FieldErrors, UserId};
+use roster_domain::{FieldErrors, PhoneId, UserId};
 use roster_store::user_phones::{self, StoredPhone};
 use roster_store::{Ts, Tx, users};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
 
 use crate::error::{Clash, CoreError, CoreResult};
 use crate::jobs::{self, payload};
 use crate::{Actor, Core, RequestMeta, access, activity};
 
-pub const LABELS: [&str; 4] = ["mobile", "work", "home", "other"];
 pub const MAX_PHONES: usize = 10;
 pub const MAX_WRONG_CODES: i64 = 5;
 /// How long a code is good for, from when it is sent.
@@ -55,13 +54,7 @@ pub use roster_domain::user::UserPhone;
 
 /// A phone as shown.
 pub(crate) fn shown(p: &StoredPhone) -> UserPhone {
-    UserPhone {
-        id: p.id,
-        number: p.number.clone(),
-        label: p.label.clone(),
-        verified: p.verified,
-        primary: p.is_primary,
-    }
+    UserPhone { id: p.id, number: p.number.clone(), label: p.label, verified: p.verified, primary: p.is_primary }
 }
 
 impl Core {
@@ -75,7 +68,7 @@ impl Core {
     ) -> CoreResult<UserPhone> {
         let mut errors = FieldErrors::new();
         let phone = self.parse_number(&new.number, &mut errors);
-        check_label(new.label.as_deref(), &mut errors);
+        let label = check_label(new.label.as_deref(), &mut errors);
         let phone = match (phone, errors.into_result()) {
             (Some(phone), Ok(())) => phone,
             (_, Err(fields)) => return Err(CoreError::Validation(fields)),
@@ -90,9 +83,9 @@ impl Core {
         }
         let primary = new.primary.unwrap_or(false) || phones.is_empty();
         let mut stored = StoredPhone {
-            id: Uuid::now_v7(),
+            id: PhoneId::new(),
             number: phone.e164().to_owned(),
-            label: new.label.unwrap_or_else(|| "mobile".to_owned()),
+            label: label.unwrap_or(PhoneLabel::Mobile),
             verified: false,
             is_primary: primary,
             code_hash: None,
@@ -112,7 +105,7 @@ impl Core {
         }
         self.queue_code(&mut tx, user.id, &stored, now).await?;
         let changes = json!({"phone_id": stored.id, "number": stored.number, "primary": primary});
-        record(&mut tx, actor, &user, "user.phone_added", meta, changes, now).await?;
+        record(&mut tx, actor, &user, Action::UserPhoneAdded, meta, changes, now).await?;
         self.commit(tx).await?;
         Ok(shown(&stored))
     }
@@ -123,13 +116,13 @@ impl Core {
         &self,
         actor: &Actor,
         id: UserId,
-        phone_id: Uuid,
+        phone_id: PhoneId,
         change: PhoneChange,
         meta: &RequestMeta,
     ) -> CoreResult<UserPhone> {
         let mut errors = FieldErrors::new();
         let number = change.number.as_deref().and_then(|n| self.parse_number(n, &mut errors));
-        check_label(change.label.as_deref(), &mut errors);
+        let label = check_label(change.label.as_deref(), &mut errors);
         if change.primary == Some(false) {
             errors.add("primary", "invalid", "make another phone primary instead");
         }
@@ -149,7 +142,7 @@ impl Core {
             return self.check_code(tx, &user, before, code, actor, meta, now).await;
         }
         let mut next = StoredPhone { updated_at: Ts::new(now), ..before.clone() };
-        if let Some(label) = change.label {
+        if let Some(label) = label {
             next.label = label;
         }
         let renumbered = number.filter(|n| n.e164() != before.number);
@@ -184,14 +177,20 @@ impl Core {
             self.queue_code(&mut tx, user.id, &next, now).await?;
         }
         let changes = changed(&before, &next, change.resend);
-        record(&mut tx, actor, &user, "user.phone_updated", meta, changes, now).await?;
+        record(&mut tx, actor, &user, Action::UserPhoneUpdated, meta, changes, now).await?;
         self.commit(tx).await?;
         Ok(shown(&next))
     }
 
     /// Remove a phone. When it was the primary one, the oldest verified phone left (else the
     /// oldest) becomes primary.
-    pub async fn remove_phone(&self, actor: &Actor, id: UserId, phone_id: Uuid, meta: &RequestMeta) -> CoreResult<()> {
+    pub async fn remove_phone(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        phone_id: PhoneId,
+        meta: &RequestMeta,
+    ) -> CoreResult<()> {
         let now = self.now();
         let (mut tx, user) = self.phone_owner(actor, id).await?;
         let gone = user_phones::find(&mut tx, user.id, phone_id).await?.ok_or(CoreError::NotFound)?;
@@ -205,7 +204,7 @@ impl Core {
             jobs::sync_memberships(&mut tx, user.id, now).await?;
         }
         let changes = json!({"phone_id": gone.id, "number": gone.number});
-        record(&mut tx, actor, &user, "user.phone_removed", meta, changes, now).await?;
+        record(&mut tx, actor, &user, Action::UserPhoneRemoved, meta, changes, now).await?;
         self.commit(tx).await?;
         Ok(())
     }
@@ -278,25 +277,27 @@ impl Core {
         user_phones::save(&mut tx, user.id, &StoredPhone { updated_at: Ts::new(now), ..next.clone() }).await?;
         if right {
             let changes = json!({"phone_id": phone.id, "number": phone.number, "verified": true});
-            record(&mut tx, actor, user, "user.phone_verified", meta, changes, now).await?;
+            record(&mut tx, actor, user, Action::UserPhoneVerified, meta, changes, now).await?;
         }
         self.commit(tx).await?;
         if right { Ok(shown(&next)) } else { Err(CoreError::field("code", "invalid_code", "the code is not right")) }
     }
 
     /// The keyed hash a phone's code is kept as (bound to the phone).
-    pub(crate) fn phone_code_hash(&self, phone: Uuid, code: &str) -> Vec<u8> {
+    pub(crate) fn phone_code_hash(&self, phone: PhoneId, code: &str) -> Vec<u8> {
+        let phone = phone.as_uuid();
         crate::secrets::hmac_sha256(&self.secret_key.derive("phone-codes"), &[phone.as_bytes(), code.as_bytes()])
             .to_vec()
     }
 }
 
-fn check_label(label: Option<&str>, errors: &mut FieldErrors) {
-    if let Some(label) = label
-        && !LABELS.contains(&label)
-    {
+/// The label named, if one is; a name that is none of the labels is a field error.
+fn check_label(label: Option<&str>, errors: &mut FieldErrors) -> Option<PhoneLabel> {
+    let parsed = PhoneLabel::parse(label?);
+    if parsed.is_none() {
         errors.add("label", "invalid_label", "must be mobile, work, home or other");
     }
+    parsed
 }
 
 /// Record that a code is to be sent now (the old one dies at once), or refuse: at most one per
@@ -352,7 +353,7 @@ async fn record(
     tx: &mut Tx,
     actor: &Actor,
     user: &User,
-    action: &str,
+    action: Action,
     meta: &RequestMeta,
     changes: serde_json::Value,
     now: OffsetDateTime,

@@ -1,5 +1,6 @@
 //! `PUT /v1/users/:id`: partial profile updates and status changes.
 
+use roster_domain::activity::Action;
 use roster_domain::scope::Scope;
 use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_domain::{FieldErrors, UserId};
@@ -48,7 +49,7 @@ impl Core {
             next.id,
             Some(actor.user.id),
             actor.account_id,
-            "user.updated",
+            Action::UserUpdated,
             meta,
             Value::Object(changes.clone()),
         )

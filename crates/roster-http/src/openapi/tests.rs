@@ -148,7 +148,24 @@ fn enums_in_the_document_are_the_words_the_domain_parses() {
         assert!(roster_store::user_list::SortKey::parse(sort.trim_start_matches('-')).is_some(), "{sort}");
     }
     assert_eq!(enum_of(&doc, "UserSort").len(), 8);
-    assert_eq!(enum_of(&doc, "QueueName"), roster_core::jobs::queue::ALL);
+    assert_eq!(enum_of(&doc, "QueueName"), roster_core::jobs::Queue::ALL.map(roster_core::jobs::Queue::as_str));
+    assert_eq!(enum_of(&doc, "JobStatus"), roster_core::jobs::JobStatus::ALL.map(roster_core::jobs::JobStatus::as_str));
+    assert_eq!(
+        enum_of(&doc, "PhoneLabel"),
+        roster_core::openapi::PhoneLabel::ALL.map(roster_core::openapi::PhoneLabel::as_str)
+    );
+    assert_eq!(
+        enum_of(&doc, "Action"),
+        roster_domain::activity::Action::ALL.map(roster_domain::activity::Action::as_str)
+    );
+    assert_eq!(
+        enum_of(&doc, "AttemptReason"),
+        roster_domain::login::AttemptReason::ALL.map(roster_domain::login::AttemptReason::as_str)
+    );
+    assert_eq!(
+        enum_of(&doc, "AccountStatus"),
+        roster_domain::user::AccountStatus::ALL.map(roster_domain::user::AccountStatus::as_str)
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! `/v1/admin`: operations for platform admins.
 
 use axum::extract::State;
+use roster_domain::JobId;
+use roster_domain::job::{JobStatus, Queue};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -20,9 +22,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct JobsQuery {
-    #[param(value_type = Option<roster_core::openapi::JobStatus>)]
+    #[param(value_type = Option<JobStatus>)]
     status: Option<String>,
-    #[param(value_type = Option<roster_core::openapi::QueueName>)]
+    #[param(value_type = Option<Queue>)]
     queue: Option<String>,
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
@@ -35,11 +37,9 @@ struct JobsQuery {
 #[derive(Debug, Serialize, ToSchema)]
 struct JobView {
     id: Uuid,
-    #[schema(value_type = roster_core::openapi::QueueName)]
-    queue: String,
+    queue: Queue,
     kind: String,
-    #[schema(value_type = roster_core::openapi::JobStatus)]
-    status: String,
+    status: JobStatus,
     attempts: i32,
     max_attempts: i32,
     last_error: Option<String>,
@@ -54,7 +54,7 @@ struct JobView {
 impl From<roster_core::admin::JobView> for JobView {
     fn from(j: roster_core::admin::JobView) -> Self {
         Self {
-            id: j.id,
+            id: j.id.as_uuid(),
             queue: j.queue,
             kind: j.kind,
             status: j.status,
@@ -94,7 +94,7 @@ async fn list_jobs(
 async fn retry_job(
     State(state): State<AppState>,
     Auth(actor): Auth,
-    Id(id): Id<Uuid>,
+    Id(id): Id<JobId>,
 ) -> ApiResult<axum::Json<JobView>> {
     Ok(axum::Json(JobView::from(state.core.retry_job(&actor, id).await?)))
 }

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roster_core::announcements::{Announcement, AnnouncementChange, Answer, NewAnnouncement, Shown};
-use roster_domain::UserId;
+use roster_domain::{AnnouncementId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -87,7 +87,7 @@ struct AnnouncementView {
 impl From<&Announcement> for AnnouncementView {
     fn from(a: &Announcement) -> Self {
         AnnouncementView {
-            id: a.id,
+            id: a.id.as_uuid(),
             title: a.title.clone(),
             body: a.body.clone(),
             starts_at: rfc3339(a.starts_at.get()),
@@ -132,7 +132,7 @@ impl From<&Shown> for MyAnnouncementView {
     fn from(s: &Shown) -> Self {
         let a = &s.announcement;
         MyAnnouncementView {
-            id: a.id,
+            id: a.id.as_uuid(),
             title: a.title.clone(),
             body: a.body.clone(),
             starts_at: rfc3339(a.starts_at.get()),
@@ -190,7 +190,7 @@ pub(crate) struct AnswerView {
 impl From<&Answer> for AnswerView {
     fn from(a: &Answer) -> Self {
         AnswerView {
-            announcement_id: a.announcement_id,
+            announcement_id: a.announcement_id.as_uuid(),
             status: a.status.clone(),
             snooze_until: a.snooze_until.map(|t| rfc3339(t.get())),
             updated_at: rfc3339(a.updated_at.get()),
@@ -255,7 +255,7 @@ async fn update_announcement(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Meta(meta): Meta,
-    Id(id): Id<Uuid>,
+    Id(id): Id<AnnouncementId>,
     Json(body): Json<UpdateAnnouncement>,
 ) -> ApiResult<axum::Json<AnnouncementView>> {
     check_lengths(&[("title", body.title.as_deref(), 200), ("body", body.body.as_deref(), 10_000)])?;
@@ -280,7 +280,7 @@ async fn delete_announcement(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Meta(meta): Meta,
-    Id(id): Id<Uuid>,
+    Id(id): Id<AnnouncementId>,
 ) -> ApiResult<StatusCode> {
     state.core.delete_announcement(&actor, id, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -310,7 +310,7 @@ async fn my_announcements(State(state): State<AppState>, Auth(actor): Auth) -> A
 async fn answer_announcement(
     State(state): State<AppState>,
     Auth(actor): Auth,
-    Ids(user, announcement): Ids<UserId, Uuid>,
+    Ids(user, announcement): Ids<UserId, AnnouncementId>,
     Json(body): Json<AnswerRequest>,
 ) -> ApiResult<axum::Json<AnswerView>> {
     let answer = state

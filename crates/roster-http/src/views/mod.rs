@@ -1,8 +1,9 @@
 //! Response bodies: how domain values are shown to clients. Nothing secret is ever a field here.
 
 use roster_domain::permissions::{Permissions, Source};
+use roster_domain::phone::PhoneLabel;
 use roster_domain::scope::Scope;
-use roster_domain::user::{Account, Membership, UserDetail};
+use roster_domain::user::{Account, AccountStatus, Membership, UserDetail};
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -21,35 +22,13 @@ pub struct EmailView {
     pub primary: bool,
 }
 
-/// What a phone number is for.
-#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PhoneLabel {
-    Mobile,
-    Work,
-    Home,
-    Other,
-}
-
-impl PhoneLabel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PhoneLabel::Mobile => "mobile",
-            PhoneLabel::Work => "work",
-            PhoneLabel::Home => "home",
-            PhoneLabel::Other => "other",
-        }
-    }
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PhoneView {
     pub id: Uuid,
     /// E.164.
     #[schema(pattern = r"^\+[1-9][0-9]{1,14}$")]
     pub number: String,
-    #[schema(value_type = PhoneLabel)]
-    pub label: String,
+    pub label: PhoneLabel,
     pub verified: bool,
     pub primary: bool,
 }
@@ -57,9 +36,9 @@ pub struct PhoneView {
 impl From<&roster_domain::user::UserPhone> for PhoneView {
     fn from(p: &roster_domain::user::UserPhone) -> Self {
         PhoneView {
-            id: p.id,
+            id: p.id.as_uuid(),
             number: p.number.clone(),
-            label: p.label.clone(),
+            label: p.label,
             verified: p.verified,
             primary: p.primary,
         }
@@ -136,8 +115,7 @@ pub struct AccountView {
     pub id: Uuid,
     pub name: String,
     pub parent_id: Option<Uuid>,
-    /// `active` or `deleted`.
-    pub status: String,
+    pub status: AccountStatus,
     #[schema(minimum = 0)]
     pub seats_used: i64,
     #[schema(format = DateTime)]
@@ -152,7 +130,7 @@ impl From<&Account> for AccountView {
             id: a.id.as_uuid(),
             name: a.name.clone(),
             parent_id: a.parent_id.map(|p| p.as_uuid()),
-            status: a.status.clone(),
+            status: a.status,
             seats_used: a.seats_used,
             created_at: rfc3339(a.created_at),
             updated_at: rfc3339(a.updated_at),

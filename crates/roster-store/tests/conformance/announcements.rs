@@ -2,6 +2,7 @@
 //! their audience (an account and the accounts below it), hidden by a dismissal or a snooze that
 //! has not ended, and their recipients paged by id.
 
+use roster_domain::AnnouncementId;
 use roster_domain::role::Role;
 use roster_store::Ts;
 use roster_store::announcements::{self, Announcement, Answer};
@@ -11,7 +12,7 @@ use crate::support::{T0, engines, insert_account, insert_membership, insert_user
 
 fn announcement(title: &str, starts: i64, ends: Option<i64>, account: Option<Uuid>) -> Announcement {
     Announcement {
-        id: Uuid::now_v7(),
+        id: AnnouncementId::new(),
         title: title.to_owned(),
         body: "body".to_owned(),
         starts_at: Ts::from_micros(T0 + starts),
@@ -54,7 +55,7 @@ async fn active_announcements_follow_window_audience_and_answers() {
         assert!(!announcements::in_audience(&mut tx, bob.id, Some(top.id.as_uuid())).await.unwrap());
         assert!(announcements::in_audience(&mut tx, bob.id, None).await.unwrap());
 
-        let answer = |id: Uuid, status: &str, until: Option<i64>| Answer {
+        let answer = |id: AnnouncementId, status: &str, until: Option<i64>| Answer {
             announcement_id: id,
             status: status.to_owned(),
             snooze_until: until.map(|u| Ts::from_micros(T0 + u)),

@@ -30,8 +30,8 @@ async fn a_fetch_is_recorded_once_by_its_link_and_replaces_the_events_whole() {
         insert_user(db, &ada).await;
         insert_user(db, &bob).await;
         let calendar = Calendar {
-            id: uuid::Uuid::now_v7(),
-            user_id: ada.id.as_uuid(),
+            id: roster_domain::CalendarId::new(),
+            user_id: ada.id,
             provider: "ics".into(),
             name: "Team".into(),
             url: "https://calendar.example.com/team.ics".into(),
@@ -119,7 +119,9 @@ async fn a_fetch_is_recorded_once_by_its_link_and_replaces_the_events_whole() {
             calendars::events(&mut tx, calendar.id, None, None, None, 10).await.unwrap().is_empty(),
             "its events went with it"
         );
-        calendars::insert(&mut tx, &Calendar { id: uuid::Uuid::now_v7(), ..calendar.clone() }).await.unwrap();
+        calendars::insert(&mut tx, &Calendar { id: roster_domain::CalendarId::new(), ..calendar.clone() })
+            .await
+            .unwrap();
         assert_eq!(calendars::delete_all(&mut tx, ada.id).await.unwrap(), 1);
         tx.commit().await.unwrap();
     }

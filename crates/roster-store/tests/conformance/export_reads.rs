@@ -2,6 +2,7 @@
 //! token hash; every day of its analytics.
 
 use roster_domain::SessionId;
+use roster_domain::activity::Action;
 use roster_store::sessions::{self, NewSession};
 use roster_store::{Ts, analytics};
 
@@ -40,14 +41,14 @@ async fn every_session_ended_or_not_and_every_analytics_day_are_read_oldest_firs
         // Days come from the audit trail; with none, there are none.
         assert!(analytics::days_of(&mut tx, ada.id).await.unwrap().is_empty());
         let at = |s: i64| Ts::from_micros(T0 + s * 1_000_000);
-        for (n, action) in [(1, "user.login"), (2, "user.updated"), (90_000, "user.login")] {
+        for (n, action) in [(1, Action::UserLogin), (2, Action::UserUpdated), (90_000, Action::UserLogin)] {
             let entry = roster_store::activities::Activity {
-                id: uuid::Uuid::now_v7(),
+                id: roster_domain::ActivityId::new(),
                 at: at(n).get(),
                 user_id: ada.id,
                 actor_id: Some(ada.id),
                 account_id: None,
-                action: action.to_owned(),
+                action,
                 ip: None,
                 user_agent: None,
                 changes: serde_json::json!({}),

@@ -1,6 +1,8 @@
 //! How workers claim and settle jobs: exclusive claims, settlement only by the lease holder,
 //! retry scheduling, dead jobs, expired leases, hand-back at shutdown, and the admin retry.
 
+use roster_domain::JobId;
+use roster_domain::job::Queue;
 use roster_store::job_queue::{self, Claimed};
 use roster_store::jobs::{self, NewJob};
 use roster_store::{Db, Ts};
@@ -11,14 +13,18 @@ const SECOND: i64 = 1_000_000;
 
 fn job(n: u128, queue: &'static str, max_attempts: i32) -> NewJob {
     NewJob {
-        id: nth_id(n),
-        queue,
+        id: JobId::from_uuid(nth_id(n)),
+        queue: Queue::parse(queue).unwrap(),
         kind: "sms.send",
         payload: serde_json::json!({"n": n as u64}),
         max_attempts,
         run_at: at(T0),
         created_at: at(T0),
     }
+}
+
+fn job_id(n: u128) -> JobId {
+    JobId::from_uuid(nth_id(n))
 }
 
 async fn enqueue(db: &Db, jobs: &[NewJob]) {
@@ -30,9 +36,10 @@ async fn enqueue(db: &Db, jobs: &[NewJob]) {
 }
 
 async fn claim(db: &Db, queues: &[&str], worker: &str, now: i64, limit: u32) -> Vec<Claimed> {
+    let queues: Vec<Queue> = queues.iter().map(|q| Queue::parse(q).unwrap()).collect();
     let mut tx = db.begin().await.unwrap();
     let claimed =
-        job_queue::claim(&mut tx, queues, worker, Ts::from_micros(now), Ts::from_micros(now + 60 * SECOND), limit)
+        job_queue::claim(&mut tx, &queues, worker, Ts::from_micros(now), Ts::from_micros(now + 60 * SECOND), limit)
             .await
             .unwrap();
     tx.commit().await.unwrap();
@@ -41,13 +48,13 @@ async fn claim(db: &Db, queues: &[&str], worker: &str, now: i64, limit: u32) -> 
 
 async fn run_at(db: &Db) -> Ts {
     let mut conn = db.conn().await.unwrap();
-    job_queue::find(&mut conn, nth_id(1)).await.unwrap().expect("job exists").run_at
+    job_queue::find(&mut conn, job_id(1)).await.unwrap().expect("job exists").run_at
 }
 
 async fn status(db: &Db, n: u128) -> (String, i32, Option<String>) {
     let mut conn = db.conn().await.unwrap();
-    let job = job_queue::find(&mut conn, nth_id(n)).await.unwrap().expect("job exists");
-    (job.status, job.attempts, job.last_error)
+    let job = job_queue::find(&mut conn, job_id(n)).await.unwrap().expect("job exists");
+    (job.status.as_str().to_owned(), job.attempts, job.last_error)
 }
 
 #[tokio::test]
@@ -60,11 +67,11 @@ async fn claims_are_exclusive_and_follow_queue_and_due_time() {
         enqueue(db, &[job(1, "notifications", 5), job(2, "sync", 5), later]).await;
 
         let first = claim(db, &["notifications"], "w1", T0, 10).await;
-        assert_eq!(first.iter().map(|j| j.id).collect::<Vec<_>>(), [nth_id(1)], "only due jobs of its queues");
+        assert_eq!(first.iter().map(|j| j.id).collect::<Vec<_>>(), [job_id(1)], "only due jobs of its queues");
         assert_eq!(first[0].attempts, 1);
         assert!(claim(db, &["notifications"], "w2", T0, 10).await.is_empty(), "a claimed job is not claimed twice");
         assert_eq!(claim(db, &["sync", "analytics"], "w2", T0, 10).await.len(), 1);
-        assert_eq!(claim(db, &["notifications"], "w2", T0 + 100 * SECOND, 10).await[0].id, nth_id(3));
+        assert_eq!(claim(db, &["notifications"], "w2", T0 + 100 * SECOND, 10).await[0].id, job_id(3));
     }
 }
 
@@ -76,9 +83,9 @@ async fn only_the_lease_holder_settles_and_failures_retry_then_die() {
         enqueue(db, &[job(1, "notifications", 2)]).await;
         claim(db, &["notifications"], "w1", T0, 1).await;
         let mut tx = db.begin().await.unwrap();
-        assert!(!job_queue::complete(&mut tx, nth_id(1), "intruder", Ts::from_micros(T0)).await.unwrap());
+        assert!(!job_queue::complete(&mut tx, job_id(1), "intruder", Ts::from_micros(T0)).await.unwrap());
         let retry_at = Ts::from_micros(T0 + 2 * SECOND);
-        assert!(job_queue::fail(&mut tx, nth_id(1), "w1", Ts::from_micros(T0), "boom", Some(retry_at)).await.unwrap());
+        assert!(job_queue::fail(&mut tx, job_id(1), "w1", Ts::from_micros(T0), "boom", Some(retry_at)).await.unwrap());
         tx.commit().await.unwrap();
         assert_eq!(status(db, 1).await, ("queued".into(), 1, Some("boom".into())));
         assert!(claim(db, &["notifications"], "w1", T0 + SECOND, 1).await.is_empty(), "not before its retry time");
@@ -86,20 +93,20 @@ async fn only_the_lease_holder_settles_and_failures_retry_then_die() {
         let second = claim(db, &["notifications"], "w2", T0 + 2 * SECOND, 1).await;
         assert_eq!(second[0].attempts, 2);
         let mut tx = db.begin().await.unwrap();
-        job_queue::fail(&mut tx, nth_id(1), "w2", Ts::from_micros(T0 + 2 * SECOND), "boom again", None).await.unwrap();
+        job_queue::fail(&mut tx, job_id(1), "w2", Ts::from_micros(T0 + 2 * SECOND), "boom again", None).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(status(db, 1).await, ("dead".into(), 2, Some("boom again".into())));
 
         // An operator's retry: queued again, now, with fresh attempts; a done job is not retried.
         let mut tx = db.begin().await.unwrap();
-        assert!(job_queue::retry(&mut tx, nth_id(1), Ts::from_micros(T0 + 3 * SECOND)).await.unwrap());
+        assert!(job_queue::retry(&mut tx, job_id(1), Ts::from_micros(T0 + 3 * SECOND)).await.unwrap());
         tx.commit().await.unwrap();
         assert_eq!(status(db, 1).await.0, "queued");
         let third = claim(db, &["notifications"], "w3", T0 + 3 * SECOND, 1).await;
         assert_eq!(third[0].attempts, 1);
         let mut tx = db.begin().await.unwrap();
-        assert!(job_queue::complete(&mut tx, nth_id(1), "w3", Ts::from_micros(T0 + 3 * SECOND)).await.unwrap());
-        assert!(!job_queue::retry(&mut tx, nth_id(1), Ts::from_micros(T0 + 4 * SECOND)).await.unwrap());
+        assert!(job_queue::complete(&mut tx, job_id(1), "w3", Ts::from_micros(T0 + 3 * SECOND)).await.unwrap());
+        assert!(!job_queue::retry(&mut tx, job_id(1), Ts::from_micros(T0 + 4 * SECOND)).await.unwrap());
         tx.commit().await.unwrap();
         assert_eq!(status(db, 1).await, ("done".into(), 1, None));
     }
@@ -146,10 +153,10 @@ async fn done_jobs_are_purged_after_their_retention_and_nothing_else_is() {
         let mut conn = db.write_conn().await.unwrap();
         for n in [1, 2] {
             assert!(
-                job_queue::complete(&mut conn, nth_id(n), "w", Ts::from_micros(T0 + n as i64 * SECOND)).await.unwrap()
+                job_queue::complete(&mut conn, job_id(n), "w", Ts::from_micros(T0 + n as i64 * SECOND)).await.unwrap()
             );
         }
-        assert!(job_queue::fail(&mut conn, nth_id(3), "w", Ts::from_micros(T0), "boom", None).await.unwrap());
+        assert!(job_queue::fail(&mut conn, job_id(3), "w", Ts::from_micros(T0), "boom", None).await.unwrap());
         // Job 4 is still running, job 5 still queued.
         let before = Ts::from_micros(T0 + 3 * SECOND);
         assert_eq!(job_queue::purge_done(&mut conn, before, 1).await.unwrap(), 1, "one batch of one");
@@ -159,10 +166,10 @@ async fn done_jobs_are_purged_after_their_retention_and_nothing_else_is() {
         drop(conn);
         let mut conn = db.conn().await.unwrap();
         for n in [1, 2] {
-            assert!(job_queue::find(&mut conn, nth_id(n)).await.unwrap().is_none());
+            assert!(job_queue::find(&mut conn, job_id(n)).await.unwrap().is_none());
         }
         for n in [3, 4, 5] {
-            assert!(job_queue::find(&mut conn, nth_id(n)).await.unwrap().is_some());
+            assert!(job_queue::find(&mut conn, job_id(n)).await.unwrap().is_some());
         }
     }
 }
@@ -190,7 +197,7 @@ async fn a_rearmed_job_is_queued_again_once_it_has_run_or_while_it_runs_but_a_wa
         // Done: queued again from the new time, with fresh attempts.
         claim(db, &["analytics"], "w1", T0 + SECOND, 1).await;
         let mut tx = db.begin().await.unwrap();
-        assert!(job_queue::complete(&mut tx, nth_id(1), "w1", Ts::from_micros(T0 + SECOND)).await.unwrap());
+        assert!(job_queue::complete(&mut tx, job_id(1), "w1", Ts::from_micros(T0 + SECOND)).await.unwrap());
         tx.commit().await.unwrap();
         rearm(T0 + 2 * SECOND).await;
         assert_eq!(
@@ -202,7 +209,7 @@ async fn a_rearmed_job_is_queued_again_once_it_has_run_or_while_it_runs_but_a_wa
         assert_eq!(claim(db, &["analytics"], "w2", T0 + 2 * SECOND, 1).await.len(), 1);
         rearm(T0 + 3 * SECOND).await;
         let mut tx = db.begin().await.unwrap();
-        assert!(!job_queue::complete(&mut tx, nth_id(1), "w2", Ts::from_micros(T0 + 3 * SECOND)).await.unwrap());
+        assert!(!job_queue::complete(&mut tx, job_id(1), "w2", Ts::from_micros(T0 + 3 * SECOND)).await.unwrap());
         tx.commit().await.unwrap();
         assert_eq!(status(db, 1).await, ("queued".into(), 0, None));
         assert_eq!(claim(db, &["analytics"], "w3", T0 + 3 * SECOND, 1).await.len(), 1, "it runs once more");

@@ -1,6 +1,8 @@
 //! The jobs outbox, server secrets, preferences and the activity trail.
 
-use roster_domain::UserId;
+use roster_domain::activity::Action;
+use roster_domain::job::Queue;
+use roster_domain::{ActivityId, JobId, UserId};
 use roster_store::activities::{self, Activity};
 use roster_store::jobs::{self, NewJob};
 use roster_store::{Ts, preferences, secrets};
@@ -13,8 +15,8 @@ type JobSummary<'a> = (Uuid, &'a str, &'a str, &'a str, i32, i32, Option<&'a str
 
 fn job(n: u128, queue: &'static str, kind: &'static str, user: UserId) -> NewJob {
     NewJob {
-        id: nth_id(n),
-        queue,
+        id: JobId::from_uuid(nth_id(n)),
+        queue: Queue::parse(queue).unwrap(),
         kind,
         payload: serde_json::json!({"user_id": user.to_string(), "n": n as u64}),
         max_attempts: 7,
@@ -42,7 +44,7 @@ async fn enqueued_jobs_are_found_by_the_user_they_name() {
             .iter()
             .map(|j| {
                 (
-                    j.id,
+                    j.id.as_uuid(),
                     j.queue.as_str(),
                     j.kind.as_str(),
                     j.status.as_str(),
@@ -146,12 +148,12 @@ async fn activities_page_newest_first() {
         let mut tx = db.begin().await.unwrap();
         for n in 1..=5u128 {
             let entry = Activity {
-                id: nth_id(n),
+                id: ActivityId::from_uuid(nth_id(n)),
                 at: at(T0 + n as i64),
                 user_id: ada,
                 actor_id: (n % 2 == 0).then_some(ada),
                 account_id: None,
-                action: format!("user.action{n}"),
+                action: Action::ALL[n as usize],
                 ip: Some("198.51.100.1".to_owned()),
                 user_agent: None,
                 changes: serde_json::json!({"n": n as u64}),
@@ -161,12 +163,12 @@ async fn activities_page_newest_first() {
         activities::insert(
             &mut tx,
             &Activity {
-                id: nth_id(9),
+                id: ActivityId::from_uuid(nth_id(9)),
                 at: at(T0),
                 user_id: UserId::new(),
                 actor_id: None,
                 account_id: None,
-                action: "other".to_owned(),
+                action: Action::AccountDeleted,
                 ip: None,
                 user_agent: None,
                 changes: serde_json::json!({}),
@@ -178,13 +180,13 @@ async fn activities_page_newest_first() {
         let mut conn = db.conn().await.unwrap();
         // `limit` + 1 rows come back, so the caller can tell whether more follow.
         let first = activities::of_user(&mut conn, ada, None, 2).await.unwrap();
-        let ids: Vec<Uuid> = first.iter().map(|a| a.id).collect();
+        let ids: Vec<Uuid> = first.iter().map(|a| a.id.as_uuid()).collect();
         assert_eq!(ids, [nth_id(5), nth_id(4), nth_id(3)]);
         assert_eq!(first[0].at, at(T0 + 5));
         assert_eq!(first[1].actor_id, Some(ada));
         assert_eq!(first[0].changes, serde_json::json!({"n": 5}));
-        let rest = activities::of_user(&mut conn, ada, Some(nth_id(4)), 10).await.unwrap();
-        let ids: Vec<Uuid> = rest.iter().map(|a| a.id).collect();
+        let rest = activities::of_user(&mut conn, ada, Some(ActivityId::from_uuid(nth_id(4))), 10).await.unwrap();
+        let ids: Vec<Uuid> = rest.iter().map(|a| a.id.as_uuid()).collect();
         assert_eq!(ids, [nth_id(3), nth_id(2), nth_id(1)]);
     }
 }

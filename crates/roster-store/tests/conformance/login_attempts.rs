@@ -4,6 +4,7 @@
 //! that make counting and deciding one step.
 
 use roster_domain::UserId;
+use roster_domain::login::AttemptReason;
 use roster_store::login_attempts::{self, Counted, Factor, LockState, NewAttempt, PENDING};
 use roster_store::{Db, Ts};
 
@@ -33,7 +34,7 @@ async fn record(db: &Db, at: i64, key: &[u8], user: Option<UserId>, ip: &str, fa
         factor,
         success,
         counted: matches!(ended, Ended::Failed),
-        reason: (!success).then_some("wrong_password"),
+        reason: (!success).then_some(AttemptReason::WrongPassword),
     };
     login_attempts::record(&mut tx, &attempt).await.unwrap();
     tx.commit().await.unwrap();
@@ -193,20 +194,21 @@ async fn a_pending_attempt_counts_until_it_is_settled_or_withdrawn() {
         let third = login_attempts::nth_failure(&mut tx, Counted::Email(b"ada"), since, 3).await.unwrap();
         assert_eq!(third, Some(Ts::from_micros(T0 + 1)), "pending ones count");
         login_attempts::settle(&mut tx, right, true, false, None).await.unwrap();
-        login_attempts::settle(&mut tx, wrong, false, true, Some("wrong_password")).await.unwrap();
+        login_attempts::settle(&mut tx, wrong, false, true, Some(AttemptReason::WrongPassword)).await.unwrap();
         login_attempts::withdraw(&mut tx, asked).await.unwrap();
         let first = login_attempts::nth_failure(&mut tx, Counted::Email(b"ada"), since, 1).await.unwrap();
         assert_eq!(first, Some(Ts::from_micros(T0 + 2)));
         assert_eq!(login_attempts::nth_failure(&mut tx, Counted::Email(b"ada"), since, 2).await.unwrap(), None);
         let history = login_attempts::history(&mut tx, ada.id, None, 10).await.unwrap();
-        let shown: Vec<(bool, Option<&str>)> = history.iter().map(|a| (a.success, a.reason.as_deref())).collect();
+        let shown: Vec<(bool, Option<&str>)> =
+            history.iter().map(|a| (a.success, a.reason.map(AttemptReason::as_str))).collect();
         assert_eq!(shown, [(false, Some("wrong_password")), (true, None)], "the withdrawn one left no trace");
 
         // Only settled wrong codes are told apart from the ones still being checked.
         for at in 4..7 {
             let code = login_attempts::record(&mut tx, &pending(b"ada", Some(ada.id), Factor::Mfa, at)).await.unwrap();
             if at < 6 {
-                login_attempts::settle(&mut tx, code, false, true, Some("mfa_failed")).await.unwrap();
+                login_attempts::settle(&mut tx, code, false, true, Some(AttemptReason::MfaFailed)).await.unwrap();
             }
         }
         assert_eq!(login_attempts::settled_mfa_failures(&mut tx, ada.id, since).await.unwrap(), 2);

@@ -131,7 +131,7 @@ async fn a_deleted_account_governs_nothing() {
             id: AccountId::new(),
             name: "Gone".to_owned(),
             parent_id: None,
-            status: "deleted".to_owned(),
+            status: roster_domain::user::AccountStatus::Deleted,
             seats_used: 0,
             created_at: at(T0),
             updated_at: at(T0),

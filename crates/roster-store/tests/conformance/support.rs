@@ -149,7 +149,7 @@ pub async fn insert_account(db: &Db, name: &str, parent: Option<AccountId>) -> A
         id: AccountId::new(),
         name: name.to_owned(),
         parent_id: parent,
-        status: "active".to_owned(),
+        status: roster_domain::user::AccountStatus::Active,
         seats_used: 0,
         created_at: at(T0),
         updated_at: at(T0),

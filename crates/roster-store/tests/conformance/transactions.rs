@@ -5,7 +5,6 @@ use roster_domain::role::Role;
 use roster_domain::user::Account;
 use roster_store::jobs::{self, NewJob};
 use roster_store::{accounts, memberships, preferences, users};
-use uuid::Uuid;
 
 use crate::support::{T0, at, engines, insert_user, membership, start, user};
 
@@ -19,7 +18,7 @@ async fn a_dropped_transaction_leaves_nothing_and_frees_the_writer() {
             id: AccountId::new(),
             name: "Acme".to_owned(),
             parent_id: None,
-            status: "active".to_owned(),
+            status: roster_domain::user::AccountStatus::Active,
             seats_used: 1,
             created_at: at(T0),
             updated_at: at(T0),
@@ -38,8 +37,8 @@ async fn a_dropped_transaction_leaves_nothing_and_frees_the_writer() {
             .await
             .unwrap();
             let job = NewJob {
-                id: Uuid::now_v7(),
-                queue: "onboarding",
+                id: roster_domain::JobId::new(),
+                queue: roster_domain::job::Queue::Onboarding,
                 kind: "onboarding.welcome",
                 payload: serde_json::json!({"user_id": ada.id.to_string()}),
                 max_attempts: 5,

@@ -43,9 +43,9 @@ async fn crowd(db: &Db) -> (AccountId, Vec<User>) {
     user_emails::add(&mut tx, people[3].id, &email("Quill@Elsewhere.test")).await.unwrap();
     user_emails::add(&mut tx, people[5].id, &email("fax@pens.test")).await.unwrap();
     let phone = |number: &str| StoredPhone {
-        id: uuid::Uuid::now_v7(),
+        id: roster_domain::PhoneId::new(),
         number: number.to_owned(),
-        label: "mobile".to_owned(),
+        label: roster_domain::phone::PhoneLabel::Mobile,
         verified: false,
         is_primary: true,
         code_hash: None,

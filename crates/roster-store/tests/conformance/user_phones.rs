@@ -2,17 +2,18 @@
 //! user only), one primary, the code's hash stored only for the newest request of an unchanged,
 //! unverified number.
 
+use roster_domain::PhoneId;
+use roster_domain::phone::PhoneLabel;
 use roster_store::user_phones::{self, StoredPhone};
 use roster_store::{StoreError, Ts, Unique};
-use uuid::Uuid;
 
 use crate::support::{T0, engines, insert_user, start, user};
 
 fn phone(number: &str, at: i64) -> StoredPhone {
     StoredPhone {
-        id: Uuid::now_v7(),
+        id: PhoneId::new(),
         number: number.to_owned(),
-        label: "mobile".to_owned(),
+        label: PhoneLabel::Mobile,
         verified: false,
         is_primary: false,
         code_hash: None,
@@ -52,10 +53,10 @@ async fn phones_are_saved_whole_listed_primary_first_and_unique_per_user() {
         assert_eq!(found, first);
         assert!(user_phones::find(&mut tx, bob.id, first.id).await.unwrap().is_none(), "not Bob's");
 
-        let changed = StoredPhone { label: "work".into(), verified: true, code_attempts: 3, ..found.clone() };
+        let changed = StoredPhone { label: PhoneLabel::Work, verified: true, code_attempts: 3, ..found.clone() };
         user_phones::save(&mut tx, ada.id, &changed).await.unwrap();
         assert_eq!(user_phones::find(&mut tx, ada.id, first.id).await.unwrap().unwrap(), changed);
-        let hijack = StoredPhone { label: "home".into(), ..changed.clone() };
+        let hijack = StoredPhone { label: PhoneLabel::Home, ..changed.clone() };
         user_phones::save(&mut tx, bob.id, &hijack).await.unwrap();
         assert_eq!(
             user_phones::find(&mut tx, ada.id, first.id).await.unwrap().unwrap(),

@@ -4,10 +4,10 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use roster_core::users::emails::AddEmail;
 use roster_core::users::phones::{NewPhone, PhoneChange};
+use roster_domain::PhoneId;
 use roster_http::AppState;
 use roster_http::extract::meta::Meta;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::outcome::{done, outcome_of};
 use super::page::{failed, show};
@@ -102,7 +102,7 @@ pub(crate) async fn add_phone(
 pub(crate) async fn verify_phone(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<Uuid>,
+    Path(id): Path<PhoneId>,
     SignedForm { visitor, form }: SignedForm<CodeForm>,
 ) -> Response {
     let resend = form.resend.is_some();
@@ -122,7 +122,7 @@ pub(crate) async fn verify_phone(
 pub(crate) async fn primary_phone(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<Uuid>,
+    Path(id): Path<PhoneId>,
     SignedForm { visitor, .. }: SignedForm<Nothing>,
 ) -> Response {
     let me = visitor.actor.user.id;
@@ -136,7 +136,7 @@ pub(crate) async fn primary_phone(
 pub(crate) async fn remove_phone(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<Uuid>,
+    Path(id): Path<PhoneId>,
     SignedForm { visitor, .. }: SignedForm<Nothing>,
 ) -> Response {
     let me = visitor.actor.user.id;

@@ -9,6 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 use roster_core::CoreError;
 use roster_core::auth::totp::Enrolment;
+use roster_domain::login::AttemptReason;
+use roster_domain::phone::PhoneLabel;
 use roster_domain::role::Role;
 use roster_domain::user::{UserEmail, UserPhone};
 use roster_http::AppState;
@@ -98,7 +100,7 @@ pub(crate) struct AccountPage {
     pub owner_of: Vec<String>,
     /// The time zone picker's options (HTML, the user's zone selected) and the phone labels.
     pub zone_options: String,
-    pub labels: &'static [&'static str],
+    pub labels: &'static [PhoneLabel],
 }
 
 impl AccountPage {
@@ -211,7 +213,7 @@ async fn read(state: &AppState, visitor: &Visitor, outcome: Outcome) -> Result<(
             when: when(a.at.get()),
             device: device_name(a.user_agent.as_deref()),
             address: a.ip.unwrap_or_else(|| "unknown".to_owned()),
-            outcome: attempt_outcome(a.success, a.reason.as_deref()),
+            outcome: attempt_outcome(a.success, a.reason),
         })
         .collect();
     let devices = core
@@ -289,7 +291,7 @@ async fn read(state: &AppState, visitor: &Visitor, outcome: Outcome) -> Result<(
         accounts,
         owner_of,
         zone_options: zone_options(&user.timezone),
-        labels: &roster_core::users::phones::LABELS,
+        labels: &PhoneLabel::ALL,
     };
     Ok((status, data))
 }
@@ -314,13 +316,15 @@ fn channels(preferences: &serde_json::Value) -> Vec<ChannelRow> {
         .collect()
 }
 
-fn attempt_outcome(success: bool, reason: Option<&str>) -> &'static str {
-    match (success, reason) {
-        (true, _) => "Signed in",
-        (false, Some("mfa_failed")) => "Wrong code",
-        (false, Some("suspended")) => "Refused: suspended",
-        (false, Some("locked" | "too_many_attempts")) => "Refused: too many attempts",
-        (false, _) => "Wrong password",
+fn attempt_outcome(success: bool, reason: Option<AttemptReason>) -> &'static str {
+    let Some(reason) = reason.filter(|_| !success) else { return "Signed in" };
+    match reason {
+        AttemptReason::WrongPassword => "Wrong password",
+        AttemptReason::MfaFailed => "Wrong code",
+        AttemptReason::Suspended => "Refused: suspended",
+        AttemptReason::NotActive => "Refused: not active",
+        AttemptReason::TooManyAttempts => "Refused: too many attempts",
+        AttemptReason::Pending => "Not finished",
     }
 }
 

@@ -7,11 +7,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use roster_core::calendars::NewCalendar;
 use roster_core::users::input::UpdateUser;
+use roster_domain::{AnnouncementId, CalendarId};
 use roster_http::AppState;
 use roster_http::extract::meta::Meta;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use uuid::Uuid;
 
 use super::outcome::{done, from_htmx, outcome_of};
 use super::page::{failed, show};
@@ -151,7 +151,7 @@ pub(crate) async fn subscribe_calendar(
 pub(crate) async fn remove_calendar(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CalendarId>,
     SignedForm { visitor, .. }: SignedForm<Nothing>,
 ) -> Response {
     match state.core.remove_calendar(&visitor.actor, id, &meta).await {
@@ -166,7 +166,7 @@ const SNOOZE: time::Duration = time::Duration::days(1);
 /// "Dismiss" or "Snooze" on a banner: with htmx the banner goes away in place.
 pub(crate) async fn answer_announcement(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<AnnouncementId>,
     headers: HeaderMap,
     SignedForm { visitor, form }: SignedForm<AnswerForm>,
 ) -> Response {

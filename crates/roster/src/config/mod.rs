@@ -6,6 +6,7 @@ use std::path::Path;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use roster_core::jobs::Queue;
 use roster_core::{CoreConfig, SignupMode};
 use roster_domain::password::PasswordPolicy;
 use serde::{Deserialize, Serialize};
@@ -320,13 +321,12 @@ impl Settings {
     }
 
     /// The queues this process works, by their QM_* switches.
-    pub fn queues(&self) -> Vec<&'static str> {
-        use roster_core::jobs::queue;
+    pub fn queues(&self) -> Vec<Queue> {
         [
-            (self.qm_user_onboarding, queue::ONBOARDING),
-            (self.qm_user_notifications, queue::NOTIFICATIONS),
-            (self.qm_user_analytics, queue::ANALYTICS),
-            (self.qm_account_sync, queue::SYNC),
+            (self.qm_user_onboarding, Queue::Onboarding),
+            (self.qm_user_notifications, Queue::Notifications),
+            (self.qm_user_analytics, Queue::Analytics),
+            (self.qm_account_sync, Queue::Sync),
         ]
         .into_iter()
         .filter_map(|(on, queue)| on.then_some(queue))

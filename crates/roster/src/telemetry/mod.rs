@@ -57,10 +57,11 @@ pub async fn record_job_gauges(core: &roster_core::Core) {
     match core.job_counts().await {
         Ok(rows) => {
             // Every queue and state, zero included, so a series never just disappears.
-            for queue in roster_core::jobs::queue::ALL {
-                for status in roster_core::jobs::STATUSES {
-                    let n = rows.iter().find(|(q, s, _)| q == queue && s == status).map_or(0, |(_, _, n)| *n);
-                    metrics::gauge!("roster_jobs", "queue" => queue, "status" => status).set(n as f64);
+            for queue in roster_core::jobs::Queue::ALL {
+                for status in roster_core::jobs::JobStatus::ALL {
+                    let n = rows.iter().find(|(q, s, _)| *q == queue && *s == status).map_or(0, |(_, _, n)| *n);
+                    metrics::gauge!("roster_jobs", "queue" => queue.as_str(), "status" => status.as_str())
+                        .set(n as f64);
                 }
             }
         }

@@ -170,7 +170,7 @@ async fn spawn_app_on(db: TestDb, configure: impl FnOnce(&mut Options)) -> TestA
     let runner = roster_core::jobs::runner::Runner::new(
         app.core.clone(),
         roster_core::jobs::handlers::Handlers::new(app.core.clone(), notifier),
-        roster_core::jobs::queue::ALL.to_vec(),
+        roster_core::jobs::Queue::ALL.to_vec(),
         4,
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -420,7 +420,7 @@ impl TestApp {
             .await
             .unwrap()
             .into_iter()
-            .map(|a| (a.action, a.changes))
+            .map(|a| (a.action.as_str().to_owned(), a.changes))
             .collect()
     }
 
@@ -431,7 +431,7 @@ impl TestApp {
             .await
             .unwrap()
             .into_iter()
-            .map(|j| (j.queue, j.kind))
+            .map(|j| (j.queue.as_str().to_owned(), j.kind))
             .collect();
         jobs.sort();
         jobs

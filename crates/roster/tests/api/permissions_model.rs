@@ -194,7 +194,7 @@ async fn build(app: &TestApp, spec: &Spec, model: &Model) -> (Vec<AccountId>, Ve
             id: AccountId::new(),
             name: format!("account {i}"),
             parent_id: model.parent[i].map(|p| accounts[p]),
-            status: "active".into(),
+            status: roster_domain::user::AccountStatus::Active,
             seats_used: 0,
             created_at: now,
             updated_at: now,

@@ -16,8 +16,8 @@ async fn a_job_whose_payload_does_not_fit_its_kind_or_whose_kind_is_unknown_is_d
     let mut tx = app.core.store().begin().await.unwrap();
     for (kind, payload) in [("sms.send", json!({"to": "+14155550100"})), ("sms.teleport", json!({}))] {
         let job = roster_store::jobs::NewJob {
-            id: uuid::Uuid::now_v7(),
-            queue: "notifications",
+            id: roster_domain::JobId::new(),
+            queue: roster_domain::job::Queue::Notifications,
             kind,
             payload,
             max_attempts: 10,

@@ -106,18 +106,24 @@ async fn a_verification_mail_survives_a_dead_smtp_server_and_a_sigkill() {
     let failed = eventually(Duration::from_mins(1), || async {
         let job = job_of_kind(&store, "email.verification").await?;
         let margin = job.run_at.get() - time::OffsetDateTime::now_utc();
-        (job.status == "queued" && job.last_error.is_some() && margin > time::Duration::milliseconds(300))
-            .then_some(job)
+        (job.status == roster_domain::job::JobStatus::Queued
+            && job.last_error.is_some()
+            && margin > time::Duration::milliseconds(300))
+        .then_some(job)
     })
     .await
     .unwrap_or_else(|| panic!("the verification mail never failed; log:\n{}", first.log()));
     assert!(failed.last_error.as_deref().unwrap().contains("SMTP"), "{failed:?}");
     first.process.sigkill();
     let at_kill = job_of_kind(&store, "email.verification").await.unwrap();
-    assert_ne!(at_kill.status, "done", "no mail could have been sent: {at_kill:?}");
+    assert_ne!(at_kill.status, roster_domain::job::JobStatus::Done, "no mail could have been sent: {at_kill:?}");
     // Queued: the retry is due within seconds. Running (killed mid-attempt): the 60 s lease must
     // run out and the sweeper (every 30 s) return the job first.
-    let limit = if at_kill.status == "running" { Duration::from_secs(150) } else { Duration::from_secs(30) };
+    let limit = if at_kill.status == roster_domain::job::JobStatus::Running {
+        Duration::from_secs(150)
+    } else {
+        Duration::from_secs(30)
+    };
 
     let smtp = SmtpSink::start().await;
     let second = Server::serve(&db, &[("ROSTER_SMTP_URL", &smtp.url())]).await;
@@ -137,7 +143,7 @@ async fn a_verification_mail_survives_a_dead_smtp_server_and_a_sigkill() {
     assert_eq!(verified["email_verified"], true);
 
     let job = eventually(Duration::from_secs(30), || async {
-        job_of_kind(&store, "email.verification").await.filter(|j| j.status == "done")
+        job_of_kind(&store, "email.verification").await.filter(|j| j.status == roster_domain::job::JobStatus::Done)
     })
     .await
     .unwrap_or_else(|| panic!("the delivered mail's job is not done; log:\n{}", second.log()));
@@ -180,7 +186,7 @@ async fn an_event_refused_with_503_three_times_arrives_with_the_same_id() {
     verify_signature(delivered.header("roster-signature").expect("signed"), &delivered.raw);
 
     let job = eventually(Duration::from_secs(30), || async {
-        job_of_kind(&store, "event.deliver").await.filter(|j| j.status == "done")
+        job_of_kind(&store, "event.deliver").await.filter(|j| j.status == roster_domain::job::JobStatus::Done)
     })
     .await
     .unwrap_or_else(|| panic!("the event's job is not done; log:\n{}", server.log()));
@@ -210,7 +216,8 @@ async fn with_notifications_off_the_mail_waits_for_a_worker_process() {
         async move {
             let jobs = jobs_of_kind(&store, "analytics.activity").await;
             let since_then = |j: &JobView| j.run_at.get() >= since;
-            (jobs.iter().any(since_then) && jobs.iter().all(|j| j.status == "done")).then_some(())
+            (jobs.iter().any(since_then) && jobs.iter().all(|j| j.status == roster_domain::job::JobStatus::Done))
+                .then_some(())
         }
     };
     let signed_up = time::OffsetDateTime::UNIX_EPOCH;
@@ -306,8 +313,8 @@ async fn two_worker_processes_send_a_thousand_jobs_once_each() {
     let mut tx = store.begin().await.unwrap();
     for i in 0..JOBS {
         let job = roster_store::jobs::NewJob {
-            id: uuid::Uuid::now_v7(),
-            queue: "notifications",
+            id: roster_domain::JobId::new(),
+            queue: roster_domain::job::Queue::Notifications,
             kind: "sms.send",
             payload: json!({"to": format!("+1555{i:07}"), "body": format!("job {i}")}),
             max_attempts: 10,

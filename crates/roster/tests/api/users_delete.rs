@@ -210,7 +210,7 @@ async fn a_user_purges_itself_leaving_an_anonymous_tombstone() {
     // What was queued for it runs out quietly: emptied jobs end done, not dead.
     app.drain().await;
     let states = roster_store::job_queue::counts(&mut conn).await.unwrap();
-    assert!(states.iter().all(|(_, status, _)| status == "done"), "{states:?}");
+    assert!(states.iter().all(|(_, status, _)| *status == roster_domain::job::JobStatus::Done), "{states:?}");
     drop(conn);
     // The audit trail keeps what happened and when, not who the person was.
     let trail = app.stored_activity(id).await;

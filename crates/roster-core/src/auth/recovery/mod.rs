@@ -11,7 +11,9 @@ mod distrust;
 mod request;
 
 use roster_domain::FieldError;
+use roster_domain::activity::Action;
 use roster_domain::email::normalize_email;
+use roster_domain::login::AttemptReason;
 use roster_domain::password::normalize_password;
 use roster_domain::user::{User, UserDetail, UserStatus};
 use roster_store::login_attempts::{self, Factor};
@@ -83,7 +85,7 @@ impl Core {
             let attempt = Attempt { email_key: &key, user: Some(user.id), factor: Factor::Mfa, meta };
             let admitted = self.admit(&attempt).await?;
             if !self.checked(&admitted, self.second_factor_ok(&user, code)).await? {
-                self.fail(&attempt, admitted, "mfa_failed").await?;
+                self.fail(&attempt, admitted, AttemptReason::MfaFailed).await?;
                 return Err(CoreError::InvalidCredentials);
             }
             // A recovery is no sign-in: a right code leaves no trace in the history.
@@ -103,8 +105,17 @@ impl Core {
             users::update_profile(&mut tx, &active).await?;
             users::set_email_verified(&mut tx, active.id, Ts::new(now)).await?;
             let changes = json!({"status": {"from": "invited", "to": "active"}, "email_verified": true});
-            activity::record(&mut tx, now, active.id, Some(active.id), None, "user.invitation_accepted", meta, changes)
-                .await?;
+            activity::record(
+                &mut tx,
+                now,
+                active.id,
+                Some(active.id),
+                None,
+                Action::UserInvitationAccepted,
+                meta,
+                changes,
+            )
+            .await?;
             active
         } else {
             let mut changes = json!({"sessions_revoked": revoked});
@@ -119,7 +130,8 @@ impl Core {
                 next.mfa_enabled = next.mfa_enabled && !cleared.mfa;
                 removed = Some(cleared.into_notice(revoked));
             }
-            activity::record(&mut tx, now, user.id, Some(user.id), None, "user.password_reset", meta, changes).await?;
+            activity::record(&mut tx, now, user.id, Some(user.id), None, Action::UserPasswordReset, meta, changes)
+                .await?;
             jobs::enqueue(&mut tx, &payload::PasswordChangedMail { user_id: user.id, removed }, now).await?;
             next
         };

@@ -2,6 +2,7 @@
 //! and "access to ACCOUNT changed".
 
 use roster_domain::role::Role;
+use roster_domain::user::AccountStatus;
 use roster_store::{accounts, memberships};
 
 use super::{Handlers, JobError, Outcome};
@@ -26,7 +27,7 @@ impl Handlers {
     /// Fan out one mail per recipient: the member (security notice) and every owner and admin
     /// of the account but the one who made the change (product notice; their preference decides
     /// when the mail is sent).
-    pub(super) async fn permissions_changed(&self, parent: uuid::Uuid, job: PermissionsChanged) -> Outcome {
+    pub(super) async fn permissions_changed(&self, parent: roster_domain::JobId, job: PermissionsChanged) -> Outcome {
         let mut conn = self.core.db.conn().await?;
         let admins = memberships::with_roles(&mut conn, job.account_id, &[Role::Owner, Role::Admin]).await?;
         drop(conn);
@@ -84,6 +85,6 @@ impl Handlers {
 
     async fn live_account_name(&self, id: roster_domain::AccountId) -> Result<Option<String>, JobError> {
         let mut conn = self.core.db.conn().await?;
-        Ok(accounts::find(&mut conn, id).await?.filter(|a| a.status != "deleted").map(|a| a.name))
+        Ok(accounts::find(&mut conn, id).await?.filter(|a| a.status != AccountStatus::Deleted).map(|a| a.name))
     }
 }

@@ -13,7 +13,7 @@ use crate::notify::Template;
 const BATCH: i64 = 200;
 
 impl Handlers {
-    pub(super) async fn announcement_notify(&self, parent: Uuid, job: AnnouncementNotify) -> Outcome {
+    pub(super) async fn announcement_notify(&self, parent: roster_domain::JobId, job: AnnouncementNotify) -> Outcome {
         let mut conn = self.core.db.conn().await?;
         let Some(found) = announcements::find(&mut conn, job.announcement_id).await? else { return Ok(()) };
         let after = job.after.map_or(Uuid::nil(), |u| u.as_uuid());

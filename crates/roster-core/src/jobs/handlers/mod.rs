@@ -125,7 +125,7 @@ impl Handlers {
 
     /// Record a job on behalf of job `parent` (its id derived from the parent's, so a parent
     /// that runs twice records it once).
-    async fn child<P: Payload>(&self, parent: uuid::Uuid, payload: &P) -> Outcome {
+    async fn child<P: Payload>(&self, parent: roster_domain::JobId, payload: &P) -> Outcome {
         let mut tx = self.core.db.begin().await?;
         enqueue_child(&mut tx, parent, payload, self.core.now()).await?;
         self.core.commit(tx).await?;

@@ -103,7 +103,7 @@ impl Handlers {
 
     /// A security notice about the user's own sign-in: sent whatever the preferences say. A new
     /// sign-in is also pushed to the user's devices when `notifications.push.security` is on.
-    pub(super) async fn security_mail(&self, id: uuid::Uuid, job: SecurityMail) -> Outcome {
+    pub(super) async fn security_mail(&self, id: roster_domain::JobId, job: SecurityMail) -> Outcome {
         let Some(user) = self.live_user(job.user_id).await? else { return Ok(()) };
         if let SecurityNotice::NewSignIn { ip, user_agent, .. } = &job.notice {
             self.push_new_sign_in(id, &user, ip.as_deref(), user_agent.as_deref()).await?;
@@ -160,7 +160,7 @@ impl Handlers {
     /// or a newer code was asked for since: the message would carry a useless code.
     async fn mint_phone_code(
         &self,
-        phone: uuid::Uuid,
+        phone: roster_domain::PhoneId,
         number: &str,
         requested: i64,
     ) -> Result<Option<String>, super::JobError> {
@@ -177,7 +177,7 @@ impl Handlers {
     /// known), recorded as children of the notice's job: a notice that runs twice pushes once.
     async fn push_new_sign_in(
         &self,
-        parent: uuid::Uuid,
+        parent: roster_domain::JobId,
         user: &User,
         ip: Option<&str>,
         agent: Option<&str>,

@@ -8,7 +8,7 @@ use crate::jobs::payload::{OnboardingDashboard, OnboardingSync, OnboardingWelcom
 
 impl Handlers {
     /// The welcome email is a product message: it follows the user's email preferences.
-    pub(super) async fn onboarding_welcome(&self, parent: uuid::Uuid, job: OnboardingWelcome) -> Outcome {
+    pub(super) async fn onboarding_welcome(&self, parent: roster_domain::JobId, job: OnboardingWelcome) -> Outcome {
         let Some(user) = self.live_user(job.0.user_id).await? else { return Ok(()) };
         if !self.wants_product_mail(&user).await? {
             return Ok(());
@@ -31,7 +31,7 @@ impl Handlers {
     }
 
     /// Bring the new member into its account's records: a sync job of its own.
-    pub(super) async fn onboarding_sync(&self, parent: uuid::Uuid, job: OnboardingSync) -> Outcome {
+    pub(super) async fn onboarding_sync(&self, parent: roster_domain::JobId, job: OnboardingSync) -> Outcome {
         self.child(parent, &SyncMember { user_id: job.0.user_id, account_id: job.0.account_id }).await
     }
 }

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use roster_domain::SessionId;
+use roster_domain::login::AttemptReason;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -33,8 +34,9 @@ pub(crate) struct AttemptView {
     user_agent: Option<String>,
     success: bool,
     /// Why it failed: `wrong_password`, `mfa_failed`, `too_many_attempts` (refused over the
-    /// email's or the user's limit), `suspended`, `not_active`; null on success.
-    reason: Option<String>,
+    /// email's or the user's limit), `suspended`, `not_active`, or `pending` while the password
+    /// is being checked; null on success.
+    reason: Option<AttemptReason>,
 }
 
 /// The caller's login history.

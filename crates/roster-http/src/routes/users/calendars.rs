@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roster_core::calendars::{Calendar, Event, EventsQuery, NewCalendar};
+use roster_domain::CalendarId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -91,7 +92,7 @@ pub(super) struct CalendarView {
 impl From<&Calendar> for CalendarView {
     fn from(c: &Calendar) -> Self {
         CalendarView {
-            id: c.id,
+            id: c.id.as_uuid(),
             provider: Provider::Ics,
             name: c.name.clone(),
             url: c.url.clone(),
@@ -199,7 +200,7 @@ async fn remove_calendar(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Meta(meta): Meta,
-    Id(id): Id<Uuid>,
+    Id(id): Id<CalendarId>,
 ) -> ApiResult<StatusCode> {
     state.core.remove_calendar(&actor, id, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -216,7 +217,7 @@ async fn remove_calendar(
 async fn calendar_events(
     State(state): State<AppState>,
     Auth(actor): Auth,
-    Id(id): Id<Uuid>,
+    Id(id): Id<CalendarId>,
     Query(q): Query<EventsParams>,
 ) -> ApiResult<axum::Json<Page<EventView>>> {
     let query = EventsQuery { from: q.from, to: q.to, cursor: q.cursor, limit: q.limit };

@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roster_core::users::{CreateUser, SearchUsers, UpdateUser, etag};
 use roster_domain::UserId;
+use roster_domain::activity::Action;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -254,7 +255,7 @@ struct ActivityView {
     #[schema(format = DateTime)]
     at: String,
     actor_id: Option<Uuid>,
-    action: String,
+    action: Action,
     account_id: Option<Uuid>,
     ip: Option<String>,
     user_agent: Option<String>,
@@ -280,7 +281,7 @@ async fn user_activity(
 impl From<roster_core::users::export::Activity> for ActivityView {
     fn from(a: roster_core::users::export::Activity) -> Self {
         ActivityView {
-            id: a.id,
+            id: a.id.as_uuid(),
             at: rfc3339(a.at),
             actor_id: a.actor_id.map(|u| u.as_uuid()),
             action: a.action,

@@ -5,17 +5,17 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roster_core::users::phones::{NewPhone, PhoneChange};
-use roster_domain::UserId;
+use roster_domain::phone::PhoneLabel;
+use roster_domain::{PhoneId, UserId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem, check_lengths};
 use crate::extract::{Auth, Id, Ids, Json, Meta};
-use crate::views::{PhoneLabel, PhoneView};
+use crate::views::PhoneView;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(add_phone)).routes(routes!(change_phone, remove_phone))
@@ -95,7 +95,7 @@ async fn change_phone(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Meta(meta): Meta,
-    Ids(id, phone_id): Ids<UserId, Uuid>,
+    Ids(id, phone_id): Ids<UserId, PhoneId>,
     Json(body): Json<ChangePhoneRequest>,
 ) -> ApiResult<axum::Json<PhoneView>> {
     check_lengths(&[("number", body.number.as_deref(), 40), ("code", body.code.as_deref(), 6)])?;
@@ -121,7 +121,7 @@ async fn remove_phone(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Meta(meta): Meta,
-    Ids(id, phone_id): Ids<UserId, Uuid>,
+    Ids(id, phone_id): Ids<UserId, PhoneId>,
 ) -> ApiResult<StatusCode> {
     state.core.remove_phone(&actor, id, phone_id, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
