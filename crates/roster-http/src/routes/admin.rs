@@ -3,16 +3,16 @@
 use axum::extract::State;
 use roster_domain::JobId;
 use roster_domain::job::{JobStatus, Queue};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Id, Query};
-use crate::views::{Page, rfc3339};
+use crate::views::Page;
+use crate::views::jobs::JobView;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_jobs)).routes(routes!(retry_job))
@@ -31,41 +31,6 @@ struct JobsQuery {
     limit: Option<u32>,
     /// `next_cursor` of the previous page (else 400); empty or absent: the first page.
     cursor: Option<String>,
-}
-
-/// A background job as operators see it (its payload is not shown: it may hold personal data).
-#[derive(Debug, Serialize, ToSchema)]
-struct JobView {
-    id: Uuid,
-    queue: Queue,
-    kind: String,
-    status: JobStatus,
-    attempts: i32,
-    max_attempts: i32,
-    last_error: Option<String>,
-    #[schema(format = DateTime)]
-    run_at: String,
-    #[schema(format = DateTime)]
-    created_at: String,
-    #[schema(format = DateTime)]
-    updated_at: String,
-}
-
-impl From<roster_core::admin::JobView> for JobView {
-    fn from(j: roster_core::admin::JobView) -> Self {
-        Self {
-            id: j.id.as_uuid(),
-            queue: j.queue,
-            kind: j.kind,
-            status: j.status,
-            attempts: j.attempts,
-            max_attempts: j.max_attempts,
-            last_error: j.last_error,
-            run_at: rfc3339(j.run_at.get()),
-            created_at: rfc3339(j.created_at.get()),
-            updated_at: rfc3339(j.updated_at.get()),
-        }
-    }
 }
 
 /// List background jobs.

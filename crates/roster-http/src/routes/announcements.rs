@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use roster_core::announcements::{Announcement, AnnouncementChange, Answer, NewAnnouncement, Shown};
+use roster_core::announcements::{AnnouncementChange, NewAnnouncement};
 use roster_domain::{AnnouncementId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +16,8 @@ use crate::AppState;
 use crate::error::{ApiResult, Problem, check_lengths};
 use crate::extract::{Auth, Id, Ids, Json, Meta, Query};
 use crate::query::PageQuery;
-use crate::views::{Page, rfc3339};
+use crate::views::Page;
+use crate::views::announcements::{AnnouncementView, AnswerStatus, AnswerView, MyAnnouncementView};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -67,104 +68,8 @@ struct UpdateAnnouncement {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-struct AnnouncementView {
-    id: Uuid,
-    title: String,
-    body: String,
-    #[schema(format = DateTime)]
-    starts_at: String,
-    #[schema(format = DateTime)]
-    ends_at: Option<String>,
-    account_id: Option<Uuid>,
-    notify: bool,
-    created_by: Option<Uuid>,
-    #[schema(format = DateTime)]
-    created_at: String,
-    #[schema(format = DateTime)]
-    updated_at: String,
-}
-
-impl From<&Announcement> for AnnouncementView {
-    fn from(a: &Announcement) -> Self {
-        AnnouncementView {
-            id: a.id.as_uuid(),
-            title: a.title.clone(),
-            body: a.body.clone(),
-            starts_at: rfc3339(a.starts_at.get()),
-            ends_at: a.ends_at.map(|t| rfc3339(t.get())),
-            account_id: a.account_id,
-            notify: a.notify,
-            created_by: a.created_by,
-            created_at: rfc3339(a.created_at.get()),
-            updated_at: rfc3339(a.updated_at.get()),
-        }
-    }
-}
-
-/// The caller's status of an announcement: `new` until it answers.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code, reason = "a schema of the values only")]
-enum ShownStatus {
-    New,
-    Seen,
-    Snoozed,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-struct MyAnnouncementView {
-    id: Uuid,
-    title: String,
-    body: String,
-    #[schema(format = DateTime)]
-    starts_at: String,
-    #[schema(format = DateTime)]
-    ends_at: Option<String>,
-    account_id: Option<Uuid>,
-    #[schema(value_type = ShownStatus)]
-    status: String,
-    /// When a snooze ended (it is shown again after it).
-    #[schema(format = DateTime)]
-    snooze_until: Option<String>,
-}
-
-impl From<&Shown> for MyAnnouncementView {
-    fn from(s: &Shown) -> Self {
-        let a = &s.announcement;
-        MyAnnouncementView {
-            id: a.id.as_uuid(),
-            title: a.title.clone(),
-            body: a.body.clone(),
-            starts_at: rfc3339(a.starts_at.get()),
-            ends_at: a.ends_at.map(|t| rfc3339(t.get())),
-            account_id: a.account_id,
-            status: s.status.clone().unwrap_or_else(|| "new".to_owned()),
-            snooze_until: s.snooze_until.map(|t| rfc3339(t.get())),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 struct MyAnnouncements {
     data: Vec<MyAnnouncementView>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-enum AnswerStatus {
-    Seen,
-    Dismissed,
-    Snoozed,
-}
-
-impl AnswerStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            AnswerStatus::Seen => "seen",
-            AnswerStatus::Dismissed => "dismissed",
-            AnswerStatus::Snoozed => "snoozed",
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -174,28 +79,6 @@ struct AnswerRequest {
     /// With `snoozed` only, and required then: RFC 3339, in the future.
     #[schema(format = DateTime)]
     snooze_until: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct AnswerView {
-    announcement_id: Uuid,
-    #[schema(value_type = AnswerStatus)]
-    status: String,
-    #[schema(format = DateTime)]
-    snooze_until: Option<String>,
-    #[schema(format = DateTime)]
-    updated_at: String,
-}
-
-impl From<&Answer> for AnswerView {
-    fn from(a: &Answer) -> Self {
-        AnswerView {
-            announcement_id: a.announcement_id.as_uuid(),
-            status: a.status.clone(),
-            snooze_until: a.snooze_until.map(|t| rfc3339(t.get())),
-            updated_at: rfc3339(a.updated_at.get()),
-        }
-    }
 }
 
 /// Publish an announcement.

@@ -1,5 +1,14 @@
 //! Response bodies: how domain values are shown to clients. Nothing secret is ever a field here.
 
+pub mod activity;
+pub mod announcements;
+pub mod calendars;
+pub mod devices;
+pub mod export;
+pub mod jobs;
+pub mod members;
+pub mod workspaces;
+
 use roster_domain::permissions::{Permissions, Source};
 use roster_domain::phone::PhoneLabel;
 use roster_domain::scope::Scope;

@@ -51,7 +51,7 @@ pub(crate) async fn export(
     let me = visitor.actor.user.id;
     match state.core.export_user(&visitor.actor, me, &meta).await {
         Ok(export) => {
-            let document = roster_http::routes::users::export::UserExport::from(export);
+            let document = roster_http::views::export::UserExport::from(export);
             let disposition = format!("attachment; filename=\"roster-user-{me}.json\"");
             match serde_json::to_vec_pretty(&document) {
                 Ok(body) => (

@@ -4,10 +4,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roster_core::accounts::input::AddMember;
-use roster_domain::user::{Membership, UserDetail};
 use roster_domain::{AccountId, UserId};
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,34 +12,11 @@ use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Id, Ids, Json, Meta, Query};
 use crate::query::MembersQuery;
-use crate::views::{MembershipView, Page};
+use crate::views::Page;
+use crate::views::members::MemberView;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_members, add_member)).routes(routes!(remove_member))
-}
-
-/// A membership with its user's name and email.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct MemberView {
-    #[serde(flatten)]
-    membership: MembershipView,
-    name: String,
-    #[schema(format = Email)]
-    email: String,
-    /// The user's status.
-    #[schema(value_type = roster_core::openapi::UserStatus)]
-    status: String,
-}
-
-impl MemberView {
-    fn new(user: &UserDetail, m: &Membership) -> Self {
-        Self {
-            membership: MembershipView::from(m),
-            name: user.user.name.clone(),
-            email: user.user.email.clone(),
-            status: user.user.status.as_str().to_owned(),
-        }
-    }
 }
 
 /// List an account's members.

@@ -5,21 +5,18 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roster_core::accounts::etag;
 use roster_core::accounts::input::{AddWorkspaceMember, RenameAccount};
-use roster_core::accounts::workspaces::NamedMember;
 use roster_domain::workspace::Workspace;
 use roster_domain::{AccountId, UserId, WorkspaceId};
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use super::{if_match, with_etag};
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Id, Ids, Json, Meta, Query};
 use crate::query::PageQuery;
-use crate::views::{Page, rfc3339};
+use crate::views::Page;
+use crate::views::workspaces::{WorkspaceMemberView, WorkspaceView};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -29,59 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_workspace_member))
 }
 
-/// A workspace inside an account.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct WorkspaceView {
-    id: Uuid,
-    account_id: Uuid,
-    name: String,
-    #[schema(format = DateTime)]
-    created_at: String,
-    #[schema(format = DateTime)]
-    updated_at: String,
-}
-
-impl From<&Workspace> for WorkspaceView {
-    fn from(w: &Workspace) -> Self {
-        Self {
-            id: w.id.as_uuid(),
-            account_id: w.account_id.as_uuid(),
-            name: w.name.clone(),
-            created_at: rfc3339(w.created_at),
-            updated_at: rfc3339(w.updated_at),
-        }
-    }
-}
-
 fn workspace_response(w: &Workspace) -> Response {
     with_etag(&etag(w.id.as_uuid(), w.updated_at), axum::Json(WorkspaceView::from(w)))
-}
-
-/// A member of a workspace.
-#[derive(Debug, Serialize, ToSchema)]
-struct WorkspaceMemberView {
-    workspace_id: Uuid,
-    user_id: Uuid,
-    name: String,
-    #[schema(format = Email)]
-    email: String,
-    #[schema(value_type = roster_core::openapi::WorkspaceRoleName)]
-    role: String,
-    #[schema(format = DateTime)]
-    created_at: String,
-}
-
-impl From<&NamedMember> for WorkspaceMemberView {
-    fn from(m: &NamedMember) -> Self {
-        Self {
-            workspace_id: m.member.workspace_id.as_uuid(),
-            user_id: m.member.user_id.as_uuid(),
-            name: m.name.clone(),
-            email: m.email.clone(),
-            role: m.member.role.as_str().to_owned(),
-            created_at: rfc3339(m.member.created_at),
-        }
-    }
 }
 
 /// Create a workspace.

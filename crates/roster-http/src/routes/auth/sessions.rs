@@ -3,17 +3,16 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use roster_domain::SessionId;
-use roster_domain::login::AttemptReason;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Id, Json, Meta, Query};
 use crate::query::PageQuery;
+use crate::views::activity::{AttemptView, SessionView};
 use crate::views::{Page, rfc3339};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,21 +21,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_session))
         .routes(routes!(change_password))
         .routes(routes!(login_history))
-}
-
-/// One login attempt of the caller's.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct AttemptView {
-    #[schema(format = DateTime)]
-    at: String,
-    /// The client address it came from.
-    ip: Option<String>,
-    user_agent: Option<String>,
-    success: bool,
-    /// Why it failed: `wrong_password`, `mfa_failed`, `too_many_attempts` (refused over the
-    /// email's or the user's limit), `suspended`, `not_active`, or `pending` while the password
-    /// is being checked; null on success.
-    reason: Option<AttemptReason>,
 }
 
 /// The caller's login history.
@@ -56,33 +40,6 @@ async fn login_history(
     let page = state.core.login_history(&actor, q.limit, q.cursor.as_deref()).await?;
     let data = page.items.into_iter().map(AttemptView::from).collect();
     Ok(axum::Json(Page::new(data, page.next_cursor)))
-}
-
-impl From<roster_core::users::export::Attempt> for AttemptView {
-    fn from(a: roster_core::users::export::Attempt) -> Self {
-        AttemptView {
-            at: rfc3339(a.at.get()),
-            ip: a.ip,
-            user_agent: a.user_agent,
-            success: a.success,
-            reason: a.reason,
-        }
-    }
-}
-
-/// One of the caller's sessions.
-#[derive(Debug, Serialize, ToSchema)]
-struct SessionView {
-    id: Uuid,
-    #[schema(format = DateTime)]
-    created_at: String,
-    #[schema(format = DateTime)]
-    last_seen_at: String,
-    /// The client address it signed in from.
-    ip: Option<String>,
-    user_agent: Option<String>,
-    /// Whether this is the session making the request.
-    current: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

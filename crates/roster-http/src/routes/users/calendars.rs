@@ -4,43 +4,24 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use roster_core::calendars::{Calendar, Event, EventsQuery, NewCalendar};
+use roster_core::calendars::{EventsQuery, NewCalendar};
 use roster_domain::CalendarId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem, check_lengths};
 use crate::extract::{Auth, Id, Json, Meta, Query};
-use crate::views::{Page, rfc3339};
+use crate::views::Page;
+use crate::views::calendars::{CalendarView, EventView, Provider};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_calendars, subscribe_calendar))
         .routes(routes!(remove_calendar))
         .routes(routes!(calendar_events))
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-enum Provider {
-    /// An iCalendar (RFC 5545) feed fetched over http(s).
-    Ics,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code, reason = "documents the values of CalendarView::status")]
-enum SyncStatus {
-    /// Not fetched yet.
-    Pending,
-    /// The last fetch was good.
-    Ok,
-    /// The last fetch failed (`last_error` says why); it is retried with backoff.
-    Error,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -62,81 +43,9 @@ struct SubscribeCalendar {
     url: String,
 }
 
-/// A calendar integration.
-#[derive(Debug, Serialize, ToSchema)]
-pub(super) struct CalendarView {
-    id: Uuid,
-    #[allow(dead_code, reason = "one provider: the enum refuses any other")]
-    provider: Provider,
-    name: String,
-    /// The feed's URL. Shown to its owner only (it may carry the feed's secret).
-    url: String,
-    #[schema(value_type = SyncStatus)]
-    status: String,
-    /// Why the last fetch failed (with `status: error`).
-    last_error: Option<String>,
-    /// When the feed was last fetched successfully.
-    #[schema(format = DateTime)]
-    last_synced_at: Option<String>,
-    /// Occurrences stored from the last good fetch (recurring events expanded 30 days back
-    /// and 365 days ahead; at most 10 000).
-    #[schema(minimum = 0)]
-    event_count: i64,
-    /// When the next fetch is due.
-    #[schema(format = DateTime)]
-    next_sync_at: Option<String>,
-    #[schema(format = DateTime)]
-    created_at: String,
-}
-
-impl From<&Calendar> for CalendarView {
-    fn from(c: &Calendar) -> Self {
-        CalendarView {
-            id: c.id.as_uuid(),
-            provider: Provider::Ics,
-            name: c.name.clone(),
-            url: c.url.clone(),
-            status: c.status.clone(),
-            last_error: c.last_error.clone(),
-            last_synced_at: c.last_synced_at.map(|t| rfc3339(t.get())),
-            event_count: c.event_count,
-            next_sync_at: c.next_sync_at.map(|t| rfc3339(t.get())),
-            created_at: rfc3339(c.created_at.get()),
-        }
-    }
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 struct CalendarList {
     data: Vec<CalendarView>,
-}
-
-/// One occurrence of an event (a recurring event is one per occurrence, with the same `uid`).
-#[derive(Debug, Serialize, ToSchema)]
-pub(super) struct EventView {
-    uid: String,
-    summary: Option<String>,
-    /// For an all-day event, midnight UTC of its first day.
-    #[schema(format = DateTime)]
-    starts_at: String,
-    /// Exclusive; for an all-day event, midnight UTC of the day after its last.
-    #[schema(format = DateTime)]
-    ends_at: String,
-    all_day: bool,
-    location: Option<String>,
-}
-
-impl From<&Event> for EventView {
-    fn from(e: &Event) -> Self {
-        EventView {
-            uid: e.uid.clone(),
-            summary: e.summary.clone(),
-            starts_at: rfc3339(e.starts_at.get()),
-            ends_at: rfc3339(e.ends_at.get()),
-            all_day: e.all_day,
-            location: e.location.clone(),
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

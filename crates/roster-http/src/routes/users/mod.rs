@@ -15,7 +15,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roster_core::users::{CreateUser, SearchUsers, UpdateUser, etag};
 use roster_domain::UserId;
-use roster_domain::activity::Action;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -26,6 +25,7 @@ use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Id, Json, MaybeAuth, Meta, Query};
 use crate::query::{PageQuery, UsersQuery};
+use crate::views::activity::ActivityView;
 use crate::views::{Page, UserView, rfc3339};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -249,20 +249,6 @@ async fn delete_user(
     }))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-struct ActivityView {
-    id: Uuid,
-    #[schema(format = DateTime)]
-    at: String,
-    actor_id: Option<Uuid>,
-    action: Action,
-    account_id: Option<Uuid>,
-    ip: Option<String>,
-    user_agent: Option<String>,
-    #[schema(value_type = Object)]
-    changes: serde_json::Value,
-}
-
 /// A user's activity.
 ///
 /// The user's audit trail, newest first (self, `users.read`, or platform admin).
@@ -276,21 +262,6 @@ async fn user_activity(
 ) -> ApiResult<axum::Json<Page<ActivityView>>> {
     let page = state.core.user_activity(&actor, id, q.limit, q.cursor.as_deref()).await?;
     Ok(axum::Json(Page::new(page.entries.into_iter().map(ActivityView::from).collect(), page.next_cursor)))
-}
-
-impl From<roster_core::users::export::Activity> for ActivityView {
-    fn from(a: roster_core::users::export::Activity) -> Self {
-        ActivityView {
-            id: a.id.as_uuid(),
-            at: rfc3339(a.at),
-            actor_id: a.actor_id.map(|u| u.as_uuid()),
-            action: a.action,
-            account_id: a.account_id.map(|u| u.as_uuid()),
-            ip: a.ip,
-            user_agent: a.user_agent,
-            changes: a.changes,
-        }
-    }
 }
 
 /// Engagement aggregated by the analytics queue (whole UTC days, today included).

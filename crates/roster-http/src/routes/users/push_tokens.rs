@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use roster_core::users::push_tokens::{NewPushToken, PushToken};
+use roster_core::users::push_tokens::NewPushToken;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -13,28 +13,10 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::error::{ApiResult, Problem, check_lengths};
 use crate::extract::{Auth, Json};
-use crate::views::rfc3339;
+use crate::views::devices::{Platform, PushTokenView};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(register_push_token, remove_push_token)).routes(routes!(list_push_tokens))
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-enum Platform {
-    Ios,
-    Android,
-    Web,
-}
-
-impl Platform {
-    fn as_str(self) -> &'static str {
-        match self {
-            Platform::Ios => "ios",
-            Platform::Android => "android",
-            Platform::Web => "web",
-        }
-    }
 }
 
 /// No `Debug`: it holds a device's token.
@@ -58,36 +40,6 @@ struct RegisterPushToken {
 struct RemovePushToken {
     #[schema(min_length = 1, max_length = 4096, pattern = r"^[^\s\u0000\u0085]+$")]
     token: String,
-}
-
-/// A registered token, shown only by its end.
-#[derive(Debug, Serialize, ToSchema)]
-pub(super) struct PushTokenView {
-    /// The last 6 characters of the token.
-    token_last6: String,
-    #[schema(value_type = Platform)]
-    platform: String,
-    device_id: Option<String>,
-    device_name: Option<String>,
-    #[schema(format = DateTime)]
-    created_at: String,
-    #[schema(format = DateTime)]
-    updated_at: String,
-}
-
-impl From<&PushToken> for PushTokenView {
-    fn from(t: &PushToken) -> Self {
-        let chars: Vec<char> = t.token.chars().collect();
-        let last6: String = chars[chars.len().saturating_sub(6)..].iter().collect();
-        PushTokenView {
-            token_last6: last6,
-            platform: t.platform.clone(),
-            device_id: t.device_id.clone(),
-            device_name: t.device_name.clone(),
-            created_at: rfc3339(t.created_at.get()),
-            updated_at: rfc3339(t.updated_at.get()),
-        }
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
