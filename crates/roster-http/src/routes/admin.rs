@@ -1,12 +1,12 @@
 //! `/v1/admin`: operations for platform admins.
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use roster_domain::JobId;
 use roster_domain::job::{JobStatus, Queue};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};

@@ -1,6 +1,7 @@
 //! Announcements: `/v1/announcements` for platform admins, and the caller's side,
 //! `GET /v1/users/announcements` and `PUT /v1/users/{id}/announcement/{announcementId}`.
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -9,7 +10,6 @@ use roster_domain::{AnnouncementId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;

@@ -1,11 +1,11 @@
 //! `GET /v1/accounts/{id}/access`: who holds a scope in an account, and why.
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use roster_domain::AccountId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;

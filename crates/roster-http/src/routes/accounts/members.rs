@@ -1,12 +1,12 @@
 //! `/v1/accounts/{id}/members`: an account's memberships.
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roster_core::accounts::input::AddMember;
 use roster_domain::{AccountId, UserId};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};

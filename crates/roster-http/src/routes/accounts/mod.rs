@@ -5,6 +5,7 @@ mod access;
 mod members;
 pub(crate) mod workspaces;
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +15,6 @@ use roster_domain::user::Account;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};

@@ -1,5 +1,6 @@
 //! `/v1/accounts/{id}/workspaces` and `/v1/workspaces`: workspaces and their members.
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -8,7 +9,6 @@ use roster_core::accounts::input::{AddWorkspaceMember, RenameAccount};
 use roster_domain::workspace::Workspace;
 use roster_domain::{AccountId, UserId, WorkspaceId};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::{if_match, with_etag};
 use crate::AppState;

@@ -2,12 +2,12 @@
 //! enrolment, removal and recovery codes. Every answer here that carries a secret is never
 //! stored by the idempotency layer (`secret_router`, under the `never_stored` layer).
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::LoginResponse;
 use crate::AppState;

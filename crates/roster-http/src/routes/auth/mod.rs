@@ -4,13 +4,13 @@
 mod mfa;
 pub(crate) mod sessions;
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use roster_domain::AccountId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use uuid::Uuid;
 
 use roster_core::auth::{LoginOutcome, LoginSuccess};

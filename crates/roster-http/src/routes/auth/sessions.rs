@@ -1,12 +1,12 @@
 //! The caller's sessions (`/v1/auth/sessions`) and password (`POST /v1/auth/password`).
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use roster_domain::SessionId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};

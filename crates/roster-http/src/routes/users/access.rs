@@ -1,6 +1,7 @@
 //! A user's access: `PUT /v1/users/{id}/scope`, `GET /v1/users/{id}/permissions`,
 //! `GET /v1/users/{id}/associated`.
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use roster_core::accounts::input::ScopeChange;
 use roster_domain::permissions::Decision;
@@ -8,7 +9,6 @@ use roster_domain::{AccountId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;

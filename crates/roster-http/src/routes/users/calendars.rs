@@ -1,6 +1,7 @@
 //! The caller's calendar integrations: `GET`/`POST /v1/users/calendars`,
 //! `DELETE /v1/users/calendars/{id}` and `GET /v1/users/calendars/{id}/events`.
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -9,7 +10,6 @@ use roster_domain::CalendarId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem, check_lengths};

@@ -2,12 +2,12 @@
 //! merge patch (RFC 7396, `application/merge-patch+json` or `application/json`) of the document
 //! `GET` returns; the types here describe both for the OpenAPI document.
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};

@@ -2,13 +2,13 @@
 //! added address, `POST /v1/users/email/verify` (anonymous: the token of the `confirm-email`
 //! link is the credential, as on the page behind that link).
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use roster_core::users::emails::AddEmail;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem, check_lengths};

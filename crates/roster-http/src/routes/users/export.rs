@@ -2,12 +2,12 @@
 //! (GDPR Art. 15 and 20). Its parts are the views the API shows elsewhere, so the document
 //! reads like the API; its shape is [`UserExport`].
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use roster_domain::UserId;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};

@@ -1,6 +1,7 @@
 //! A user's phone numbers: `POST /v1/users/{id}/phone`, `PUT` and `DELETE
 //! /v1/users/{id}/phone/{phoneId}` (the user, or `users.update` over the user).
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -10,7 +11,6 @@ use roster_domain::{PhoneId, UserId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem, check_lengths};

@@ -1,6 +1,7 @@
 //! The caller's push-notification tokens: `POST`/`DELETE /v1/users/push-token` and
 //! `GET /v1/users/push-tokens`. A token is shown back only by its last 6 characters.
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -8,7 +9,6 @@ use roster_core::users::push_tokens::NewPushToken;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem, check_lengths};

@@ -1,6 +1,7 @@
 //! `POST /v1/users/recovery`: ask for a reset link, or set a new password with the link's token
 //! (a recovery token, or an invitation's, which also activates the invited user).
 
+use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -8,7 +9,6 @@ use roster_domain::FieldError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem, check_lengths};
