@@ -1,16 +1,19 @@
 //! From a feed's events to the occurrences stored: recurring events (RRULE, RDATE, EXDATE,
 //! overriding instances by RECURRENCE-ID) expanded inside a window, everything as UTC instants.
 //!
-//! A rule is expanded by the `rrule` crate on the event's wall clock — its times written as if
-//! they were UTC — and each wall-clock time is then placed in the event's zone by jiff. So a
-//! weekly 09:00 meeting in Europe/Paris stays at 09:00 in Paris across a change of daylight
-//! saving time, as RFC 5545 wants, and every zone comes from one database (jiff's).
+//! A rule is expanded on the event's wall clock (civil times, no zone: `ical::recur`), and each
+//! wall-clock time is then placed in the event's zone by jiff. So a weekly 09:00 meeting in
+//! Europe/Paris stays at 09:00 in Paris across a change of daylight saving time, as RFC 5545
+//! wants, and every zone comes from one database (jiff's).
 //!
 //! The work is bounded whatever the feed says: steps of one rule, occurrences of one event,
 //! occurrences gathered in all, occurrences kept.
 
 use std::collections::HashSet;
 
+use ical::recur::expand::IcalRecurExpand;
+use ical::recur::{IcalRecurDateTime, IcalRecurRule};
+use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
@@ -79,7 +82,7 @@ pub fn occurrences(items: &[Item], from: Timestamp, to: Timestamp) -> Vec<Occurr
                             push(start);
                         }
                     }
-                    // A rule the crate refuses: the event as written, once.
+                    // A rule that does not parse: the event as written, once.
                     None => push(item.start),
                 }
             }
@@ -116,21 +119,19 @@ fn instant(w: When, tz: &TimeZone) -> Option<Timestamp> {
 }
 
 /// The starts (wall clock) `rule` gives `item` from `from` until the first one at or after
-/// `to`; `None` if the rule does not parse or validate.
+/// `to`; `None` if the rule does not parse.
 fn expand(item: &Item, rule: &str, from: Timestamp, to: Timestamp) -> Option<Vec<When>> {
-    let wall = |w: When| match w {
+    let wall = match item.start {
         When::Day(d) => d.to_datetime(jiff::civil::Time::midnight()),
         When::At(at) => at,
     };
-    let text = format!("DTSTART:{}\nRRULE:{}", stamp(wall(item.start)), rewrite_until(rule, item)?);
-    let set: rrule::RRuleSet = text.parse().ok()?;
-    let set = set.limit();
+    let rule = IcalRecurRule::parse(&rewrite_until(rule, item)?).ok()?;
     let mut starts = Vec::new();
-    for (step, date) in (&set).into_iter().enumerate() {
+    for (step, date) in IcalRecurExpand::new(rule, civil(wall)).enumerate() {
         if step >= MAX_STEPS || starts.len() >= MAX_PER_EVENT {
             break;
         }
-        let at = TimeZone::UTC.to_datetime(Timestamp::from_second(date.timestamp()).ok()?);
+        let Some(at) = wall_clock(date) else { continue };
         let w = match item.start {
             When::Day(_) => When::Day(at.date()),
             When::At(_) => When::At(at),
@@ -144,8 +145,8 @@ fn expand(item: &Item, rule: &str, from: Timestamp, to: Timestamp) -> Option<Vec
     Some(starts)
 }
 
-/// The rule with its UNTIL on the event's wall clock, in the frame's `Z` form (a date until
-/// means the end of that day).
+/// The rule with its UNTIL on the event's wall clock (a UTC one moved into the event's zone; a
+/// date until means the end of that day).
 fn rewrite_until(rule: &str, item: &Item) -> Option<String> {
     let parts: Vec<String> = rule
         .split(';')
@@ -172,9 +173,36 @@ fn rewrite_until(rule: &str, item: &Item) -> Option<String> {
     Some(parts.join(";"))
 }
 
-/// `YYYYMMDDTHHMMSSZ`: a wall-clock time in the frame of the expansion.
-fn stamp(at: jiff::civil::DateTime) -> String {
-    format!("{:04}{:02}{:02}T{:02}{:02}{:02}Z", at.year(), at.month(), at.day(), at.hour(), at.minute(), at.second())
+/// `YYYYMMDDTHHMMSS`: a wall-clock time, as the expansion reads `UNTIL`.
+fn stamp(at: DateTime) -> String {
+    format!("{:04}{:02}{:02}T{:02}{:02}{:02}", at.year(), at.month(), at.day(), at.hour(), at.minute(), at.second())
+}
+
+/// A wall-clock time as the expansion takes it.
+fn civil(at: DateTime) -> IcalRecurDateTime {
+    IcalRecurDateTime {
+        year: i32::from(at.year()),
+        month: at.month().unsigned_abs(),
+        day: at.day().unsigned_abs(),
+        hour: at.hour().unsigned_abs(),
+        minute: at.minute().unsigned_abs(),
+        second: at.second().unsigned_abs(),
+    }
+}
+
+/// An expanded wall-clock time, if jiff can hold it (a leap second is read as :59).
+fn wall_clock(at: IcalRecurDateTime) -> Option<DateTime> {
+    let part = |n: u8| i8::try_from(n).ok();
+    DateTime::new(
+        i16::try_from(at.year).ok()?,
+        part(at.month)?,
+        part(at.day)?,
+        part(at.hour)?,
+        part(at.minute)?,
+        part(at.second.min(59))?,
+        0,
+    )
+    .ok()
 }
 
 #[cfg(test)]
@@ -226,6 +254,34 @@ mod tests {
             ]
         );
         assert_eq!(got[1].summary.as_deref(), Some("Moved"));
+    }
+
+    #[test]
+    fn ordinal_weekdays_and_set_positions_pick_the_dates_rfc_5545_names() {
+        // The last Friday of each month from January, three times; the last weekday of each
+        // month (BYSETPOS) from March, twice; US Thanksgiving (the fourth Thursday of November).
+        let items = feed(
+            "BEGIN:VEVENT\r\nUID:f@x\r\nDTSTART:20260130T170000Z\r\nRRULE:FREQ=MONTHLY;BYDAY=-1FR;COUNT=3\r\n\
+             END:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:w@x\r\nDTSTART:20260331T090000Z\r\n\
+             RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=2\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:t@x\r\nDTSTART;VALUE=DATE:20261126\r\n\
+             RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=4TH;COUNT=2\r\nEND:VEVENT\r\n",
+        );
+        let got = occurrences(&items, ts("2026-01-01T00:00:00Z"), ts("2028-01-01T00:00:00Z"));
+        let starts: Vec<String> = got.iter().map(|o| format!("{} {}", o.uid, o.starts_at)).collect();
+        assert_eq!(
+            starts,
+            [
+                "f@x 2026-01-30T17:00:00Z",
+                "f@x 2026-02-27T17:00:00Z",
+                "f@x 2026-03-27T17:00:00Z",
+                "w@x 2026-03-31T09:00:00Z",
+                "w@x 2026-04-30T09:00:00Z",
+                "t@x 2026-11-26T00:00:00Z",
+                "t@x 2027-11-25T00:00:00Z",
+            ]
+        );
     }
 
     #[test]
