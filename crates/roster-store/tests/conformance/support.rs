@@ -51,13 +51,10 @@ impl TestEngine {
     pub async fn postgres(admin_url: &str) -> Self {
         let name = format!("roster_store_{}", Uuid::now_v7().simple());
         let mut admin = sqlx::PgConnection::connect(admin_url).await.expect("connect to ROSTER_TEST_DATABASE_URL");
-        // Commits need not wait for the disk: a test database need not survive a crash.
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "CREATE DATABASE {name}; ALTER DATABASE {name} SET synchronous_commit = off"
-        )))
-        .execute(&mut admin)
-        .await
-        .expect("create the test database");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create the test database");
         admin.close().await.ok();
         let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
         let db = Db::connect(&format!("{base}/{name}")).await.expect("open the test database");

@@ -43,14 +43,10 @@ impl TestDb {
             let name = format!("roster_test_{}", uuid::Uuid::now_v7().simple());
             let mut conn =
                 sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
-            // A test database need not survive a crash of the server: commits skip the wait for
-            // the disk, which is most of a test's time on PostgreSQL.
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "CREATE DATABASE {name}; ALTER DATABASE {name} SET synchronous_commit = off"
-            )))
-            .execute(&mut conn)
-            .await
-            .expect("create test database");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
             conn.close().await.ok();
             let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
             Self { url: format!("{base}/{name}"), dir, postgres: Some((admin_url.clone(), name)), owned: true }
