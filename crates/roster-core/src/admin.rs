@@ -14,6 +14,22 @@ pub struct JobPage {
     pub next_cursor: Option<String>,
 }
 
+/// The value a filter names, if one is named; a name that is none of its values is the field's
+/// error (`invalid_<field>`).
+fn filter<T>(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    name: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    message: &str,
+) -> Option<T> {
+    let parsed = parse(name?);
+    if parsed.is_none() {
+        errors.add(field, format!("invalid_{field}"), message);
+    }
+    parsed
+}
+
 fn require_platform_admin(actor: &Actor) -> CoreResult<()> {
     if actor.user.platform_admin { Ok(()) } else { Err(CoreError::Forbidden(Denied::PlatformAdminOnly)) }
 }
@@ -30,20 +46,9 @@ impl Core {
     ) -> CoreResult<JobPage> {
         require_platform_admin(actor)?;
         let mut errors = FieldErrors::new();
-        let status = status.and_then(|s| {
-            let parsed = JobStatus::parse(s);
-            if parsed.is_none() {
-                errors.add("status", "invalid_status", "must be queued, running, done or dead");
-            }
-            parsed
-        });
-        let queue = queue.and_then(|q| {
-            let parsed = Queue::parse(q);
-            if parsed.is_none() {
-                errors.add("queue", "invalid_queue", "must be onboarding, notifications, analytics or sync");
-            }
-            parsed
-        });
+        let status = filter(&mut errors, "status", status, JobStatus::parse, "must be queued, running, done or dead");
+        let queue =
+            filter(&mut errors, "queue", queue, Queue::parse, "must be onboarding, notifications, analytics or sync");
         let limit = crate::paging::page_limit(&mut errors, limit);
         errors.into_result().map_err(CoreError::Validation)?;
         let context = format!("jobs:{}:{}", status.map_or("", JobStatus::as_str), queue.map_or("", Queue::as_str));
