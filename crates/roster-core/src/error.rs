@@ -70,6 +70,8 @@ pub enum Denied {
     NotInEveryAccount(Scope),
     #[error("you cannot change your own status")]
     OwnStatus,
+    #[error("your own sessions and two-factor authentication are managed under /v1/auth")]
+    OwnSignIn,
     #[error("only the user or a platform admin can purge")]
     PurgeOthers,
     #[error("platform admins only")]

@@ -30,6 +30,10 @@ named_enum! {
         UserRecoveryCodesRegenerated = "user.recovery_codes_regenerated",
         UserCalendarAdded = "user.calendar_added",
         UserCalendarRemoved = "user.calendar_removed",
+        /// An administrator ended one or all of the user's sessions.
+        UserSessionsRevoked = "user.sessions_revoked",
+        /// An administrator turned the user's two-factor authentication off.
+        UserMfaReset = "user.mfa_reset",
         AccountCreated = "account.created",
         AccountUpdated = "account.updated",
         AccountDeleted = "account.deleted",

@@ -215,6 +215,12 @@ pub enum SecurityNotice {
     /// 10 wrong two-factor codes within 15 minutes: the second step is refused for a while (and
     /// whoever typed them knows the password).
     MfaLocked,
+    /// An administrator turned two-factor authentication off.
+    MfaReset,
+    /// An administrator ended `sessions` of the user's sessions (signed them out).
+    SignedOut {
+        sessions: u64,
+    },
     /// The sign-in address changed from `from` (where this notice goes) to `to`.
     EmailChanged {
         from: String,

@@ -39,6 +39,8 @@ pub enum Template {
     PasswordLocked { name: String, link: String },
     /// 10 wrong two-factor codes paused the second step; `link` is the sign-in page.
     MfaLocked { name: String, link: String },
+    /// An administrator ended `sessions` of the user's sessions; `link` is the sign-in page.
+    SignedOut { name: String, sessions: u64, link: String },
     /// Choose a new password: `link` is `{public_url}/reset-password?token=...`.
     Recovery { name: String, link: String },
     /// Confirm an added address (sent to it): `link` is `{public_url}/confirm-email?token=...`.
@@ -113,6 +115,7 @@ files! {
     PasswordResetClearedTxt "password_reset_cleared.txt" PasswordResetClearedHtml "password_reset_cleared.html",
     PasswordLockedTxt "password_locked.txt" PasswordLockedHtml "password_locked.html",
     MfaLockedTxt "mfa_locked.txt" MfaLockedHtml "mfa_locked.html",
+    SignedOutTxt "signed_out.txt" SignedOutHtml "signed_out.html",
     RecoveryTxt "recovery.txt" RecoveryHtml "recovery.html",
     ConfirmEmailTxt "confirm_email.txt" ConfirmEmailHtml "confirm_email.html",
     EmailChangedTxt "email_changed.txt" EmailChangedHtml "email_changed.html",
@@ -186,6 +189,12 @@ impl Template {
             Template::MfaChanged { name, change, link } => {
                 Values { name: greeting(name), change: change.clone(), link: link.clone(), ..Values::default() }
             }
+            Template::SignedOut { name, sessions, link } => Values {
+                name: greeting(name),
+                change: if *sessions == 1 { "1 session".to_owned() } else { format!("{sessions} sessions") },
+                link: link.clone(),
+                ..Values::default()
+            },
             Template::NewSignIn { name, when, ip, device, link } => Values {
                 name: greeting(name),
                 when: when.clone(),
@@ -227,6 +236,7 @@ impl Template {
             Template::PasswordResetCleared { .. } => pair(PasswordResetClearedTxt(v), PasswordResetClearedHtml(v)),
             Template::PasswordLocked { .. } => pair(PasswordLockedTxt(v), PasswordLockedHtml(v)),
             Template::MfaLocked { .. } => pair(MfaLockedTxt(v), MfaLockedHtml(v)),
+            Template::SignedOut { .. } => pair(SignedOutTxt(v), SignedOutHtml(v)),
             Template::Recovery { .. } => pair(RecoveryTxt(v), RecoveryHtml(v)),
             Template::ConfirmEmail { .. } => pair(ConfirmEmailTxt(v), ConfirmEmailHtml(v)),
             Template::EmailChanged { .. } => pair(EmailChangedTxt(v), EmailChangedHtml(v)),
@@ -308,6 +318,7 @@ mod tests {
             },
             Template::PasswordLocked { name: "Ada".into(), link: "https://r.example/sign-in".into() },
             Template::MfaLocked { name: "Ada".into(), link: "https://r.example/sign-in".into() },
+            Template::SignedOut { name: "Ada".into(), sessions: 3, link: "https://r.example/sign-in".into() },
             Template::Recovery { name: "Ada".into(), link: "https://r.example/reset-password?token=t3".into() },
             Template::ConfirmEmail {
                 name: "Ada".into(),
@@ -339,6 +350,7 @@ mod tests {
                 | Template::PasswordResetCleared { .. }
                 | Template::PasswordLocked { .. }
                 | Template::MfaLocked { .. }
+                | Template::SignedOut { .. }
                 | Template::Recovery { .. }
                 | Template::ConfirmEmail { .. }
                 | Template::EmailChanged { .. }
@@ -362,6 +374,7 @@ mod tests {
             Template::PasswordResetCleared { .. } => "password_reset_cleared",
             Template::PasswordLocked { .. } => "password_locked",
             Template::MfaLocked { .. } => "mfa_locked",
+            Template::SignedOut { .. } => "signed_out",
             Template::Recovery { .. } => "recovery",
             Template::ConfirmEmail { .. } => "confirm_email",
             Template::EmailChanged { .. } => "email_changed",

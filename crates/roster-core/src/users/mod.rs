@@ -8,6 +8,7 @@ pub mod emails;
 pub mod export;
 pub mod input;
 pub mod list;
+pub mod oversight;
 pub mod phones;
 pub mod push_tokens;
 pub mod read;

@@ -279,6 +279,8 @@ pub fn response(operation_id: &str, status: u16) -> Option<Value> {
         "add_workspace_member" => workspace_member(),
         "list_sessions" => json!({"data": [{"id": SESSION_ID, "created_at": AT, "last_seen_at": AT,
             "ip": "203.0.113.7", "user_agent": "Mozilla/5.0", "current": true}]}),
+        "user_sessions" => json!({"data": [{"id": SESSION_ID, "created_at": AT, "last_seen_at": AT,
+            "ip": "203.0.113.7", "user_agent": "Mozilla/5.0", "current": false}]}),
         "list_jobs" => json!({"data": [job()], "next_cursor": null}),
         "retry_job" => {
             let mut job = job();

@@ -1,5 +1,6 @@
 //! How a user signs in and what was done: login attempts, sessions and the audit trail.
 
+use roster_core::users::oversight::SessionInfo;
 use roster_domain::activity::Action;
 use roster_domain::login::AttemptReason;
 use serde::Serialize;
@@ -35,6 +36,12 @@ impl From<roster_core::users::export::Attempt> for AttemptView {
     }
 }
 
+/// Sessions, most recently used first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionList {
+    pub data: Vec<SessionView>,
+}
+
 /// One of the caller's sessions.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionView {
@@ -48,6 +55,20 @@ pub struct SessionView {
     pub user_agent: Option<String>,
     /// Whether this is the session making the request.
     pub current: bool,
+}
+
+impl SessionView {
+    /// `session` as shown; `current` when it is the one asking.
+    pub fn of(session: SessionInfo, current: bool) -> Self {
+        SessionView {
+            id: session.id,
+            created_at: rfc3339(session.created_at.get()),
+            last_seen_at: rfc3339(session.last_seen_at.get()),
+            ip: session.ip,
+            user_agent: session.user_agent,
+            current,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -47,6 +47,7 @@ mod token_cache;
 mod totp;
 mod users_delete;
 mod users_list;
+mod users_oversight;
 mod users_paging;
 mod users_read;
 mod users_search;

@@ -116,6 +116,10 @@ impl Handlers {
             SecurityNotice::MfaEnabled => change("it was turned on"),
             SecurityNotice::MfaDisabled => change("it was turned off"),
             SecurityNotice::RecoveryCodesRegenerated => change("new recovery codes replaced the old ones"),
+            SecurityNotice::MfaReset => change("an administrator turned it off"),
+            SecurityNotice::SignedOut { sessions } => {
+                Template::SignedOut { name: name.clone(), sessions, link: link.clone() }
+            }
             SecurityNotice::NewSignIn { at, ip, user_agent } => Template::NewSignIn {
                 name: name.clone(),
                 when: at,

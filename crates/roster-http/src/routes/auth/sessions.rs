@@ -4,7 +4,7 @@ use crate::openapi::lazy::routes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use roster_domain::SessionId;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -12,8 +12,8 @@ use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Id, Json, Meta, Query};
 use crate::query::PageQuery;
-use crate::views::activity::{AttemptView, SessionView};
-use crate::views::{Page, rfc3339};
+use crate::views::Page;
+use crate::views::activity::{AttemptView, SessionList, SessionView};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -42,11 +42,6 @@ async fn login_history(
     Ok(axum::Json(Page::new(data, page.next_cursor)))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-struct SessionList {
-    data: Vec<SessionView>,
-}
-
 /// List the caller's sessions.
 ///
 /// Every session of the caller that is neither revoked nor expired, most recently used first
@@ -55,19 +50,7 @@ struct SessionList {
     responses((status = 200, body = SessionList), (status = 401, body = Problem)))]
 async fn list_sessions(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<axum::Json<SessionList>> {
     let sessions = state.core.list_sessions(&actor).await?;
-    Ok(axum::Json(SessionList {
-        data: sessions
-            .into_iter()
-            .map(|(s, current)| SessionView {
-                id: s.id,
-                created_at: rfc3339(s.created_at.get()),
-                last_seen_at: rfc3339(s.last_seen_at.get()),
-                ip: s.ip,
-                user_agent: s.user_agent,
-                current,
-            })
-            .collect(),
-    }))
+    Ok(axum::Json(SessionList { data: sessions.into_iter().map(|(s, current)| SessionView::of(s, current)).collect() }))
 }
 
 /// Revoke one session.

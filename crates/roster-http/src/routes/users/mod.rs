@@ -6,6 +6,7 @@ mod calendars;
 mod config;
 mod emails;
 pub mod export;
+mod oversight;
 mod phones;
 mod push_tokens;
 mod recovery;
@@ -44,6 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(config::router())
         .merge(calendars::router())
         .merge(export::router())
+        .merge(oversight::router())
 }
 
 /// Create a user.
