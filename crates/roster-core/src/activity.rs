@@ -46,6 +46,33 @@ pub async fn record(
     Ok(())
 }
 
+/// Entries written on behalf of the signed-in `actor` (who did it) in one request: the time, the
+/// actor and the request's address and agent are said once, each entry only what differs.
+pub struct By<'a> {
+    actor: &'a Actor,
+    meta: &'a RequestMeta,
+    at: OffsetDateTime,
+}
+
+/// Entries by `actor`, at `at`, from the request `meta`.
+pub fn by<'a>(actor: &'a Actor, meta: &'a RequestMeta, at: OffsetDateTime) -> By<'a> {
+    By { actor, meta, at }
+}
+
+impl By<'_> {
+    /// Record `action` about `user` in `account` (in the caller's transaction).
+    pub async fn record(
+        &self,
+        exec: &mut impl Exec,
+        user: UserId,
+        account: Option<AccountId>,
+        action: Action,
+        changes: serde_json::Value,
+    ) -> CoreResult<()> {
+        record(exec, self.at, user, Some(self.actor.user.id), account, action, self.meta, changes).await
+    }
+}
+
 /// A page of a user's audit trail, newest first.
 pub struct ActivityPage {
     pub entries: Vec<Activity>,

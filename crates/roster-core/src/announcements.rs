@@ -81,17 +81,9 @@ impl Core {
         }
         let changes = json!({"announcement_id": draft.id, "title": draft.title, "account_id": draft.account_id,
             "notify": draft.notify});
-        activity::record(
-            &mut tx,
-            now,
-            actor.user.id,
-            Some(actor.user.id),
-            None,
-            Action::AnnouncementCreated,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, actor.user.id, None, Action::AnnouncementCreated, changes)
+            .await?;
         self.commit(tx).await?;
         Ok(draft)
     }
@@ -144,17 +136,9 @@ impl Core {
         check(&mut tx, &next, errors).await?;
         announcements::save(&mut tx, &next).await?;
         let changes = json!({"announcement_id": id, "title": next.title, "account_id": next.account_id});
-        activity::record(
-            &mut tx,
-            now,
-            actor.user.id,
-            Some(actor.user.id),
-            None,
-            Action::AnnouncementUpdated,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, actor.user.id, None, Action::AnnouncementUpdated, changes)
+            .await?;
         self.commit(tx).await?;
         Ok(next)
     }
@@ -167,17 +151,9 @@ impl Core {
             return Err(CoreError::NotFound);
         }
         let changes = json!({"announcement_id": id});
-        activity::record(
-            &mut tx,
-            now,
-            actor.user.id,
-            Some(actor.user.id),
-            None,
-            Action::AnnouncementDeleted,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, actor.user.id, None, Action::AnnouncementDeleted, changes)
+            .await?;
         self.commit(tx).await?;
         Ok(())
     }

@@ -126,17 +126,9 @@ impl Core {
         // The account's records follow: the member's CRM contact, the seat count.
         jobs::enqueue(&mut tx, &payload::SyncMember { user_id: user.id, account_id: account }, now).await?;
         let changes = json!({"role": role.as_str(), "grant": membership.grant, "deny": membership.deny});
-        activity::record(
-            &mut tx,
-            now,
-            user.id,
-            Some(actor.user.id),
-            Some(account),
-            Action::MembershipCreated,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, user.id, Some(account), Action::MembershipCreated, changes)
+            .await?;
         let mail = payload::MemberAddedMail { user_id: user.id, account_id: account, added_by: Some(actor.user.id) };
         jobs::enqueue(&mut tx, &mail, now).await?;
         let user = crate::users::detail(&mut tx, user).await?;
@@ -174,17 +166,7 @@ impl Core {
         lost_standing(&mut tx, user).await?;
         accounts::refresh_seats(&mut tx, account, Ts::new(now)).await?;
         let changes = json!({"role": membership.role.as_str()});
-        activity::record(
-            &mut tx,
-            now,
-            user,
-            Some(actor.user.id),
-            Some(account),
-            Action::MembershipDeleted,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now).record(&mut tx, user, Some(account), Action::MembershipDeleted, changes).await?;
         let data = json!({"user_id": user, "account_id": account, "role": membership.role.as_str()});
         jobs::events::record(&mut tx, "membership.deleted", user, data, now).await?;
         jobs::enqueue(&mut tx, &payload::SyncMember { user_id: user, account_id: account }, now).await?;

@@ -118,17 +118,9 @@ impl Core {
             join_account(&mut tx, actor.user.id, Joining::Founder(account.id), now).await?;
         }
         let data = json!({"id": account.id, "name": account.name, "parent_id": account.parent_id});
-        activity::record(
-            &mut tx,
-            now,
-            actor.user.id,
-            Some(actor.user.id),
-            Some(account.id),
-            Action::AccountCreated,
-            meta,
-            data.clone(),
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, actor.user.id, Some(account.id), Action::AccountCreated, data.clone())
+            .await?;
         jobs::events::record(&mut tx, "account.created", actor.user.id, data, now).await?;
         let account = live(&mut tx, account.id).await?;
         self.commit(tx).await?;
@@ -159,17 +151,9 @@ impl Core {
         }
         accounts::rename(&mut tx, id, &name, Ts::new(now)).await?;
         let changes = json!({"name": {"from": current.name, "to": name}});
-        activity::record(
-            &mut tx,
-            now,
-            actor.user.id,
-            Some(actor.user.id),
-            Some(id),
-            Action::AccountUpdated,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, actor.user.id, Some(id), Action::AccountUpdated, changes)
+            .await?;
         let data = json!({"id": id, "name": name, "parent_id": current.parent_id});
         jobs::events::record(&mut tx, "account.updated", actor.user.id, data, now).await?;
         let account = live(&mut tx, id).await?;
@@ -196,17 +180,9 @@ impl Core {
         accounts::mark_deleted(&mut tx, id, at).await?;
         sessions::fall_back(&mut tx, id, None).await?;
         let changes = json!({"name": account.name, "members_removed": members.len()});
-        activity::record(
-            &mut tx,
-            now,
-            actor.user.id,
-            Some(actor.user.id),
-            Some(id),
-            Action::AccountDeleted,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, actor.user.id, Some(id), Action::AccountDeleted, changes)
+            .await?;
         let data = json!({"id": id, "name": account.name, "parent_id": account.parent_id, "members": members});
         jobs::events::record(&mut tx, "account.deleted", actor.user.id, data, now).await?;
         let account = accounts::find(&mut tx, id).await?.ok_or(CoreError::NotFound)?;

@@ -103,17 +103,9 @@ impl Core {
 
         memberships::update(&mut tx, &next).await?;
         let changes = json!({"before": scope_json(&current), "after": scope_json(&next)});
-        activity::record(
-            &mut tx,
-            now,
-            target,
-            Some(actor.user.id),
-            Some(account),
-            Action::UserScopeUpdated,
-            meta,
-            changes.clone(),
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, target, Some(account), Action::UserScopeUpdated, changes.clone())
+            .await?;
         let data =
             json!({"user_id": target, "account_id": account, "before": changes["before"], "after": changes["after"]});
         jobs::events::record(&mut tx, "user.scope_updated", target, data, now).await?;

@@ -59,17 +59,9 @@ impl Core {
             Workspace { id: WorkspaceId::new(), account_id: account, name, created_at: now, updated_at: now };
         workspaces::insert(&mut tx, &workspace).await?;
         let changes = json!({"workspace_id": workspace.id, "name": workspace.name});
-        activity::record(
-            &mut tx,
-            now,
-            actor.user.id,
-            Some(actor.user.id),
-            Some(account),
-            Action::WorkspaceCreated,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, actor.user.id, Some(account), Action::WorkspaceCreated, changes)
+            .await?;
         self.commit(tx).await?;
         Ok(workspace)
     }
@@ -122,17 +114,9 @@ impl Core {
         workspaces::rename(&mut tx, id, &name, Ts::new(now)).await?;
         let changes = json!({"workspace_id": id, "name": {"from": current.name, "to": name}});
         let account = Some(current.account_id);
-        activity::record(
-            &mut tx,
-            now,
-            actor.user.id,
-            Some(actor.user.id),
-            account,
-            Action::WorkspaceUpdated,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, actor.user.id, account, Action::WorkspaceUpdated, changes)
+            .await?;
         let updated = workspaces::find(&mut tx, id).await?.ok_or(CoreError::NotFound)?;
         self.commit(tx).await?;
         Ok(updated)
@@ -146,17 +130,9 @@ impl Core {
         workspaces::delete(&mut tx, id).await?;
         let changes = json!({"workspace_id": id, "name": workspace.name});
         let account = Some(workspace.account_id);
-        activity::record(
-            &mut tx,
-            now,
-            actor.user.id,
-            Some(actor.user.id),
-            account,
-            Action::WorkspaceDeleted,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, actor.user.id, account, Action::WorkspaceDeleted, changes)
+            .await?;
         self.commit(tx).await?;
         Ok(())
     }
@@ -214,17 +190,7 @@ impl Core {
         workspaces::add_member(&mut tx, &member).await?;
         let changes = json!({"workspace_id": id, "role": role.as_str()});
         let account = Some(workspace.account_id);
-        activity::record(
-            &mut tx,
-            now,
-            user.id,
-            Some(actor.user.id),
-            account,
-            Action::WorkspaceMemberAdded,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now).record(&mut tx, user.id, account, Action::WorkspaceMemberAdded, changes).await?;
         self.commit(tx).await?;
         Ok(NamedMember { member, name: user.name, email: user.email })
     }
@@ -245,17 +211,7 @@ impl Core {
         }
         let changes = json!({"workspace_id": id});
         let account = Some(workspace.account_id);
-        activity::record(
-            &mut tx,
-            now,
-            user,
-            Some(actor.user.id),
-            account,
-            Action::WorkspaceMemberRemoved,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now).record(&mut tx, user, account, Action::WorkspaceMemberRemoved, changes).await?;
         self.commit(tx).await?;
         Ok(())
     }

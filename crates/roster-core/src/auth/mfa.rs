@@ -144,7 +144,7 @@ impl Core {
     ) -> CoreResult<()> {
         let now = self.now();
         let user = actor.user.id;
-        activity::record(tx, now, user, Some(user), actor.account_id, action, meta, serde_json::json!({})).await?;
+        activity::by(actor, meta, now).record(tx, user, actor.account_id, action, serde_json::json!({})).await?;
         jobs::enqueue(tx, &payload::SecurityMail { user_id: user, notice }, now).await?;
         Ok(())
     }

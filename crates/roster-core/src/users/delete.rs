@@ -84,17 +84,9 @@ impl Core {
         }
         let transferred_to = heir.filter(|_| transferred);
         let changes = json!({"purged": purge, "transferred_to": transferred_to});
-        activity::record(
-            &mut tx,
-            now,
-            target.id,
-            Some(actor.user.id),
-            actor.account_id,
-            Action::UserDeleted,
-            meta,
-            changes,
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, target.id, actor.account_id, Action::UserDeleted, changes)
+            .await?;
         crate::jobs::events::record(&mut tx, "user.deleted", target.id, json!({"id": target.id}), now).await?;
         crate::jobs::sync_memberships(&mut tx, target.id, now).await?;
         self.commit(tx).await?;

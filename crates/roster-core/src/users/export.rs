@@ -94,17 +94,9 @@ impl Core {
             contacts: roster_store::crm::of_user(&mut tx, id).await?,
             user: super::detail(&mut tx, user).await?,
         };
-        activity::record(
-            &mut tx,
-            now,
-            id,
-            Some(actor.user.id),
-            actor.account_id,
-            Action::UserExported,
-            meta,
-            json!({"by": actor.user.id}),
-        )
-        .await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, id, actor.account_id, Action::UserExported, json!({"by": actor.user.id}))
+            .await?;
         self.commit(tx).await?;
         Ok(export)
     }

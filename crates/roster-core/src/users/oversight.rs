@@ -59,9 +59,8 @@ impl Core {
         };
         if ended > 0 {
             let changes = json!({"sessions": ended, "session_id": session});
-            let by = Some(actor.user.id);
-            activity::record(&mut tx, now, target.id, by, actor.account_id, Action::UserSessionsRevoked, meta, changes)
-                .await?;
+            let audit = activity::by(actor, meta, now);
+            audit.record(&mut tx, target.id, actor.account_id, Action::UserSessionsRevoked, changes).await?;
             let notice = payload::SecurityNotice::SignedOut { sessions: ended };
             jobs::enqueue(&mut tx, &payload::SecurityMail { user_id: target.id, notice }, now).await?;
         }
@@ -81,8 +80,9 @@ impl Core {
         }
         mfa::remove(&mut tx, target.id).await?;
         users::set_mfa_enabled(&mut tx, target.id, false, Ts::new(now)).await?;
-        let by = Some(actor.user.id);
-        activity::record(&mut tx, now, target.id, by, actor.account_id, Action::UserMfaReset, meta, json!({})).await?;
+        activity::by(actor, meta, now)
+            .record(&mut tx, target.id, actor.account_id, Action::UserMfaReset, json!({}))
+            .await?;
         let notice = payload::SecurityNotice::MfaReset;
         jobs::enqueue(&mut tx, &payload::SecurityMail { user_id: target.id, notice }, now).await?;
         self.commit(tx).await?;

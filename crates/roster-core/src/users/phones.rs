@@ -358,5 +358,5 @@ async fn record(
     changes: serde_json::Value,
     now: OffsetDateTime,
 ) -> CoreResult<()> {
-    activity::record(tx, now, user.id, Some(actor.user.id), actor.account_id, action, meta, changes).await
+    activity::by(actor, meta, now).record(tx, user.id, actor.account_id, action, changes).await
 }
