@@ -1,12 +1,17 @@
-//! Operations for platform admins: the jobs of every queue, and running a failed one again.
+//! Operations for platform admins: the jobs of every queue, running a failed one again, and the
+//! whole audit trail.
 
-use roster_domain::{FieldErrors, JobId};
+use roster_domain::activity::Action;
+use roster_domain::{AccountId, FieldErrors, JobId, UserId};
 use roster_store::Ts;
+use roster_store::activities::{self, AuditFilter};
 use roster_store::job_queue;
 pub use roster_store::job_queue::JobView;
 
+use crate::activity::ActivityPage;
 use crate::error::{Clash, CoreError, CoreResult, Denied};
 use crate::jobs::{JobStatus, Queue};
+use crate::paging::time_filter;
 use crate::{Actor, Core};
 
 pub struct JobPage {
@@ -78,5 +83,55 @@ impl Core {
         let job = job_queue::find(&mut tx, id).await?.ok_or(CoreError::NotFound)?;
         self.commit(tx).await?;
         Ok(job)
+    }
+}
+
+/// What `GET /v1/admin/audit` selects (every part optional; the times RFC 3339).
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub actor_id: Option<UserId>,
+    pub user_id: Option<UserId>,
+    pub account_id: Option<AccountId>,
+    pub action: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl Core {
+    /// `GET /v1/admin/audit`: the entries of every user's trail that the query selects, newest
+    /// first, paginated, with their addresses and agents (platform admins).
+    pub async fn audit(
+        &self,
+        actor: &Actor,
+        query: &AuditQuery,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> CoreResult<ActivityPage> {
+        require_platform_admin(actor)?;
+        let mut errors = FieldErrors::new();
+        let action = filter(
+            &mut errors,
+            "action",
+            query.action.as_deref(),
+            Action::parse,
+            "must be an audit action such as user.updated",
+        );
+        let from = time_filter(&mut errors, "from", query.from.as_deref());
+        let to = time_filter(&mut errors, "to", query.to.as_deref());
+        let limit = crate::paging::page_limit(&mut errors, limit);
+        errors.into_result().map_err(CoreError::Validation)?;
+        let filter =
+            AuditFilter { actor: query.actor_id, user: query.user_id, account: query.account_id, action, from, to };
+        let context = format!("audit:{filter:?}");
+        let before = self.cursor_id(&context, cursor)?;
+        let mut conn = self.db.conn().await?;
+        let mut entries = activities::search(&mut conn, &filter, before, limit).await?;
+        let next_cursor = if entries.len() > limit as usize {
+            entries.truncate(limit as usize);
+            entries.last().map(|last| self.seal_id(&context, last.id))
+        } else {
+            None
+        };
+        Ok(ActivityPage { entries, next_cursor })
     }
 }

@@ -3,7 +3,7 @@
 //! A cursor is a position sealed (MAC'd) with the list it belongs to (`context`: the list, its
 //! filters and its sort): a forged cursor, or one of another list, is 400. Id-ordered lists
 //! (sub-accounts, workspaces, who-can, the audit trail, jobs) share [`IdPosition`]; the user
-//! lists seal their own sort keys.
+//! lists seal their own sort keys. The filters that several lists share are read here too.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -95,4 +95,21 @@ pub fn page_limit(errors: &mut roster_domain::FieldErrors, limit: Option<u32>) -
         return DEFAULT_LIMIT;
     }
     limit
+}
+
+/// A time filter of a list (`created_after`, `from`, …): RFC 3339, else the field's
+/// `invalid_datetime`.
+pub(crate) fn time_filter(
+    errors: &mut roster_domain::FieldErrors,
+    field: &str,
+    value: Option<&str>,
+) -> Option<roster_store::Ts> {
+    use time::format_description::well_known::Rfc3339;
+    let value = value?;
+    if let Ok(at) = time::OffsetDateTime::parse(value, &Rfc3339) {
+        Some(roster_store::Ts::new(at))
+    } else {
+        errors.add(field, "invalid_datetime", "must be an RFC 3339 date-time such as 2026-11-24T10:00:00Z");
+        None
+    }
 }

@@ -10,6 +10,7 @@ use crate::db::Exec;
 use crate::error::StoreResult;
 use crate::named::stored;
 use crate::on_conn;
+use crate::sql::{Arg, Sql};
 use crate::ts::Ts;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,21 +82,74 @@ pub async fn of_user(
         .bind(before);
         q.bind(i64::from(limit) + 1).fetch_all(c).await
     })?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Activity {
-                id: ActivityId::from_uuid(r.id),
-                at: r.at.get(),
-                user_id: UserId::from_uuid(r.user_id),
-                actor_id: r.actor_id.map(UserId::from_uuid),
-                account_id: r.account_id.map(AccountId::from_uuid),
-                action: stored(&r.action)?,
-                ip: r.ip,
-                user_agent: r.user_agent,
-                changes: r.changes.0,
-            })
-        })
-        .collect()
+    rows.into_iter().map(activity).collect()
+}
+
+fn activity(r: ActivityRow) -> StoreResult<Activity> {
+    Ok(Activity {
+        id: ActivityId::from_uuid(r.id),
+        at: r.at.get(),
+        user_id: UserId::from_uuid(r.user_id),
+        actor_id: r.actor_id.map(UserId::from_uuid),
+        account_id: r.account_id.map(AccountId::from_uuid),
+        action: stored(&r.action)?,
+        ip: r.ip,
+        user_agent: r.user_agent,
+        changes: r.changes.0,
+    })
+}
+
+/// What the platform-wide audit search selects; every part is optional.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    pub actor: Option<UserId>,
+    pub user: Option<UserId>,
+    pub account: Option<AccountId>,
+    pub action: Option<Action>,
+    /// Entries at or after this time.
+    pub from: Option<Ts>,
+    /// Entries before this time.
+    pub to: Option<Ts>,
+}
+
+/// Entries across every user that `filter` selects, newest first, strictly older than `before`,
+/// at most `limit` + 1 so the caller knows whether more follow. Only the conditions asked for
+/// are in the query, so each engine walks the index of the most selective one.
+pub async fn search(
+    exec: &mut impl Exec,
+    filter: &AuditFilter,
+    before: Option<ActivityId>,
+    limit: u32,
+) -> StoreResult<Vec<Activity>> {
+    let mut sql = Sql::new(
+        "SELECT id, at, user_id, actor_id, account_id, action, ip, user_agent, changes FROM activities WHERE id < ",
+    );
+    let before = sql.bind(Arg::Uuid(before.map_or(Uuid::max(), |id| id.as_uuid())));
+    sql.push(&before);
+    let conditions = [
+        ("actor_id", filter.actor.map(|id| Arg::Uuid(id.as_uuid()))),
+        ("user_id", filter.user.map(|id| Arg::Uuid(id.as_uuid()))),
+        ("account_id", filter.account.map(|id| Arg::Uuid(id.as_uuid()))),
+        ("action", filter.action.map(|a| Arg::Text(a.as_str().to_owned()))),
+    ];
+    for (column, value) in conditions {
+        if let Some(value) = value {
+            let holder = sql.bind(value);
+            sql.push(&format!(" AND {column} = {holder}"));
+        }
+    }
+    if let Some(from) = filter.from {
+        let holder = sql.bind(Arg::Ts(from));
+        sql.push(&format!(" AND at >= {holder}"));
+    }
+    if let Some(to) = filter.to {
+        let holder = sql.bind(Arg::Ts(to));
+        sql.push(&format!(" AND at < {holder}"));
+    }
+    let limit = sql.bind(Arg::Int(i64::from(limit) + 1));
+    sql.push(&format!(" ORDER BY id DESC LIMIT {limit}"));
+    let rows: Vec<ActivityRow> = sql.fetch_all(exec).await?;
+    rows.into_iter().map(activity).collect()
 }
 
 /// Erase the personal data in a purged user's audit trail: what was done and when stays (the

@@ -23,6 +23,7 @@ pub mod preferences;
 pub mod push_tokens;
 pub mod secrets;
 pub mod sessions;
+mod sql;
 pub mod tokens;
 pub mod user_emails;
 pub mod user_list;

@@ -3,14 +3,12 @@
 use roster_domain::scope::Scope;
 use roster_domain::user::{UserDetail, UserStatus};
 use roster_domain::{AccountId, FieldErrors};
-use roster_store::Ts;
 use roster_store::user_list::{self, Budget, Population, Position, SortKey, Total, UserFilter, UserPage};
 use serde::Deserialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use crate::error::{CoreError, CoreResult};
+use crate::paging::time_filter;
 use crate::{Actor, Core, access};
 
 pub use crate::paging::{DEFAULT_LIMIT, MAX_LIMIT, page_limit};
@@ -158,16 +156,6 @@ impl Core {
             None
         };
         Ok(UserList { users: super::details(&mut conn, found.users).await?, next_cursor, total })
-    }
-}
-
-fn time_filter(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<Ts> {
-    let value = value?;
-    if let Ok(at) = OffsetDateTime::parse(value, &Rfc3339) {
-        Some(Ts::new(at))
-    } else {
-        errors.add(field, "invalid_datetime", "must be an RFC 3339 date-time such as 2026-11-24T10:00:00Z");
-        None
     }
 }
 

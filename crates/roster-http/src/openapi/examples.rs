@@ -221,6 +221,11 @@ pub fn response(operation_id: &str, status: u16) -> Option<Value> {
             profile
         }
         "delete_user" => json!({"id": USER_ID, "status": "deleted", "deleted_at": AT, "transferred_to": null}),
+        "audit" => {
+            json!({"data": [{"id": "0193f6a2-aa00-7d34-8a51-000000000001", "at": AT, "user_id": USER_ID,
+            "actor_id": USER_ID, "action": "user.updated", "account_id": ACCOUNT_ID, "ip": "203.0.113.7",
+            "user_agent": "Mozilla/5.0", "changes": {"title": {"from": null, "to": "Analyst"}}}], "next_cursor": null})
+        }
         "user_activity" => {
             json!({"data": [{"id": "0193f6a2-aa00-7d34-8a51-000000000001", "at": AT, "actor_id": USER_ID,
             "action": "user.updated", "account_id": ACCOUNT_ID, "ip": "203.0.113.7", "user_agent": "Mozilla/5.0",

@@ -99,3 +99,18 @@ impl From<roster_core::users::export::Activity> for ActivityView {
         }
     }
 }
+
+/// An entry of the platform-wide audit search: an entry of a user's trail, and whom it is about.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntryView {
+    /// The user the entry is about.
+    pub user_id: Uuid,
+    #[serde(flatten)]
+    pub entry: ActivityView,
+}
+
+impl From<roster_core::users::export::Activity> for AuditEntryView {
+    fn from(a: roster_core::users::export::Activity) -> Self {
+        AuditEntryView { user_id: a.user_id.as_uuid(), entry: ActivityView::from(a) }
+    }
+}

@@ -7,67 +7,18 @@ use uuid::Uuid;
 use super::{KeyValue, Position, SortKey};
 use crate::db::Exec;
 use crate::error::StoreResult;
+use crate::sql::bind_all;
+pub(crate) use crate::sql::{Arg, Sql};
 use crate::ts::Ts;
 use crate::users::{USER_COLUMNS, UserRow, rows_to_users};
 
-/// A bound value of a dynamically built query.
-pub(super) enum Arg {
-    Uuid(Uuid),
-    Text(String),
-    Ts(Ts),
-    Bool(bool),
-}
-
-/// Bind every collected argument, in order, to a query of either engine.
-macro_rules! bind_all {
-    ($query:expr, $args:expr) => {{
-        let mut q = $query;
-        for arg in $args {
-            q = match arg {
-                Arg::Uuid(v) => q.bind(v),
-                Arg::Text(v) => q.bind(v),
-                Arg::Ts(v) => q.bind(v),
-                Arg::Bool(v) => q.bind(v),
-            };
-        }
-        q
-    }};
-}
-
-#[derive(Default)]
-pub(super) struct Sql {
-    pub text: String,
-    args: Vec<Arg>,
-}
-
 impl Sql {
-    pub fn new(text: impl Into<String>) -> Self {
-        Self { text: text.into(), args: Vec::new() }
-    }
-
-    /// Bind `arg` and return its placeholder.
-    pub fn bind(&mut self, arg: Arg) -> String {
-        self.args.push(arg);
-        format!("${}", self.args.len())
-    }
-
-    pub fn push(&mut self, fragment: &str) {
-        self.text.push_str(fragment);
-    }
-
     /// Bind a sort key's value.
     pub fn bind_key(&mut self, value: &KeyValue) -> String {
         match value {
             KeyValue::Micros(m) => self.bind(Arg::Ts(Ts::from_micros(*m))),
             KeyValue::Text(t) => self.bind(Arg::Text(t.clone())),
         }
-    }
-
-    pub async fn scalar(self, exec: &mut impl Exec) -> StoreResult<i64> {
-        let n: i64 = crate::on_conn!(exec, |c| {
-            bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(self.text)), self.args).fetch_one(c).await
-        })?;
-        Ok(n)
     }
 
     /// Rows of `(status, role, n)` or `(status, NULL, n)`.

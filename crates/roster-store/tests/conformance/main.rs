@@ -7,6 +7,7 @@ mod support;
 
 mod accounts_tree;
 mod announcements;
+mod audit;
 mod calendars;
 mod export_reads;
 mod idempotency;

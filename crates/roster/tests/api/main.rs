@@ -11,6 +11,7 @@ mod accounts_tree;
 mod activity;
 mod analytics;
 mod announcements;
+mod audit;
 mod auth;
 mod browser;
 mod calendars;
