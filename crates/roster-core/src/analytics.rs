@@ -34,3 +34,31 @@ impl Core {
         })
     }
 }
+
+/// Successful sign-ins on each of the last `days` UTC days, oldest first, today last.
+pub struct SignInDays {
+    pub days: Vec<(time::Date, u32)>,
+}
+
+impl Core {
+    /// The user's successful sign-ins per UTC day over the last `days` days (at most 90, as
+    /// long as attempts are kept), read from the login history; for whoever may see the user.
+    pub async fn sign_ins_per_day(&self, actor: &Actor, id: UserId, days: u16) -> CoreResult<SignInDays> {
+        let days = days.clamp(1, 90);
+        let mut conn = self.db.conn().await?;
+        let target = access::visible_user(&mut conn, &actor.user, id).await?;
+        let today = self.now().date();
+        let first = today - Duration::days(i64::from(days) - 1);
+        let since = roster_store::Ts::new(first.midnight().assume_utc());
+        let times = roster_store::login_attempts::successes_since(&mut conn, target.id, since).await?;
+        let mut counts = vec![0u32; usize::from(days)];
+        for at in times {
+            let offset = (at.get().date() - first).whole_days();
+            if let Some(count) = usize::try_from(offset).ok().and_then(|i| counts.get_mut(i)) {
+                *count += 1;
+            }
+        }
+        let days = counts.into_iter().enumerate().map(|(i, n)| (first + Duration::days(i as i64), n)).collect();
+        Ok(SignInDays { days })
+    }
+}

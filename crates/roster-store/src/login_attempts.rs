@@ -263,6 +263,20 @@ pub async fn history(
         .collect()
 }
 
+/// When the user's successful sign-ins since `since` happened (at most 10 000, the newest).
+pub async fn successes_since(exec: &mut impl Exec, user: UserId, since: Ts) -> StoreResult<Vec<Ts>> {
+    let rows: Vec<Ts> = on_conn!(exec, |c| {
+        sqlx::query_scalar(
+            "SELECT at FROM login_attempts WHERE user_id = $1 AND success AND at >= $2 ORDER BY id DESC LIMIT 10000",
+        )
+        .bind(user.as_uuid())
+        .bind(since)
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows)
+}
+
 /// Forget attempts older than `before` (they are kept 90 days).
 pub async fn sweep(exec: &mut impl Exec, before: Ts) -> StoreResult<u64> {
     let n = on_conn!(exec, |c| {

@@ -1,5 +1,5 @@
 //! The files every page loads, compiled into the binary: our stylesheet (light and dark themes),
-//! the icon, and htmx 2.0.11 (BSD Zero Clause, `assets/htmx.LICENSE`). Each is served under a name that
+//! the icon, the console's small script, and htmx 2.0.11 (BSD Zero Clause, `assets/htmx.LICENSE`). Each is served under a name that
 //! carries a digest of its content, so it may be cached for a year and a new build is never
 //! served an old copy.
 
@@ -18,12 +18,17 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 3] = [
+const ASSETS: [Asset; 4] = [
     Asset { name: "roster.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../assets/roster.css") },
     Asset {
         name: "htmx.min.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../assets/htmx.min.js"),
+    },
+    Asset {
+        name: "console.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/console.js"),
     },
     Asset { name: "favicon.svg", content_type: "image/svg+xml", body: include_bytes!("../assets/favicon.svg") },
 ];

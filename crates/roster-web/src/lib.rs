@@ -17,9 +17,11 @@
 mod account;
 mod assets;
 mod chrome;
+mod console;
 mod cookies;
 mod forms;
 mod links;
+mod outcome;
 mod render;
 mod security;
 mod sign_in;
@@ -53,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reset-password", get(links::reset_password_page).post(links::reset_password))
         .route("/accept-invite", get(links::accept_invite_page).post(links::accept_invite))
         .merge(account::router())
+        .merge(console::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::anonymous_limit))
         .layer(map_response(security::page_headers))
         .merge(assets::router())

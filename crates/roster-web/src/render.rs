@@ -128,3 +128,12 @@ pub(crate) fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
+
+/// `at` as a person reads it: `YYYY-MM-DD HH:MM` in their time zone (`zone`, an IANA name; UTC
+/// when unknown).
+pub(crate) fn local_time(zone: &str, at: time::OffsetDateTime) -> String {
+    let zone = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::from_second(at.unix_timestamp())
+        .map(|ts| zone.to_datetime(ts).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}

@@ -80,6 +80,19 @@ impl Core {
         Ok(self.id_page(&context, page, limit, |(a, _)| a.id.as_uuid()))
     }
 
+    /// The accounts the caller belongs to (directly or by inheritance) where it holds `wanted`,
+    /// with its role there, in id order (a platform admin's own accounts are not all accounts).
+    pub async fn accounts_with(&self, actor: &Actor, wanted: &Scope) -> CoreResult<Vec<(Account, Role)>> {
+        let mut conn = self.db.conn().await?;
+        let mut found = Vec::new();
+        for (account, role) in accounts::of_user(&mut conn, actor.user.id).await? {
+            if access::permissions(&mut conn, &actor.user, account.id).await?.is_some_and(|p| p.allows(wanted)) {
+                found.push((account, role));
+            }
+        }
+        Ok(found)
+    }
+
     /// `GET /v1/accounts/:id`: needs `accounts.read` there. Platform admins also see deleted
     /// accounts (`status: deleted`); for everyone else they are gone.
     pub async fn get_account(&self, actor: &Actor, id: AccountId) -> CoreResult<Account> {

@@ -18,5 +18,6 @@ pub use delete::Deletion;
 pub(crate) use detail::{detail, details, fresh};
 pub use input::{CreateUser, UpdateUser};
 pub use list::{Paging, SearchUsers, UserFilters, UserList};
+pub use oversight::RightsOver;
 pub use read::{Profile, ProfileAccount};
 pub use update::etag;

@@ -89,3 +89,33 @@ impl Core {
         Ok(())
     }
 }
+
+/// What the caller may do to a user as a whole, so that a page shows only the buttons that
+/// would work (each service checks again when the button is used).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RightsOver {
+    /// Change the profile and the status (`users.update` in every account of the user's).
+    pub update: bool,
+    /// Delete the user (`users.delete` in every account of the user's; one deletes oneself
+    /// from one's own page).
+    pub delete: bool,
+    /// See and end the user's sessions and reset its two-factor authentication (as `update`,
+    /// never for oneself).
+    pub oversee: bool,
+}
+
+impl Core {
+    /// The caller's [`RightsOver`] the user `id`; a user the caller cannot see → 404.
+    pub async fn rights_over(&self, actor: &Actor, id: UserId) -> CoreResult<RightsOver> {
+        let mut conn = self.db.conn().await?;
+        let target = access::visible_user(&mut conn, &actor.user, id).await?;
+        let mut may = async |scope: &Scope| match access::may_change(&mut conn, &actor.user, &target, scope).await {
+            Ok(proof) => Ok(Some(proof.by_self())),
+            Err(CoreError::Forbidden(_)) => Ok(None),
+            Err(other) => Err(other),
+        };
+        let update = may(&Scope::USERS_UPDATE).await?;
+        let delete = may(&Scope::USERS_DELETE).await?;
+        Ok(RightsOver { update: update == Some(false), delete: delete == Some(false), oversee: update == Some(false) })
+    }
+}

@@ -9,9 +9,9 @@ use roster_http::AppState;
 use roster_http::extract::meta::Meta;
 use serde::Deserialize;
 
-use super::outcome::{done, outcome_of};
 use super::page::{failed, show};
 use crate::forms::{Nothing, SignedForm};
+use crate::outcome::{done, outcome_of};
 
 #[derive(Deserialize)]
 pub(crate) struct NewEmailForm {

@@ -11,10 +11,10 @@ use roster_http::extract::meta::Meta;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::outcome::{Outcome, done};
 use super::page::{failed, show};
 use crate::cookies::{self, Cookie};
 use crate::forms::{Nothing, SignedForm};
+use crate::outcome::{Outcome, done};
 
 #[derive(Deserialize)]
 pub(crate) struct SwitchForm {

@@ -6,7 +6,6 @@
 
 mod contact;
 mod data;
-mod outcome;
 mod page;
 mod security;
 mod settings;

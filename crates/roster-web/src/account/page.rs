@@ -17,8 +17,8 @@ use roster_http::AppState;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::outcome::{NOTICES, Outcome, outcome_of};
 use crate::chrome::Chrome;
+use crate::outcome::{NOTICES, Outcome, outcome_of};
 use crate::render::{self, page};
 use crate::visitor::Visitor;
 
@@ -186,12 +186,8 @@ async fn read(state: &AppState, visitor: &Visitor, outcome: Outcome) -> Result<(
     let core = &state.core;
     let actor = &visitor.actor;
     let profile = core.profile(actor).await?;
-    let zone = jiff::tz::TimeZone::get(&profile.user.user.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let when = |at: OffsetDateTime| {
-        jiff::Timestamp::from_second(at.unix_timestamp())
-            .map(|ts| zone.to_datetime(ts).strftime("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_default()
-    };
+    let zone = profile.user.user.timezone.clone();
+    let when = |at: OffsetDateTime| render::local_time(&zone, at);
     let sessions = core
         .list_sessions(actor)
         .await?

@@ -9,9 +9,9 @@ use roster_http::extract::meta::Meta;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::outcome::{Outcome, done, from_htmx, outcome_of};
 use super::page::{failed, show};
 use crate::forms::{Nothing, SignedForm};
+use crate::outcome::{Outcome, done, from_htmx, outcome_of};
 
 #[derive(Deserialize)]
 pub(crate) struct PasswordForm {

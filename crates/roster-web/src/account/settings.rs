@@ -13,9 +13,9 @@ use roster_http::extract::meta::Meta;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::outcome::{done, from_htmx, outcome_of};
 use super::page::{failed, show};
 use crate::forms::{Nothing, SignedForm};
+use crate::outcome::{done, from_htmx, outcome_of};
 
 #[derive(Deserialize)]
 pub(crate) struct ProfileForm {

@@ -1,4 +1,4 @@
-//! What a form of `/account` leaves for the page it comes back to: a notice (named, from a
+//! What a form of a page (`/account`, the console) leaves for the page it comes back to: a notice (named, from a
 //! fixed table, after a redirect), errors beside the fields, what was typed, and the secrets
 //! shown once (the TOTP set-up, new recovery codes).
 

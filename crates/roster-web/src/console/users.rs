@@ -1,0 +1,486 @@
+//! `/console/users`: the people of an account (or, for platform admins, of every account) —
+//! search as one types, filters, sort, cursor paging both ways, the columns the person chose
+//! (kept in their `dashboard` preferences), bulk suspend / reactivate / remove with a result per
+//! row, and "Invite user".
+//!
+//! The list is the same service as `GET /v1/users` (or `/members` when an account is chosen, for
+//! the role column), so it selects and refuses exactly what the API does. Cursors only go
+//! forward; "Previous" works because each page's link carries the cursors of the pages before it
+//! (`trail`).
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use roster_core::accounts::input::AddMember;
+use roster_core::users::input::UpdateUser;
+use roster_core::users::{Paging, UserFilters};
+use roster_domain::role::Role;
+use roster_domain::user::{UserDetail, UserStatus};
+use roster_domain::{AccountId, UserId};
+use roster_http::AppState;
+use roster_http::extract::meta::Meta;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Nav, Staff, day_bound, message_of};
+use crate::chrome::Chrome;
+use crate::forms::SignedForm;
+use crate::render;
+
+/// The columns a person may choose, by key and heading.
+pub(crate) const COLUMNS: [(&str, &str); 8] = [
+    ("name", "Name"),
+    ("email", "Email"),
+    ("status", "Status"),
+    ("role", "Role"),
+    ("last_sign_in", "Last sign-in"),
+    ("created", "Created"),
+    ("phone", "Phone"),
+    ("mfa", "MFA"),
+];
+const DEFAULT_COLUMNS: [&str; 5] = ["name", "email", "status", "role", "last_sign_in"];
+/// Where the choice is kept in the person's preferences (`dashboard.<key>`).
+const COLUMNS_KEY: &str = "console_user_columns";
+/// Rows per page.
+const PAGE_SIZE: u32 = 20;
+/// Separates the cursors of the earlier pages in `trail` (cursors never contain it).
+const TRAIL_SEPARATOR: char = '~';
+
+/// The list's query string, read leniently: a value that is not one of the choices is shown as
+/// the service's error beside the list, never as a broken page.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub(crate) struct ListParams {
+    /// An account id, or `all` (platform admins).
+    pub account: String,
+    pub q: String,
+    pub status: String,
+    pub role: String,
+    /// `yes`, `no` or empty.
+    pub verified: String,
+    /// Created on or after this day (`YYYY-MM-DD`).
+    pub from: String,
+    /// Created on or before this day (`YYYY-MM-DD`).
+    pub until: String,
+    pub sort: String,
+    pub cursor: String,
+    /// The cursors of the pages before this one, oldest first (the first page's is empty).
+    pub trail: String,
+    /// A notice a form left (`deleted`), never echoed: only the known ones are said.
+    pub notice: String,
+}
+
+impl ListParams {
+    pub(crate) fn parse(raw: Option<&str>) -> Self {
+        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default()
+    }
+
+    /// The query string of this list at another page.
+    fn at(&self, cursor: &str, trail: &str) -> String {
+        let pairs = [
+            ("account", self.account.as_str()),
+            ("q", &self.q),
+            ("status", &self.status),
+            ("role", &self.role),
+            ("verified", &self.verified),
+            ("from", &self.from),
+            ("until", &self.until),
+            ("sort", &self.sort),
+            ("cursor", cursor),
+            ("trail", trail),
+        ];
+        let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    }
+
+    /// The filters of this list (without the page): what the CSV export and bulk forms carry.
+    pub(crate) fn filters_query(&self) -> String {
+        self.at("", "")
+    }
+}
+
+/// Which users the list is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Population {
+    Account(AccountId),
+    /// Every user (platform admins).
+    Everyone,
+}
+
+impl Population {
+    /// The population `params` names, if the person may list it; otherwise the default: the
+    /// active account, else the first account the person reads users in, else everyone.
+    pub(crate) fn of(staff: &Staff, params: &ListParams) -> Self {
+        if params.account == "all" && staff.platform_admin {
+            return Population::Everyone;
+        }
+        let readable = |id: AccountId| staff.platform_admin || staff.accounts.iter().any(|(a, _)| a.id == id);
+        if let Ok(id) = Uuid::parse_str(&params.account).map(AccountId::from_uuid)
+            && readable(id)
+        {
+            return Population::Account(id);
+        }
+        let active = staff.visitor.actor.account_id.filter(|id| staff.accounts.iter().any(|(a, _)| a.id == *id));
+        match active.or_else(|| staff.accounts.first().map(|(a, _)| a.id)) {
+            Some(id) => Population::Account(id),
+            None => Population::Everyone,
+        }
+    }
+
+    pub(crate) fn account(self) -> Option<AccountId> {
+        match self {
+            Population::Account(id) => Some(id),
+            Population::Everyone => None,
+        }
+    }
+}
+
+/// The service's filters for `params` (days become the bounds of whole UTC days).
+pub(crate) fn filters_of(params: &ListParams, population: Population) -> UserFilters {
+    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    UserFilters {
+        account_id: population.account().map(|id| id.as_uuid()),
+        status: some(&params.status),
+        role: some(&params.role).filter(|_| population != Population::Everyone),
+        q: some(&params.q),
+        email_verified: match params.verified.as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        },
+        created_after: day_bound(&params.from, false),
+        created_before: day_bound(&params.until, true),
+    }
+}
+
+/// One row of the list, its cells already in the chosen columns' order.
+pub(crate) struct Row {
+    pub id: String,
+    pub name: String,
+    pub cells: Vec<(&'static str, String)>,
+}
+
+/// The value of `column` for a user (and its role in the listed account).
+pub(crate) fn cell(column: &str, user: &UserDetail, role: Option<Role>, zone: &str) -> String {
+    let u = &user.user;
+    let when = |t: Option<time::OffsetDateTime>| t.map_or_else(String::new, |t| crate::render::local_time(zone, t));
+    match column {
+        "name" => u.name.clone(),
+        "email" => u.email.clone(),
+        "status" => u.status.as_str().to_owned(),
+        "role" => role.map_or_else(String::new, |r| r.as_str().to_owned()),
+        "last_sign_in" => when(u.last_login_at),
+        "created" => when(Some(u.created_at)),
+        "phone" => user
+            .phones
+            .iter()
+            .find(|p| p.primary)
+            .or(user.phones.first())
+            .map_or_else(String::new, |p| p.number.clone()),
+        "mfa" => if u.mfa_enabled { "on" } else { "off" }.to_owned(),
+        _ => String::new(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    nav: Nav,
+    form_token: String,
+    params: ListParams,
+    /// `(value, label, selected)` of the account picker.
+    accounts: Vec<(String, String, bool)>,
+    account_value: String,
+    columns: Vec<(&'static str, &'static str, bool)>,
+    headings: Vec<&'static str>,
+    rows: Vec<Row>,
+    problems: Vec<String>,
+    results: Vec<(String, String)>,
+    notice: Option<String>,
+    previous: Option<String>,
+    next: Option<String>,
+    export: String,
+    statuses: &'static [UserStatus],
+    roles: [Role; 4],
+    may_invite: bool,
+    console_js: &'static str,
+}
+
+impl UsersPage {
+    fn role_selected(&self, role: &Role) -> bool {
+        self.params.role == role.as_str()
+    }
+
+    fn status_selected(&self, status: &UserStatus) -> bool {
+        self.params.status == status.as_str()
+    }
+}
+
+/// The columns the person chose, in the table's order.
+async fn chosen_columns(state: &AppState, staff: &Staff) -> Vec<&'static str> {
+    let preferences = state.core.config(&staff.visitor.actor).await.unwrap_or_default();
+    let saved = preferences.pointer(&format!("/dashboard/{COLUMNS_KEY}")).and_then(|v| v.as_array()).cloned();
+    match saved {
+        Some(saved) => {
+            COLUMNS.iter().map(|(key, _)| *key).filter(|key| saved.iter().any(|v| v.as_str() == Some(key))).collect()
+        }
+        None => DEFAULT_COLUMNS.to_vec(),
+    }
+}
+
+/// `GET /console/users`.
+pub(crate) async fn list(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
+    let params = ListParams::parse(raw.as_deref());
+    let notice = (params.notice == "deleted").then(|| "The user is deleted.".to_owned());
+    render_list(&state, &staff, params, Vec::new(), notice).await
+}
+
+async fn render_list(
+    state: &AppState,
+    staff: &Staff,
+    params: ListParams,
+    results: Vec<(String, String)>,
+    notice: Option<String>,
+) -> Response {
+    let population = Population::of(staff, &params);
+    let columns = chosen_columns(state, staff).await;
+    let filters = filters_of(&params, population);
+    let paging = Paging {
+        sort: Some(params.sort.clone()).filter(|s| !s.is_empty()),
+        limit: Some(PAGE_SIZE),
+        cursor: Some(params.cursor.clone()).filter(|c| !c.is_empty()),
+        include_total: false,
+    };
+    let actor = &staff.visitor.actor;
+    let listed = match population {
+        Population::Account(account) => state.core.list_members(actor, account, filters, paging).await.map(|list| {
+            (list.members.into_iter().map(|(u, m)| (u, Some(m.role))).collect::<Vec<_>>(), list.next_cursor)
+        }),
+        Population::Everyone => state
+            .core
+            .list_users(actor, filters, paging)
+            .await
+            .map(|list| (list.users.into_iter().map(|u| (u, None)).collect(), list.next_cursor)),
+    };
+    let mut problems = Vec::new();
+    let (users, next_cursor) = match listed {
+        Ok(found) => found,
+        Err(err) => match message_of(err) {
+            Ok(message) => {
+                problems.push(message);
+                (Vec::new(), None)
+            }
+            Err(page) => return page,
+        },
+    };
+    let rows = users
+        .iter()
+        .map(|(user, role)| Row {
+            id: user.user.id.to_string(),
+            name: user.user.name.clone(),
+            cells: columns.iter().map(|c| (*c, cell(c, user, *role, &actor.user.timezone))).collect(),
+        })
+        .collect();
+    let trail: Vec<&str> = if params.trail.is_empty() && params.cursor.is_empty() {
+        Vec::new()
+    } else {
+        params.trail.split(TRAIL_SEPARATOR).collect()
+    };
+    let on_first_page = params.cursor.is_empty();
+    let previous = (!on_first_page).then(|| {
+        let (back, earlier) = trail.split_last().map_or(("", &[][..]), |(last, rest)| (*last, rest));
+        params.at(back, &earlier.join(&TRAIL_SEPARATOR.to_string()))
+    });
+    let next = next_cursor.map(|next| {
+        let mut onward = trail.clone();
+        if !on_first_page || !onward.is_empty() {
+            onward.push(&params.cursor);
+        } else {
+            onward = vec![""];
+        }
+        params.at(&next, &onward.join(&TRAIL_SEPARATOR.to_string()))
+    });
+    let account_value = population.account().map_or_else(|| "all".to_owned(), |id| id.to_string());
+    let mut accounts: Vec<(String, String, bool)> = staff
+        .accounts
+        .iter()
+        .map(|(a, _)| (a.id.to_string(), a.name.clone(), a.id.to_string() == account_value))
+        .collect();
+    if let Population::Account(id) = population
+        && !accounts.iter().any(|(value, _, _)| *value == id.to_string())
+    {
+        accounts.push((id.to_string(), id.to_string(), true));
+    }
+    if staff.platform_admin {
+        accounts.insert(0, ("all".to_owned(), "Every account".to_owned(), population == Population::Everyone));
+    }
+    let may_invite = population.account().is_some();
+    let rendered = UsersPage {
+        chrome: staff.chrome(state).await,
+        nav: staff.nav("users"),
+        form_token: staff.visitor.form_token.clone(),
+        export: format!(
+            "/console/users.csv?{}",
+            ListParams { account: account_value.clone(), ..params.clone() }.filters_query()
+        ),
+        params,
+        accounts,
+        account_value,
+        columns: COLUMNS.iter().map(|(key, label)| (*key, *label, columns.contains(key))).collect(),
+        headings: columns.iter().filter_map(|c| COLUMNS.iter().find(|(k, _)| k == c).map(|(_, l)| *l)).collect(),
+        rows,
+        problems,
+        results,
+        notice,
+        previous,
+        next,
+        statuses: &UserStatus::ALL,
+        roles: [Role::Viewer, Role::Member, Role::Admin, Role::Owner],
+        may_invite,
+        console_js: crate::assets::path("console.js"),
+    }
+    .render();
+    render::page(StatusCode::OK, rendered)
+}
+
+/// `POST /console/users/columns`: keep the chosen columns in the person's preferences.
+pub(crate) async fn save_columns(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedForm { visitor, form }: SignedForm<Vec<(String, String)>>,
+) -> Response {
+    let chosen: Vec<&str> = COLUMNS
+        .iter()
+        .map(|(key, _)| *key)
+        .filter(|key| form.iter().any(|(name, value)| name == "column" && value == key))
+        .collect();
+    let patch = json!({"dashboard": {COLUMNS_KEY: chosen}});
+    if let Err(err) = state.core.update_config(&visitor.actor, &patch, &meta).await {
+        return crate::render::core_error(err);
+    }
+    let back = form.iter().find(|(name, _)| name == "back").map_or("", |(_, v)| v.as_str());
+    Redirect::to(&format!("/console/users?{}", ListParams::parse(Some(back)).filters_query())).into_response()
+}
+
+/// The bulk actions of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bulk {
+    Suspend,
+    Reactivate,
+    Remove,
+}
+
+/// `POST /console/users/bulk`: apply one action to each selected user through the same service
+/// as one at a time, and show each row's result.
+pub(crate) async fn bulk(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedForm { visitor, form }: SignedForm<Vec<(String, String)>>,
+) -> Response {
+    let staff = match Staff::of(&state, visitor).await {
+        Ok(staff) => staff,
+        Err(refused) => return refused,
+    };
+    let value = |key: &str| form.iter().find(|(name, _)| name == key).map_or("", |(_, v)| v.as_str());
+    let params = ListParams::parse(Some(value("back")));
+    let population = Population::of(&staff, &params);
+    let action = match value("action") {
+        "suspend" => Bulk::Suspend,
+        "reactivate" => Bulk::Reactivate,
+        "remove" => Bulk::Remove,
+        _ => return crate::render::bad_form(),
+    };
+    let selected: Vec<&str> = form.iter().filter(|(name, _)| name == "user").map(|(_, v)| v.as_str()).collect();
+    if selected.is_empty() {
+        let notice = Some("Select one or more users first.".to_owned());
+        return render_list(&state, &staff, params, Vec::new(), notice).await;
+    }
+    let actor = &staff.visitor.actor;
+    let mut results = Vec::new();
+    for raw in selected.into_iter().take(100) {
+        let Ok(id) = Uuid::parse_str(raw).map(UserId::from_uuid) else {
+            results.push((raw.to_owned(), "Not a user.".to_owned()));
+            continue;
+        };
+        let name = match state.core.get_user(actor, id).await {
+            Ok(user) => user.user.name,
+            Err(_) => id.to_string(),
+        };
+        let outcome = match action {
+            Bulk::Suspend | Bulk::Reactivate => {
+                let status = if action == Bulk::Suspend { "suspended" } else { "active" };
+                let update = UpdateUser { status: Some(Some(status.to_owned())), ..UpdateUser::default() };
+                state
+                    .core
+                    .update_user(actor, id, update, None, &meta)
+                    .await
+                    .map(|_| if action == Bulk::Suspend { "Suspended." } else { "Reactivated." })
+            }
+            Bulk::Remove => match population.account() {
+                Some(account) => {
+                    state.core.remove_member(actor, account, id, &meta).await.map(|()| "Removed from the account.")
+                }
+                None => Err(roster_core::CoreError::field(
+                    "account_id",
+                    "required",
+                    "choose an account to remove users from",
+                )),
+            },
+        };
+        let said = match outcome {
+            Ok(done) => done.to_owned(),
+            Err(roster_core::CoreError::NotFound) => "Not found.".to_owned(),
+            Err(err) => match message_of(err) {
+                Ok(message) => message,
+                Err(_) => "Not done: something went wrong.".to_owned(),
+            },
+        };
+        results.push((name, said));
+    }
+    render_list(&state, &staff, params, results, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `POST /console/users/invite`: invite an address to the listed account with a role (or add the
+/// person it belongs to), as `POST /v1/accounts/:id/members` does.
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedForm { visitor, form }: SignedForm<InviteForm>,
+) -> Response {
+    let staff = match Staff::of(&state, visitor).await {
+        Ok(staff) => staff,
+        Err(refused) => return refused,
+    };
+    let params = ListParams::parse(Some(&form.back));
+    let Some(account) = Population::of(&staff, &params).account() else {
+        let notice = Some("Choose an account to invite the user to.".to_owned());
+        return render_list(&state, &staff, params, Vec::new(), notice).await;
+    };
+    let body = AddMember {
+        email: Some(form.email.clone()),
+        role: Some(form.role.clone()).filter(|r| !r.is_empty()),
+        ..AddMember::default()
+    };
+    let notice = match state.core.add_member(&staff.visitor.actor, account, body, &meta).await {
+        Ok(added) if added.invited => format!("We sent an invitation to {}.", added.user.user.email),
+        Ok(added) => format!("{} is now a member.", added.user.user.name),
+        Err(err) => match message_of(err) {
+            Ok(message) => format!("Not invited: {message}"),
+            Err(page) => return page,
+        },
+    };
+    render_list(&state, &staff, params, Vec::new(), Some(notice)).await
+}
