@@ -80,6 +80,13 @@ impl Core {
         Ok(self.id_page(&context, page, limit, |(a, _)| a.id.as_uuid()))
     }
 
+    /// The caller's own permissions in `account` (`None`: no standing there), so that a page
+    /// shows only the buttons whose services would accept this caller.
+    pub async fn my_permissions(&self, actor: &Actor, account: AccountId) -> CoreResult<Option<Permissions>> {
+        let mut conn = self.db.conn().await?;
+        access::permissions(&mut conn, &actor.user, account).await
+    }
+
     /// The accounts the caller belongs to (directly or by inheritance) where it holds `wanted`,
     /// with its role there, in id order (a platform admin's own accounts are not all accounts).
     pub async fn accounts_with(&self, actor: &Actor, wanted: &Scope) -> CoreResult<Vec<(Account, Role)>> {

@@ -6,6 +6,8 @@
 //! absent, and a button whose service would answer 403 is not shown (the service checks again
 //! when it is used). Platform admins also see the jobs and the whole audit log.
 
+mod accounts;
+mod announcements;
 mod audit;
 mod chart;
 mod csv;
@@ -43,6 +45,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/console/users/{id}/sessions/{session}/revoke", post(user::revoke_session))
         .route("/console/users/{id}/sessions/revoke-all", post(user::revoke_all_sessions))
         .route("/console/users/{id}/two-factor/reset", post(user::reset_two_factor))
+        .route("/console/accounts", get(accounts::tree))
+        .route("/console/accounts/{id}", get(accounts::account))
+        .route("/console/accounts/{id}/members", post(accounts::add_member))
+        .route("/console/accounts/{id}/members/{user}/remove", post(accounts::remove_member))
+        .route("/console/announcements", get(announcements::page).post(announcements::create))
+        .route("/console/announcements/{id}", post(announcements::edit))
+        .route("/console/announcements/{id}/end", post(announcements::end))
         .route("/console/jobs", get(jobs::page))
         .route("/console/jobs/{id}/retry", post(jobs::retry))
         .route("/console/audit", get(audit::page))

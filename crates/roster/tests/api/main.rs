@@ -19,6 +19,7 @@ mod calendars_ssrf;
 mod cli;
 mod config;
 mod console;
+mod console_more;
 mod emails;
 mod export;
 mod feeds;
