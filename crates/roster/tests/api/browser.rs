@@ -184,3 +184,83 @@ async fn texted_code(sms: &crate::sinks::HttpSink, number: &str) -> String {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// The console in Chromium, against the binary as users run it: an owner searches as they type,
+/// suspends and reactivates a member (whose open session is refused at once), grants a scope and
+/// reads "Why?", resets a member's two-factor authentication, exports a filtered list of 250 users
+/// as CSV, suspends three users at once and asks who can on an account tree; a platform admin
+/// sees every section and retries a dead job (tests/browser/console.mjs).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium and playwright-core: scripts/browser-test"]
+async fn in_chromium_an_owner_and_a_platform_admin_run_their_teams_from_the_console() {
+    let db = crate::helpers::TestDb::new().await;
+    let smtp = SmtpSink::start().await;
+    let smtp_url = smtp.url();
+    let server = crate::process::Server::serve(&db, &[("ROSTER_SMTP_URL", &smtp_url), ("ROSTER_LOG", "warn")]).await;
+    let base = server.base.clone();
+    roster_core::notify::install_crypto_provider();
+    let client = reqwest::Client::new();
+    let signup = json!({"email": "root@example.com", "password": NEW, "name": "Root Admin"});
+    let created = client.post(format!("{base}/v1/users")).json(&signup).send().await.unwrap();
+    assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+    let root: serde_json::Value = created.json().await.unwrap();
+    let root_id = roster_domain::UserId::from_uuid(root["id"].as_str().unwrap().parse().unwrap());
+
+    // Root is made a platform admin, and one job lies dead (as after an outage of the mail server).
+    let store = roster_store::Db::connect(&db.url).await.unwrap();
+    let login = json!({"email": "root@example.com", "password": NEW});
+    let token: serde_json::Value =
+        client.post(format!("{base}/v1/auth/login")).json(&login).send().await.unwrap().json().await.unwrap();
+    let profile: serde_json::Value = client
+        .get(format!("{base}/v1/users/profile"))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let job = roster_store::jobs::NewJob {
+        id: roster_domain::JobId::new(),
+        queue: roster_domain::job::Queue::Onboarding,
+        kind: "onboarding.dashboard",
+        payload: json!({"user_id": root_id, "account_id": profile["active_account_id"]}),
+        max_attempts: 5,
+        run_at: now + time::Duration::days(1),
+        created_at: now,
+    };
+    let mut tx = store.begin().await.unwrap();
+    roster_store::users::set_platform_admin(&mut tx, root_id, true).await.unwrap();
+    roster_store::jobs::enqueue(&mut tx, &job).await.unwrap();
+    tx.commit().await.unwrap();
+    store.close().await;
+    let dead = "UPDATE jobs SET status = 'dead', attempts = 5, last_error = 'the mail server refused the connection' \
+                WHERE id = $1";
+    if db.postgres().is_some() {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+        sqlx::query(dead).bind(job.id.as_uuid()).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+        sqlx::query(dead).bind(job.id.as_uuid()).execute(&mut conn).await.unwrap();
+    }
+
+    let root_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = tokio::task::block_in_place(|| {
+        Command::new("node")
+            .current_dir(root_dir.join("tests/browser"))
+            .arg("console.mjs")
+            .arg(&base)
+            .arg(root_dir.join("target/screenshots"))
+            .arg("root@example.com")
+            .arg(NEW)
+            .output()
+            .expect("node runs")
+    });
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() && stdout.trim().ends_with("ok"),
+        "console.mjs: {stdout}\n{stderr}\nroster's log:\n{}",
+        server.log()
+    );
+}
