@@ -7,20 +7,11 @@
 //   node links.mjs confirm URL PROFILE_URL BEARER ADDRESS   the same for an added address
 //   node links.mjs reset  URL NEW_PASSWORD         the form's checks, then a new password
 //   node links.mjs invite URL NEW_PASSWORD         the same form accepts an invitation
-import { chromium } from "playwright-core";
+import { check, launch } from "./common.mjs";
 
 const [mode, url, ...rest] = process.argv.slice(2);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
-});
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
+const browser = await launch();
 
 // Whether the user's sign-in address (or `address`, one of its others) is verified.
 async function verified(profileUrl, bearer, address) {

@@ -10,8 +10,7 @@
 //
 // Every page is also checked for Content-Security-Policy violations (the browser's console),
 // for horizontal scroll at 375 px, and photographed at 375 px and 1280 px, light and dark.
-import { chromium } from "playwright-core";
-import { createHmac } from "node:crypto";
+import { check, launch, totp } from "./common.mjs";
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { mkdirSync, readFileSync } from "node:fs";
@@ -28,33 +27,7 @@ async function ask(...question) {
   return value.trim();
 }
 
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-// RFC 6238 with the defaults authenticator apps use: SHA-1, 6 digits, 30 s steps.
-function base32(text) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of text.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const bytes = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-function totp(secret, at = Date.now()) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const mac = createHmac("sha1", base32(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 
 const problems = [];
 async function person() {

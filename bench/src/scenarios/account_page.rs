@@ -86,7 +86,7 @@ async fn send(
 }
 
 /// Sign in through the page's form: the session cookie (`name=value`).
-async fn sign_in(target: &Target, email: &str, password: &str) -> anyhow::Result<String> {
+pub(crate) async fn sign_in(target: &Target, email: &str, password: &str) -> anyhow::Result<String> {
     let encode = |v: &str| v.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
     let form = format!("email={}&password={}", encode(email), encode(password));
     let t = target.clone();

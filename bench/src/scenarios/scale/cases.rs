@@ -20,6 +20,8 @@ pub const DEEP_PAGE: usize = 500;
 pub enum Ask {
     Get(String),
     Search(Value),
+    /// A console page, as htmx asks for it while one types (with the session cookie).
+    Page(String),
 }
 
 /// Median and p99 of one case, with what its first answer held.
@@ -33,18 +35,25 @@ pub struct Timing {
 pub struct Client {
     pub target: Target,
     pub token: String,
+    /// The console's session cookie (`name=value`), once signed in on the page.
+    pub cookie: String,
     conn: Conn,
 }
 
 impl Client {
     pub async fn new(target: Target, token: String) -> anyhow::Result<Self> {
         let conn = Conn::connect(target.addr).await?;
-        Ok(Self { target, token, conn })
+        Ok(Self { target, token, cookie: String::new(), conn })
     }
 
     fn request(&self, ask: &Ask) -> Request<Body> {
         match ask {
             Ask::Get(path) => self.target.get(path, Some(&self.token)),
+            Ask::Page(path) => {
+                let mut req = self.target.get_page(path, &self.cookie);
+                req.headers_mut().insert("hx-request", HeaderValue::from_static("true"));
+                req
+            }
             Ask::Search(body) => {
                 let mut req = self.target.post_json("/v1/users/search", body);
                 let bearer = HeaderValue::from_str(&format!("Bearer {}", self.token)).expect("a token is ASCII");
@@ -54,13 +63,29 @@ impl Client {
         }
     }
 
-    /// One request; the body as JSON (non-200 is an error).
+    /// One request; the body as JSON (non-200 is an error). A page answers its row count as
+    /// `data` (its rows' checkboxes), so both read alike.
     pub async fn ask(&mut self, ask: &Ask) -> anyhow::Result<Value> {
         let reply = self.conn.send(self.request(ask)).await?;
         if reply.status != StatusCode::OK {
             bail!("{}: {}", reply.status, reply.body_excerpt(300));
         }
+        if let Ask::Page(_) = ask {
+            let html = String::from_utf8_lossy(&reply.body);
+            let rows = html.matches("name=\"user\" value=").count();
+            return Ok(json!({"data": vec![Value::Null; rows]}));
+        }
         serde_json::from_slice(&reply.body).context("a list answer is JSON")
+    }
+
+    /// The whole body of `path` (a console download), and how long it took.
+    pub async fn download(&mut self, path: &str) -> anyhow::Result<(bytes::Bytes, Duration)> {
+        let t0 = Instant::now();
+        let reply = self.conn.send(self.target.get_page(path, &self.cookie)).await?;
+        if reply.status != StatusCode::OK {
+            bail!("{path}: {}: {}", reply.status, reply.body_excerpt(300));
+        }
+        Ok((reply.body, t0.elapsed()))
     }
 
     pub async fn time(&mut self, ask: &Ask) -> anyhow::Result<Timing> {
@@ -126,4 +151,9 @@ pub fn list(query: &str) -> Ask {
 
 pub fn search(term: &str, include_total: bool) -> Ask {
     Ask::Search(json!({"query": term, "include_total": include_total}))
+}
+
+/// `/console/users?…` as the search box asks for it.
+pub fn page(query: &str) -> Ask {
+    Ask::Page(if query.is_empty() { "/console/users".to_owned() } else { format!("/console/users?{query}") })
 }

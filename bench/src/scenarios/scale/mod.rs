@@ -73,7 +73,7 @@ async fn one_engine(ctx: &mut Ctx, engine: &str) -> anyhow::Result<()> {
 
         let mut server = Server::spawn_in(&cfg, dir.clone())?;
         server.wait_healthy(Duration::from_millis(10)).await?;
-        let measured = measure(ctx, engine, Client::new(server.target.clone(), token).await?).await;
+        let measured = measure(ctx, engine, Client::new(server.target.clone(), token).await?, &server).await;
         let slow = std::fs::read_to_string(dir.join("server.log"))
             .map(|log| log.matches("slow statement").count())
             .unwrap_or(0);
@@ -123,7 +123,7 @@ struct Row {
     timing: Timing,
 }
 
-async fn measure(ctx: &mut Ctx, engine: &str, mut client: Client) -> anyhow::Result<()> {
+async fn measure(ctx: &mut Ctx, engine: &str, mut client: Client, server: &Server) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut add = |ctx: &mut Ctx, key: &str, case: String, timing: Timing, p99_goal: Option<f64>| {
         let p99 = Metric::new(
@@ -221,6 +221,84 @@ async fn measure(ctx: &mut Ctx, engine: &str, mut client: Client) -> anyhow::Res
     add(ctx, "search_son_total", "POST /v1/users/search son + include_total".into(), s, Some(100.0));
     let s = client.time(&search("xanthippe", true)).await?;
     add(ctx, "search_rare_total", "POST /v1/users/search xanthippe + include_total".into(), s, Some(100.0));
+
+    // A page with matches ahead of it is never empty: follow each search to its end (or 60
+    // pages) and count the empty pages that come before a page with matches.
+    let mut empty_before_matches = 0;
+    for term in ["%2B1%20415%20005", "1415005", "4150054321", "work-ada", "w54321@", "son", "xanthip"] {
+        let path = format!("/v1/users?q={term}");
+        let mut cursor: Option<String> = None;
+        let mut empty_run = 0;
+        for _ in 0..60 {
+            let ask = match &cursor {
+                None => list(&format!("q={term}")),
+                Some(c) => cases::Ask::Get(format!("{path}&cursor={c}")),
+            };
+            let body = client.ask(&ask).await?;
+            let items = body["data"].as_array().map_or(0, Vec::len);
+            if items == 0 {
+                empty_run += 1;
+            } else {
+                empty_before_matches += empty_run;
+                empty_run = 0;
+            }
+            match body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+    }
+    ctx.report.add(
+        Metric::new(
+            format!("scale_{engine}_empty_pages_before_matches"),
+            format!("{engine}: empty search pages with matches after them"),
+            f64::from(empty_before_matches),
+            "",
+            0,
+        )
+        .at_most(0.0),
+    );
+
+    // The console: the users page (20 rows), a search typed a key at a time, and the CSV export.
+    client.cookie = crate::scenarios::account_page::sign_in(&client.target, OWNER_EMAIL, OWNER_PASSWORD).await?;
+    let t = client.time(&cases::page("")).await?;
+    ensure!(t.items == 20, "the console's users page shows 20 rows, not {}", t.items);
+    add(ctx, "console_users", "GET /console/users (20 rows)".into(), t, Some(10.0));
+    let typed: Vec<String> = (1..="johnson".len()).map(|n| format!("q={}", &"johnson"[..n])).collect();
+    let asks: Vec<cases::Ask> = typed.iter().map(|q| cases::page(q)).collect();
+    let mut worst: Option<Timing> = None;
+    for (q, t) in typed.iter().zip(client.time_all(&asks).await?) {
+        ctx.report.add(Metric::new(
+            format!("scale_{engine}_console_{}_p99_ms", q.replace('=', "_")),
+            format!("{engine}: /console/users?{q} p99"),
+            ms(t.p99),
+            "ms",
+            2,
+        ));
+        if worst.as_ref().is_none_or(|w| t.p99 > w.p99) {
+            worst = Some(t);
+        }
+    }
+    if let Some(worst) = worst {
+        add(ctx, "console_keystroke", "console search, the slowest keystroke of johnson".into(), worst, Some(20.0));
+    }
+    let before = server.rss_kib().unwrap_or(0);
+    let (csv, took) = client.download("/console/users.csv?q=son").await?;
+    let after = server.rss_kib().unwrap_or(0);
+    let csv_rows = csv.iter().filter(|b| **b == b'\n').count().saturating_sub(1);
+    let per_second = csv_rows as f64 / took.as_secs_f64().max(1e-9);
+    eprintln!("   CSV export: {csv_rows} rows in {:.2} s ({per_second:.0} rows/s), RSS {before} → {after} KiB", took.as_secs_f64());
+    ctx.report.add(
+        Metric::new(format!("scale_{engine}_csv_rows_per_s"), format!("{engine}: CSV export rows/s (q=son)"), per_second, "rows/s", 0)
+            .at_least(50_000.0),
+    );
+    ctx.report.add(Metric::new(
+        format!("scale_{engine}_csv_rss_growth_mib"),
+        format!("{engine}: RSS growth over the CSV export"),
+        (after.saturating_sub(before)) as f64 / 1024.0,
+        "MiB",
+        1,
+    ));
 
     let mut table =
         format!("\n   {engine}, {} users: median / p99 over 50 sequential requests\n", ctx.args.scale_users);

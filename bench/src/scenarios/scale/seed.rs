@@ -213,7 +213,7 @@ pub async fn postgres(url: &str, account: Uuid, n: usize) -> anyhow::Result<()> 
         .batch_execute(
             "INSERT INTO user_emails (user_id, address, address_key, verified, is_primary, becomes_primary, \
              created_at) SELECT id, email, email_normalized, email_verified, TRUE, FALSE, created_at FROM users \
-             WHERE status <> 'deleted' ORDER BY created_at ON CONFLICT (address_key) DO NOTHING",
+             WHERE status <> 'deleted' ORDER BY created_at ON CONFLICT (address_key) WHERE is_primary OR verified DO NOTHING",
         )
         .await?;
     let sink = client

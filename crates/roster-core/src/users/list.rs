@@ -47,7 +47,13 @@ pub struct Paging {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
     pub include_total: bool,
+    /// An export reads every page: its batches hold [`EXPORT_BATCH`] users (`limit` is not
+    /// read), so that the rows stream at the speed of the store rather than of page requests.
+    pub export: bool,
 }
+
+/// Users per batch of an export.
+pub const EXPORT_BATCH: u32 = 1_000;
 
 pub struct UserList {
     pub users: Vec<UserDetail>,
@@ -122,7 +128,7 @@ impl Core {
                 }
             }
         };
-        let limit = page_limit(&mut errors, paging.limit);
+        let limit = if paging.export { EXPORT_BATCH } else { page_limit(&mut errors, paging.limit) };
         errors.into_result().map_err(CoreError::Validation)?;
 
         let mut conn = self.db.conn().await?;
@@ -193,6 +199,7 @@ impl Core {
             limit: search.limit,
             cursor: search.cursor,
             include_total: search.include_total,
+            export: false,
         };
         // The list names its query parameters; in this body the filters sit under `filters`.
         self.user_list(Listing::Search, actor, filters, paging).await.map_err(|err| match err {

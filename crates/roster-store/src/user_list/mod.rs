@@ -10,9 +10,14 @@
 //! - a text term of three characters or more for which the search index holds at most
 //!   `Budget::candidates` matches is served from those matches (exact, complete pages);
 //! - any other filtered list is walked in its order, examining at most `Budget::walk` entries
-//!   past the cursor (shared by its branches). A common match fills the page long before; a
-//!   rare one leaves the page short, and its cursor is the last examined position:
-//!   `next_cursor` with fewer than `limit` items means "more may follow", never "the end";
+//!   past the cursor (shared by its branches). A common match fills the page long before; when
+//!   the walk comes back short and the term is indexed, the page is made again from the
+//!   index's matches if they are at most `Budget::fallback` (matches that lie further down the
+//!   list are found, so a page with matches ahead is never empty), and an empty page of a
+//!   term more common than that walks sixteen budgets further. Without an indexed term (filters
+//!   alone, or one or two characters) a page may still come back short, and its cursor is the
+//!   last examined position: `next_cursor` with fewer than `limit` items means "more may
+//!   follow", never "the end";
 //! - totals come from counts kept per account, status and role; a filtered total examines at
 //!   most `Budget::count` entries (shared by its branches) and otherwise says it is an upper
 //!   bound: the matches found plus every entry not examined.
@@ -43,10 +48,13 @@ pub struct Budget {
     /// At most this many search-index matches are collected and sorted (a rarer term than a
     /// walk can find within its budget).
     pub candidates: i64,
+    /// A walk that comes back short of a page is done again from the index's matches when
+    /// they are at most this many (the matches lay further down the list than it looked).
+    pub fallback: i64,
 }
 
 impl Budget {
-    pub const DEFAULT: Self = Self { walk: 6_000, count: 30_000, candidates: 2_000 };
+    pub const DEFAULT: Self = Self { walk: 6_000, count: 30_000, candidates: 2_000, fallback: 50_000 };
 }
 
 impl Default for Budget {

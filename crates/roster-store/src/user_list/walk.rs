@@ -35,24 +35,68 @@ pub async fn list(exec: &mut impl Exec, filter: &UserFilter, page: &UserPage) ->
 
     // A term the search index holds few matches for is served from those matches (exact,
     // complete pages); any other list is walked in its order.
-    let plan = match filter.term().filter(|t| t.chars().count() >= MIN_INDEXED_TERM) {
-        Some(term) if rare(exec, &term, sqlite, page.budget.candidates).await? => TextPlan::Candidates { sqlite },
+    let term = filter.term().filter(|t| t.chars().count() >= MIN_INDEXED_TERM);
+    let candidates = TextPlan::Candidates { sqlite };
+    let plan = match &term {
+        Some(term) if candidate_total(exec, term, sqlite, page.budget.candidates).await? <= page.budget.candidates => {
+            candidates
+        }
         _ => TextPlan::Compare,
     };
+    let found = page_of(exec, filter, page, &statuses, &sizes, plan, page.budget.walk).await?;
+    // A page with matches ahead of it is never empty, nor cut short while the index can say
+    // where they are: when the walk ran out of budget first (the matches lie further down the
+    // list than it looked), the page is made from the index's matches, collected and sorted —
+    // or, for a term too common to collect, from a walk that may look much further.
+    let short = found.0.len() < page.limit as usize && found.1.is_some();
+    let (hits, next) = match &term {
+        Some(term) if short && plan == TextPlan::Compare => {
+            if candidate_total(exec, term, sqlite, page.budget.fallback).await? <= page.budget.fallback {
+                page_of(exec, filter, page, &statuses, &sizes, candidates, 0).await?
+            } else if found.0.is_empty() {
+                let far = page.budget.walk.saturating_mul(FAR_WALK);
+                page_of(exec, filter, page, &statuses, &sizes, TextPlan::Compare, far).await?
+            } else {
+                found
+            }
+        }
+        _ => found,
+    };
+    let ids: Vec<_> = hits.iter().map(|p| p.id).collect();
+    Ok(ListPage { users: users_in_order(exec, &ids).await?, next })
+}
+
+/// How many budgets a last walk may look through for a common term whose matches lie far.
+const FAR_WALK: i64 = 16;
+
+/// The hits of one page under `plan` and where the next page starts, `walk` entries examined
+/// at most (shared by the branches) when the plan walks.
+async fn page_of(
+    exec: &mut impl Exec,
+    filter: &UserFilter,
+    page: &UserPage,
+    statuses: &[UserStatus],
+    sizes: &HashMap<UserStatus, i64>,
+    plan: TextPlan,
+    walk_budget: i64,
+) -> StoreResult<(Vec<Position>, Option<Position>)> {
     // The budget is the request's: its branches share it. The index's matches are read once,
     // for every status together (they need no walk in order).
     let branches: Vec<Branch<'_>> = match plan {
-        TextPlan::Candidates { .. } if !statuses.is_empty() => vec![Branch::all(filter, statuses.clone())],
+        TextPlan::Candidates { .. } if !statuses.is_empty() => vec![Branch::all(filter, statuses.to_vec())],
         _ => statuses.iter().map(|&status| Branch::new(filter, status)).collect(),
     };
-    let share = page.budget.walk / branches.len().max(1) as i64;
+    let share = walk_budget / branches.len().max(1) as i64;
     let mut pages = Vec::with_capacity(branches.len());
     for branch in &branches {
-        pages.push(walk(exec, branch, page, share, &sizes, plan).await?);
+        pages.push(walk(exec, branch, page, share, sizes, plan).await?);
     }
-    let (hits, next) = merge(pages, page);
-    let ids: Vec<_> = hits.iter().map(|p| p.id).collect();
-    Ok(ListPage { users: users_in_order(exec, &ids).await?, next })
+    Ok(merge(pages, page))
+}
+
+/// How many entries the search indexes hold for `term`, counted up to `cap + 1` at most.
+pub(super) async fn candidate_total(exec: &mut impl Exec, term: &str, sqlite: bool, cap: i64) -> StoreResult<i64> {
+    candidate_count(term, sqlite, cap).scalar(exec).await
 }
 
 /// Whether the search index holds at most `cap` matches for `term` (it counts no further).

@@ -11,7 +11,7 @@ use roster_store::{Db, Ts, memberships, users};
 use crate::support::{T0, at, engines, insert_account, membership, nth_id, start, user};
 
 /// A tiny budget: every plan is reached with a few dozen rows.
-const TINY: Budget = Budget { walk: 5, count: 10, candidates: 4 };
+const TINY: Budget = Budget { walk: 5, count: 10, candidates: 4, fallback: 4 };
 
 /// `n` members of a new account: "Member NN", every third verified, ids and creation times
 /// growing with the number; members 7, 17 and 27 are also called "Quixote".
@@ -178,6 +178,44 @@ async fn a_rare_term_is_served_from_the_search_index_in_complete_pages() {
         let common = UserFilter { text: Some("member".into()), ..members(a) };
         let (seen, pages, _) = every_page(db, &common, SortKey::CreatedAt, false, 20).await;
         assert_eq!((seen.len(), pages), (40, 2));
+    }
+}
+
+/// Every page of `f` by creation under `budget`, three at a time: the emails of each page.
+async fn pages_under(db: &Db, f: &UserFilter, budget: Budget) -> Vec<Vec<String>> {
+    let mut conn = db.conn().await.unwrap();
+    let mut page = UserPage { sort: SortKey::CreatedAt, descending: false, after: None, limit: 3, budget };
+    let mut pages = Vec::new();
+    loop {
+        let ListPage { users, next } = list(&mut conn, f, &page).await.unwrap();
+        pages.push(users.iter().map(|u| u.email.clone()).collect());
+        assert!(pages.len() < 50, "the walk ends");
+        match next {
+            Some(next) => page.after = Some(next),
+            None => return pages,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_search_whose_matches_lie_beyond_the_walk_is_never_answered_with_an_empty_page() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let (a, _) = crowd(db, 40).await;
+        // Four matches, more than the candidates' cap: walked first, and the first five rows
+        // hold none of them.
+        let quixote = UserFilter { text: Some("quixote".into()), ..members(a) };
+        let all = ["m07@crowd.test", "m17@crowd.test", "m27@crowd.test", "m37@crowd.test"];
+        // Few enough to collect: the short walk is done again from the index's matches.
+        let collected = Budget { walk: 5, count: 10, candidates: 2, fallback: 20 };
+        let pages = pages_under(db, &quixote, collected).await;
+        assert_eq!(pages, [vec![all[0], all[1], all[2]], vec![all[3]]], "full pages, then the last");
+        // Too many to collect: an empty walk looks sixteen budgets further.
+        let far = Budget { walk: 5, count: 10, candidates: 2, fallback: 3 };
+        let pages = pages_under(db, &quixote, far).await;
+        assert!(pages.iter().all(|p| !p.is_empty()), "no empty page: {pages:?}");
+        assert_eq!(pages.concat(), all);
     }
 }
 

@@ -15,7 +15,7 @@ use crate::support::{T0, at, engines, insert_account, membership, nth_id, start,
 /// The search indexes serve every term (at most 2 000 matches).
 const INDEXED: Budget = Budget::DEFAULT;
 /// No term is rare enough for the indexes: every list is walked and compared.
-const WALKED: Budget = Budget { walk: 6_000, count: 30_000, candidates: 0 };
+const WALKED: Budget = Budget { walk: 6_000, count: 30_000, candidates: 0, fallback: 0 };
 
 async fn crowd(db: &Db) -> (AccountId, Vec<User>) {
     let account = insert_account(db, "Contacts", None).await;

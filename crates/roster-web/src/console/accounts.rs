@@ -20,7 +20,7 @@ use roster_http::extract::meta::Meta;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Nav, Staff, message_of};
+use super::{Nav, PathId, Staff, message_of};
 use crate::chrome::Chrome;
 use crate::forms::SignedForm;
 use crate::render;
@@ -142,13 +142,9 @@ fn account_id(raw: &str) -> Result<AccountId, Response> {
 pub(crate) async fn account(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PathId(id): PathId<AccountId>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let id = match account_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
     let params: AccountParams = serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
     show(&state, &staff, id, params, Vec::new(), StatusCode::OK).await
 }
@@ -276,13 +272,9 @@ pub(crate) struct AddForm {
 pub(crate) async fn add_member(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<AccountId>,
     SignedForm { visitor, form }: SignedForm<AddForm>,
 ) -> Response {
-    let id = match account_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
     let body =
         AddMember { email: Some(form.email), role: Some(form.role).filter(|r| !r.is_empty()), ..AddMember::default() };
     match state.core.add_member(&visitor.actor, id, body, &meta).await {

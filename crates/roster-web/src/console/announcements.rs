@@ -3,7 +3,7 @@
 //! it now. Times are typed and shown in UTC.
 
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use roster_core::announcements::{AnnouncementChange, NewAnnouncement};
@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-use super::{Nav, Staff, message_of};
+use super::{Nav, PathId, Staff, message_of};
 use crate::chrome::Chrome;
 use crate::forms::{Nothing, SignedForm};
 use crate::render;
@@ -186,21 +186,13 @@ pub(crate) async fn create(
     }
 }
 
-fn announcement_id(raw: &str) -> Result<AnnouncementId, Response> {
-    Uuid::parse_str(raw).map(AnnouncementId::from_uuid).map_err(|_| render::not_found())
-}
-
 /// `POST /console/announcements/{id}`: save the edited fields.
 pub(crate) async fn edit(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<AnnouncementId>,
     SignedForm { visitor, form }: SignedForm<AnnouncementForm>,
 ) -> Response {
-    let id = match announcement_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
     let account_id = match audience(&form) {
         Ok(account) => account,
         Err(page) => return page,
@@ -222,13 +214,9 @@ pub(crate) async fn edit(
 pub(crate) async fn end(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<AnnouncementId>,
     SignedForm { visitor, .. }: SignedForm<Nothing>,
 ) -> Response {
-    let id = match announcement_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
     let now = state.core.clock.now().format(&Rfc3339).ok();
     let change = AnnouncementChange { ends_at: Some(now), ..AnnouncementChange::default() };
     match state.core.update_announcement(&visitor.actor, id, change, &meta).await {

@@ -21,8 +21,6 @@ use super::Staff;
 use super::users::{ListParams, Population, filters_of};
 
 const HEADER: &str = "id,name,email,status,role,email_verified,phone,mfa,created_at,last_login_at\r\n";
-/// Users read per page of the export (the most a page of the list service holds).
-const BATCH: u32 = 100;
 
 /// One field, quoted and neutralised as the module says.
 pub(crate) fn field(value: &str) -> String {
@@ -71,9 +69,9 @@ impl Export {
         let filters = filters_of(&self.params, self.population);
         let paging = Paging {
             sort: Some(self.params.sort.clone()).filter(|s| !s.is_empty()),
-            limit: Some(BATCH),
             cursor: self.cursor.take(),
-            include_total: false,
+            export: true,
+            ..Paging::default()
         };
         let page = match self.population {
             Population::Account(account) => {

@@ -2,16 +2,15 @@
 //! chart and a table, and the dead jobs with their last error and "Retry".
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use roster_domain::JobId;
 use roster_domain::job::{JobStatus, Queue};
 use roster_http::AppState;
-use uuid::Uuid;
 
 use super::chart::{Bar, bars};
-use super::{Nav, Staff, message_of};
+use super::{Nav, PathId, Staff, message_of};
 use crate::chrome::Chrome;
 use crate::forms::{Nothing, SignedForm};
 use crate::render::{self, local_time};
@@ -102,10 +101,9 @@ async fn show(state: &AppState, staff: &Staff, notice: Option<String>, status: S
 /// `POST /console/jobs/{id}/retry`.
 pub(crate) async fn retry(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<JobId>,
     SignedForm { visitor, .. }: SignedForm<Nothing>,
 ) -> Response {
-    let Ok(id) = Uuid::parse_str(&id).map(JobId::from_uuid) else { return render::not_found() };
     let staff = match Staff::of(&state, visitor).await {
         Ok(staff) => staff,
         Err(refused) => return refused,

@@ -57,6 +57,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/console/audit", get(audit::page))
 }
 
+/// The id in a console page's path (`{id}`), or the 404 page: a malformed id names nothing.
+pub(crate) struct PathId<T>(pub T);
+
+impl<T: From<uuid::Uuid>> FromRequestParts<AppState> for PathId<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| render::not_found())?;
+        uuid::Uuid::parse_str(&raw).map(|id| PathId(T::from(id))).map_err(|_| render::not_found())
+    }
+}
+
 /// A signed-in person allowed into the console.
 pub(crate) struct Staff {
     pub visitor: Visitor,

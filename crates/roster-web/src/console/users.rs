@@ -252,7 +252,7 @@ async fn render_list(
         sort: Some(params.sort.clone()).filter(|s| !s.is_empty()),
         limit: Some(PAGE_SIZE),
         cursor: Some(params.cursor.clone()).filter(|c| !c.is_empty()),
-        include_total: false,
+        ..Paging::default()
     };
     let actor = &staff.visitor.actor;
     let listed = match population {

@@ -86,19 +86,7 @@ async fn a_platform_admin_retries_a_dead_job_reads_the_audit_log_and_runs_announ
     let (admin, _, _) = app.member("root@x.test", "Root").await;
     app.make_platform_admin(admin["id"].as_str().unwrap()).await;
     app.drain().await;
-    let now = app.clock.now();
-    let mut tx = app.core.store().begin().await.unwrap();
-    let job = roster_store::jobs::NewJob {
-        id: roster_domain::JobId::new(),
-        queue: roster_domain::job::Queue::Notifications,
-        kind: "sms.teleport",
-        payload: json!({}),
-        max_attempts: 10,
-        run_at: now,
-        created_at: now,
-    };
-    roster_store::jobs::enqueue(&mut tx, &job).await.unwrap();
-    tx.commit().await.unwrap();
+    let job = app.enqueue_raw("sms.teleport", json!({})).await;
     app.drain().await;
 
     let mut root = Browser::new(&app);
@@ -108,10 +96,10 @@ async fn a_platform_admin_retries_a_dead_job_reads_the_audit_log_and_runs_announ
     assert!(jobs.html.contains("<svg class=\"chart\" role=\"img\""), "{}", jobs.html);
     assert!(jobs.html.contains("notifications dead: 1"), "the chart says each value: {}", jobs.html);
     let csrf = jobs.form_token();
-    let retried = root.post(&format!("/console/jobs/{}/retry", job.id), &[("_csrf", &csrf)]).await;
+    let retried = root.post(&format!("/console/jobs/{job}/retry"), &[("_csrf", &csrf)]).await;
     assert_eq!(retried.status, StatusCode::SEE_OTHER, "{}", retried.html);
     let mut conn = app.core.store().conn().await.unwrap();
-    let stored = roster_store::job_queue::find(&mut conn, job.id).await.unwrap().unwrap();
+    let stored = roster_store::job_queue::find(&mut conn, job).await.unwrap().unwrap();
     assert_eq!(stored.status, roster_domain::job::JobStatus::Queued);
     drop(conn);
 

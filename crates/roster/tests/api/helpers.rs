@@ -378,6 +378,25 @@ impl TestApp {
         tx.commit().await.unwrap();
     }
 
+    /// Write a job of `kind` straight into the outbox, due now (as a worker of another version,
+    /// or a bug, might leave it): its id.
+    pub async fn enqueue_raw(&self, kind: &'static str, payload: Value) -> roster_domain::JobId {
+        let now = self.clock.now();
+        let job = roster_store::jobs::NewJob {
+            id: roster_domain::JobId::new(),
+            queue: roster_domain::job::Queue::Notifications,
+            kind,
+            payload,
+            max_attempts: 10,
+            run_at: now,
+            created_at: now,
+        };
+        let mut tx = self.core.store().begin().await.unwrap();
+        roster_store::jobs::enqueue(&mut tx, &job).await.unwrap();
+        tx.commit().await.unwrap();
+        job.id
+    }
+
     /// Give an existing user a membership in another account, optionally with denied scopes.
     /// The membership API comes later; multi-account users are made here, in the store.
     pub async fn join(&self, user_id: &str, account_id: &str, role: &str, deny: &[&str]) {

@@ -12,21 +12,9 @@ async fn a_job_whose_payload_does_not_fit_its_kind_or_whose_kind_is_unknown_is_d
     let (admin, admin_token, _) = app.member("root@example.com", "Root").await;
     app.make_platform_admin(admin["id"].as_str().unwrap()).await;
     app.drain().await;
-    let now = app.clock.now();
-    let mut tx = app.core.store().begin().await.unwrap();
     for (kind, payload) in [("sms.send", json!({"to": "+14155550100"})), ("sms.teleport", json!({}))] {
-        let job = roster_store::jobs::NewJob {
-            id: roster_domain::JobId::new(),
-            queue: roster_domain::job::Queue::Notifications,
-            kind,
-            payload,
-            max_attempts: 10,
-            run_at: now,
-            created_at: now,
-        };
-        roster_store::jobs::enqueue(&mut tx, &job).await.unwrap();
+        app.enqueue_raw(kind, payload).await;
     }
-    tx.commit().await.unwrap();
     app.drain().await;
     let dead = app.get("/v1/admin/jobs?status=dead&queue=notifications", &admin_token).await;
     let jobs = dead.body["data"].as_array().unwrap();

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::UserParams;
-use crate::console::{Staff, message_of};
+use crate::console::{PathId, Staff, message_of};
 use crate::forms::{Nothing, SignedForm};
 use crate::render;
 use crate::visitor::Visitor;
@@ -52,13 +52,9 @@ pub(crate) struct StatusForm {
 pub(crate) async fn set_status(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserId>,
     SignedForm { visitor, form }: SignedForm<StatusForm>,
 ) -> Response {
-    let id = match user_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
     let (status, notice) = match form.status.as_str() {
         "suspended" => ("suspended", "suspended"),
         "active" => ("active", "reactivated"),
@@ -82,13 +78,9 @@ pub(crate) struct DeleteForm {
 pub(crate) async fn delete(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserId>,
     SignedForm { visitor, form }: SignedForm<DeleteForm>,
 ) -> Response {
-    let id = match user_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
     let heir = match form.transfer_to.as_str() {
         "" => None,
         raw => match Uuid::parse_str(raw) {
@@ -123,13 +115,9 @@ fn scopes(text: &str) -> Vec<String> {
 pub(crate) async fn save_scope(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserId>,
     SignedForm { visitor, form }: SignedForm<ScopeForm>,
 ) -> Response {
-    let id = match user_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
     let Ok(account) = Uuid::parse_str(&form.account_id) else { return render::bad_form() };
     let change = ScopeChange {
         account_id: Some(account),
@@ -165,13 +153,9 @@ pub(crate) async fn revoke_session(
 pub(crate) async fn revoke_all_sessions(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserId>,
     SignedForm { visitor, .. }: SignedForm<Nothing>,
 ) -> Response {
-    let id = match user_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
     match state.core.end_user_sessions(&visitor.actor, id, None, &meta).await {
         Ok(_) => done(id, "sessions-revoked"),
         Err(err) => refused(&state, visitor, id, err).await,
@@ -182,13 +166,9 @@ pub(crate) async fn revoke_all_sessions(
 pub(crate) async fn reset_two_factor(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserId>,
     SignedForm { visitor, .. }: SignedForm<Nothing>,
 ) -> Response {
-    let id = match user_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
     match state.core.reset_user_mfa(&visitor.actor, id, &meta).await {
         Ok(()) => done(id, "two-factor-reset"),
         Err(err) => refused(&state, visitor, id, err).await,

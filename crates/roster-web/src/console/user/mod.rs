@@ -9,7 +9,7 @@ mod actions;
 pub(crate) use actions::{delete, reset_two_factor, revoke_all_sessions, revoke_session, save_scope, set_status};
 
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use roster_core::users::RightsOver;
@@ -20,10 +20,9 @@ use roster_domain::user::{UserDetail, UserStatus};
 use roster_domain::{AccountId, UserId};
 use roster_http::AppState;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::chart::{Bar, bars};
-use super::{Nav, Staff, changes_text, message_of};
+use super::{Nav, PathId, Staff, changes_text, message_of};
 use crate::chrome::Chrome;
 use crate::render::{self, local_time};
 
@@ -120,10 +119,9 @@ pub(crate) async fn page_of(
 pub(crate) async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserId>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let Ok(id) = Uuid::parse_str(&id).map(UserId::from_uuid) else { return render::not_found() };
     let params: UserParams = serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
     page_of(&state, &staff, id, params, Vec::new(), StatusCode::OK).await
 }
