@@ -153,7 +153,8 @@ impl Core {
         let sign = if descending { "-" } else { "" };
         let context = format!("{}:{sign}{}:{filter:?}", listing.name(), sort.as_str());
         let after = self.open_cursor::<Position>(&context, paging.cursor.as_deref())?;
-        let page = UserPage { sort, descending, after, limit, budget: Budget::DEFAULT };
+        let budget = if paging.export { Budget::EXPORT } else { Budget::DEFAULT };
+        let page = UserPage { sort, descending, after, limit, budget };
         let found = user_list::list(&mut conn, &filter, &page).await?;
         let next_cursor = found.next.map(|next| self.seal_cursor(&context, &next));
         let total = if paging.include_total {

@@ -7,17 +7,16 @@
 //!
 //! What a request costs does not grow with the population:
 //! - unfiltered, a page reads `limit + 1` index entries per branch;
-//! - a text term of three characters or more for which the search index holds at most
-//!   `Budget::candidates` matches is served from those matches (exact, complete pages);
-//! - any other filtered list is walked in its order, examining at most `Budget::walk` entries
-//!   past the cursor (shared by its branches). A common match fills the page long before; when
-//!   the walk comes back short and the term is indexed, the page is made again from the
-//!   index's matches if they are at most `Budget::fallback` (matches that lie further down the
-//!   list are found, so a page with matches ahead is never empty), and an empty page of a
-//!   term more common than that walks sixteen budgets further. Without an indexed term (filters
-//!   alone, or one or two characters) a page may still come back short, and its cursor is the
-//!   last examined position: `next_cursor` with fewer than `limit` items means "more may
-//!   follow", never "the end";
+//! - a filtered list is walked in its order, examining at most `Budget::walk` entries past
+//!   the cursor (shared by its branches). A common match fills the page long before;
+//! - when the walk comes back short and the text term has three characters or more, the page
+//!   is made again from the search index's matches if they are at most `Budget::fallback`
+//!   (a rare term, or matches further down the list than the walk looked: exact, complete
+//!   pages, so a page with matches ahead is never empty), and an empty page of a term more
+//!   common than that walks sixteen budgets further. Without an indexed term (filters alone,
+//!   or one or two characters) a page may still come back short, and its cursor is the last
+//!   examined position: `next_cursor` with fewer than `limit` items means "more may follow",
+//!   never "the end";
 //! - totals come from counts kept per account, status and role; a filtered total examines at
 //!   most `Budget::count` entries (shared by its branches) and otherwise says it is an upper
 //!   bound: the matches found plus every entry not examined.
@@ -45,8 +44,8 @@ pub struct Budget {
     /// Index entries a filtered total examines before it settles for an upper bound (shared
     /// by its statuses).
     pub count: i64,
-    /// At most this many search-index matches are collected and sorted (a rarer term than a
-    /// walk can find within its budget).
+    /// A filtered total counts a term's search-index matches when they are at most this many
+    /// (otherwise it walks).
     pub candidates: i64,
     /// A walk that comes back short of a page is done again from the index's matches when
     /// they are at most this many (the matches lay further down the list than it looked).
@@ -55,6 +54,10 @@ pub struct Budget {
 
 impl Budget {
     pub const DEFAULT: Self = Self { walk: 6_000, count: 30_000, candidates: 2_000, fallback: 50_000 };
+    /// An export's batches: a thousand users each, walked far (a short batch costs a round
+    /// trip, never a wrong answer: the export goes on from its cursor), never collected from
+    /// the index.
+    pub const EXPORT: Self = Self { walk: 200_000, count: 30_000, candidates: 2_000, fallback: 0 };
 }
 
 impl Default for Budget {

@@ -35,24 +35,19 @@ pub async fn list(exec: &mut impl Exec, filter: &UserFilter, page: &UserPage) ->
 
     // A term the search index holds few matches for is served from those matches (exact,
     // complete pages); any other list is walked in its order.
+    // Walked first, in list order: a term with matches nearby fills its page at once, without
+    // touching the search index (whose matches a common term would have many of). A page with
+    // matches ahead of it is never empty, nor cut short while the index can say where they are:
+    // when the walk ran out of budget first (a rare term, or matches further down the list than
+    // it looked), the page is made from the index's matches, collected and sorted — or, for a
+    // term too common to collect, from a walk that may look much further.
     let term = filter.term().filter(|t| t.chars().count() >= MIN_INDEXED_TERM);
-    let candidates = TextPlan::Candidates { sqlite };
-    let plan = match &term {
-        Some(term) if candidate_total(exec, term, sqlite, page.budget.candidates).await? <= page.budget.candidates => {
-            candidates
-        }
-        _ => TextPlan::Compare,
-    };
-    let found = page_of(exec, filter, page, &statuses, &sizes, plan, page.budget.walk).await?;
-    // A page with matches ahead of it is never empty, nor cut short while the index can say
-    // where they are: when the walk ran out of budget first (the matches lie further down the
-    // list than it looked), the page is made from the index's matches, collected and sorted —
-    // or, for a term too common to collect, from a walk that may look much further.
+    let found = page_of(exec, filter, page, &statuses, &sizes, TextPlan::Compare, page.budget.walk).await?;
     let short = found.0.len() < page.limit as usize && found.1.is_some();
     let (hits, next) = match &term {
-        Some(term) if short && plan == TextPlan::Compare => {
+        Some(term) if short => {
             if candidate_total(exec, term, sqlite, page.budget.fallback).await? <= page.budget.fallback {
-                page_of(exec, filter, page, &statuses, &sizes, candidates, 0).await?
+                page_of(exec, filter, page, &statuses, &sizes, TextPlan::Candidates { sqlite }, 0).await?
             } else if found.0.is_empty() {
                 let far = page.budget.walk.saturating_mul(FAR_WALK);
                 page_of(exec, filter, page, &statuses, &sizes, TextPlan::Compare, far).await?
