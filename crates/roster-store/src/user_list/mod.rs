@@ -7,8 +7,10 @@
 //!
 //! What a request costs does not grow with the population:
 //! - unfiltered, a page reads `limit + 1` index entries per branch;
-//! - a filtered list is walked in its order, examining at most `Budget::walk` entries past
-//!   the cursor (shared by its branches). A common match fills the page long before;
+//! - on SQLite, a text term of three characters or more for which the search index holds at
+//!   most `Budget::candidates` matches is served from those matches (exact, complete pages);
+//! - any other filtered list is walked in its order, examining at most `Budget::walk` entries
+//!   past the cursor (shared by its branches). A common match fills the page long before;
 //! - when the walk comes back short and the text term has three characters or more, the page
 //!   is made again from the search index's matches if they are at most `Budget::fallback`
 //!   (a rare term, or matches further down the list than the walk looked: exact, complete
@@ -44,8 +46,8 @@ pub struct Budget {
     /// Index entries a filtered total examines before it settles for an upper bound (shared
     /// by its statuses).
     pub count: i64,
-    /// A filtered total counts a term's search-index matches when they are at most this many
-    /// (otherwise it walks).
+    /// A term with at most this many search-index matches is served from them at once on
+    /// SQLite (whose index streams its matches), and counted from them by a filtered total.
     pub candidates: i64,
     /// A walk that comes back short of a page is done again from the index's matches when
     /// they are at most this many (the matches lay further down the list than it looked).

@@ -35,19 +35,33 @@ pub async fn list(exec: &mut impl Exec, filter: &UserFilter, page: &UserPage) ->
 
     // A term the search index holds few matches for is served from those matches (exact,
     // complete pages); any other list is walked in its order.
-    // Walked first, in list order: a term with matches nearby fills its page at once, without
-    // touching the search index (whose matches a common term would have many of). A page with
-    // matches ahead of it is never empty, nor cut short while the index can say where they are:
-    // when the walk ran out of budget first (a rare term, or matches further down the list than
-    // it looked), the page is made from the index's matches, collected and sorted — or, for a
-    // term too common to collect, from a walk that may look much further.
+    // Which comes first, the search index or the walk, follows what each engine's index costs.
+    // SQLite's FTS5 streams a term's matches, so counting a few of them is cheap whatever the
+    // term: a rare term is served from its matches at once. PostgreSQL's trigram GIN index
+    // builds every match of a term before the first is read (a common term costs tens of
+    // milliseconds to count): the list is walked first, and a term with matches nearby fills
+    // its page without touching the index.
     let term = filter.term().filter(|t| t.chars().count() >= MIN_INDEXED_TERM);
-    let found = page_of(exec, filter, page, &statuses, &sizes, TextPlan::Compare, page.budget.walk).await?;
+    let candidates = TextPlan::Candidates { sqlite };
+    let plan = match &term {
+        Some(term)
+            if sqlite
+                && candidate_total(exec, term, sqlite, page.budget.candidates).await? <= page.budget.candidates =>
+        {
+            candidates
+        }
+        _ => TextPlan::Compare,
+    };
+    let found = page_of(exec, filter, page, &statuses, &sizes, plan, page.budget.walk).await?;
+    // A page with matches ahead of it is never empty, nor cut short while the index can say
+    // where they are: when the walk ran out of budget first (a rare term, or matches further
+    // down the list than it looked), the page is made from the index's matches, collected and
+    // sorted — or, for a term too common to collect, from a walk that may look much further.
     let short = found.0.len() < page.limit as usize && found.1.is_some();
     let (hits, next) = match &term {
-        Some(term) if short => {
+        Some(term) if short && plan == TextPlan::Compare => {
             if candidate_total(exec, term, sqlite, page.budget.fallback).await? <= page.budget.fallback {
-                page_of(exec, filter, page, &statuses, &sizes, TextPlan::Candidates { sqlite }, 0).await?
+                page_of(exec, filter, page, &statuses, &sizes, candidates, 0).await?
             } else if found.0.is_empty() {
                 let far = page.budget.walk.saturating_mul(FAR_WALK);
                 page_of(exec, filter, page, &statuses, &sizes, TextPlan::Compare, far).await?
