@@ -6,7 +6,7 @@
 //   node console.mjs BASE_URL SCREENSHOT_DIR ROOT_EMAIL PASSWORD
 //
 // Every page is also checked for Content-Security-Policy violations and script errors, and
-// photographed at 1280 px.
+// photographed at 375 px and 1280 px, light and dark.
 import { check, launch, totp } from "./common.mjs";
 import { mkdirSync, readFileSync } from "node:fs";
 
@@ -51,7 +51,15 @@ async function navLinks(page) {
   return (await page.getByRole("navigation", { name: "Console" }).getByRole("link").allTextContents()).map((t) => t.trim());
 }
 async function shot(page, name) {
-  await page.screenshot({ path: `${shots}/console-${name}-1280-light.png`, fullPage: true });
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [width, height] of [[1280, 900], [375, 800]]) {
+      await page.setViewportSize({ width, height });
+      await page.screenshot({ path: `${shots}/console-${name}-${width}-${scheme}.png`, fullPage: true });
+    }
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 1280, height: 900 });
 }
 function region(page, name) {
   return page.getByRole("region", { name });

@@ -4,10 +4,11 @@
 
 use std::fmt::Write;
 
-/// One bar: its label (under it) and its value.
+/// One bar: its label (in the text alternative), its value, and the text under it, if any.
 pub(crate) struct Bar {
     pub label: String,
     pub value: u64,
+    pub tick: Option<String>,
 }
 
 const HEIGHT: u32 = 120;
@@ -17,9 +18,9 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// A bar chart of `bars`, titled `title`; `label_every` labels one bar in so many (1: all).
-pub(crate) fn bars(title: &str, bars: &[Bar], label_every: usize) -> String {
-    let width_each: u32 = if bars.len() > 12 { 16 } else { 48 };
+/// A bar chart of `bars`, titled `title`.
+pub(crate) fn bars(title: &str, bars: &[Bar]) -> String {
+    let width_each: u32 = if bars.len() > 12 { 24 } else { 48 };
     let width = width_each * u32::try_from(bars.len()).unwrap_or(0).max(1);
     let top = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
     let described: Vec<String> = bars.iter().map(|b| format!("{}: {}", b.label, b.value)).collect();
@@ -41,13 +42,13 @@ pub(crate) fn bars(title: &str, bars: &[Bar], label_every: usize) -> String {
             escape(&bar.label),
             bar.value
         );
-        if label_every > 0 && i % label_every == 0 {
+        if let Some(tick) = &bar.tick {
             let _ = write!(
                 svg,
                 "<text x=\"{}\" y=\"{}\" font-size=\"10\">{}</text>",
                 x + 1,
                 HEIGHT + LABEL_SPACE - 4,
-                escape(&bar.label)
+                escape(tick)
             );
         }
     }
@@ -61,10 +62,17 @@ mod tests {
 
     #[test]
     fn a_chart_says_every_value_in_its_text_alternative_and_escapes_labels() {
-        let svg = bars("Jobs", &[Bar { label: "<sync>".into(), value: 3 }, Bar { label: "mail".into(), value: 0 }], 1);
+        let svg = bars(
+            "Jobs",
+            &[
+                Bar { label: "<sync>".into(), value: 3, tick: Some("<sync>".into()) },
+                Bar { label: "mail".into(), value: 0, tick: None },
+            ],
+        );
         assert!(svg.contains("aria-label=\"Jobs. &lt;sync&gt;: 3, mail: 0\""), "{svg}");
         assert!(svg.contains("height=\"120\""), "the largest bar is full height: {svg}");
         assert!(svg.contains("height=\"0\""), "{svg}");
         assert!(!svg.contains("<sync>"));
+        assert_eq!(svg.matches("<text").count(), 1, "only the bars with a tick are labelled");
     }
 }

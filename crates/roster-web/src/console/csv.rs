@@ -18,7 +18,7 @@ use roster_http::AppState;
 use time::format_description::well_known::Rfc3339;
 
 use super::Staff;
-use super::users::{ListParams, Population, filters_of};
+use super::users::{ListParams, Population, filters_of, primary_phone};
 
 const HEADER: &str = "id,name,email,status,role,email_verified,phone,mfa,created_at,last_login_at\r\n";
 
@@ -32,7 +32,7 @@ pub(crate) fn field(value: &str) -> String {
 fn line(user: &UserDetail, role: Option<Role>) -> String {
     let u = &user.user;
     let at = |t: time::OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
-    let phone = user.phones.iter().find(|p| p.primary).or(user.phones.first()).map_or("", |p| p.number.as_str());
+    let phone = primary_phone(user);
     let fields = [
         u.id.to_string(),
         field(&u.name),

@@ -63,9 +63,11 @@ async fn show(state: &AppState, staff: &Staff, notice: Option<String>, status: S
     let chart_bars: Vec<Bar> = Queue::ALL
         .iter()
         .flat_map(|q| {
-            JobStatus::ALL.iter().map(move |s| Bar {
+            JobStatus::ALL.iter().enumerate().map(move |(i, s)| Bar {
                 label: format!("{} {}", q.as_str(), s.as_str()),
                 value: u64::try_from(count(*q, *s)).unwrap_or(0),
+                // Each queue's name under the first of its bars (one per state, as in the table).
+                tick: (i == 0).then(|| q.as_str().to_owned()),
             })
         })
         .collect();
@@ -81,7 +83,7 @@ async fn show(state: &AppState, staff: &Staff, notice: Option<String>, status: S
         notice,
         table,
         states: &JobStatus::ALL,
-        chart: bars("Jobs by queue and state", &chart_bars, 0),
+        chart: bars("Jobs by queue and state", &chart_bars),
         dead: dead
             .into_iter()
             .map(|job| DeadRow {

@@ -161,6 +161,11 @@ pub(crate) struct Row {
     pub cells: Vec<(&'static str, String)>,
 }
 
+/// The number a list shows for a user: its primary one, else its first, else nothing.
+pub(crate) fn primary_phone(user: &UserDetail) -> &str {
+    user.phones.iter().find(|p| p.primary).or(user.phones.first()).map_or("", |p| p.number.as_str())
+}
+
 /// The value of `column` for a user (and its role in the listed account).
 pub(crate) fn cell(column: &str, user: &UserDetail, role: Option<Role>, zone: &str) -> String {
     let u = &user.user;
@@ -172,12 +177,7 @@ pub(crate) fn cell(column: &str, user: &UserDetail, role: Option<Role>, zone: &s
         "role" => role.map_or_else(String::new, |r| r.as_str().to_owned()),
         "last_sign_in" => when(u.last_login_at),
         "created" => when(Some(u.created_at)),
-        "phone" => user
-            .phones
-            .iter()
-            .find(|p| p.primary)
-            .or(user.phones.first())
-            .map_or_else(String::new, |p| p.number.clone()),
+        "phone" => primary_phone(user).to_owned(),
         "mfa" => if u.mfa_enabled { "on" } else { "off" }.to_owned(),
         _ => String::new(),
     }
@@ -219,8 +219,7 @@ impl UsersPage {
 }
 
 /// The columns the person chose, in the table's order.
-async fn chosen_columns(state: &AppState, staff: &Staff) -> Vec<&'static str> {
-    let preferences = state.core.config(&staff.visitor.actor).await.unwrap_or_default();
+fn chosen_columns(preferences: &serde_json::Value) -> Vec<&'static str> {
     let saved = preferences.pointer(&format!("/dashboard/{COLUMNS_KEY}")).and_then(|v| v.as_array()).cloned();
     match saved {
         Some(saved) => {
@@ -245,7 +244,9 @@ async fn render_list(
     notice: Option<String>,
 ) -> Response {
     let population = Population::of(staff, &params);
-    let columns = chosen_columns(state, staff).await;
+    // Read once: the theme of the page and the columns both come from the preferences.
+    let preferences = state.core.config(&staff.visitor.actor).await.unwrap_or_default();
+    let columns = chosen_columns(&preferences);
     let filters = filters_of(&params, population);
     let paging = Paging {
         sort: Some(params.sort.clone()).filter(|s| !s.is_empty()),
@@ -318,7 +319,7 @@ async fn render_list(
     }
     let may_invite = population.account().is_some();
     let rendered = UsersPage {
-        chrome: staff.chrome(state).await,
+        chrome: Chrome::of(state, &staff.visitor, &preferences).await,
         nav: staff.nav("users"),
         form_token: staff.visitor.form_token.clone(),
         export: format!(
