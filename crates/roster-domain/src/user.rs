@@ -72,6 +72,24 @@ pub struct UserPhone {
     pub primary: bool,
 }
 
+/// A user as an export of a list holds it: the columns of a spreadsheet, read for a whole batch
+/// in one query rather than completed into a [`UserDetail`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedUser {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub status: UserStatus,
+    /// The role in the listed account (none when the list is everyone).
+    pub role: Option<Role>,
+    pub email_verified: bool,
+    /// The primary number, else the first added.
+    pub phone: Option<String>,
+    pub mfa_enabled: bool,
+    pub created_at: OffsetDateTime,
+    pub last_login_at: Option<OffsetDateTime>,
+}
+
 /// A user with its email addresses and phone numbers: what every rendering of a user shows
 /// (API.md §3). The services complete users into this in one place (`users::detail`).
 #[derive(Debug, Clone, PartialEq)]

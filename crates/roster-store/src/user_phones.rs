@@ -45,7 +45,7 @@ impl StoredPhone {
 const COLUMNS: &str = "id, number, label, verified, is_primary, code_hash, code_expires_at, code_attempts, \
     last_sent_at, window_started_at, window_sends, created_at, updated_at";
 /// The order phones are shown in: the primary first, then by age.
-const ORDER: &str = "is_primary DESC, created_at, id";
+pub(crate) const ORDER: &str = "is_primary DESC, created_at, id";
 
 /// Add a phone to the user, or write every field of the user's phone `p.id` but its creation
 /// time. A number the user has on another phone → `Conflict(PhoneNumber)`.

@@ -47,13 +47,27 @@ pub struct Paging {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
     pub include_total: bool,
-    /// An export reads every page: its batches hold [`EXPORT_BATCH`] users (`limit` is not
-    /// read), so that the rows stream at the speed of the store rather than of page requests.
+    /// An export reads every page ([`Core::export_users`] sets it): its batches hold
+    /// [`EXPORT_BATCH`] users (`limit` is not read), so that the rows stream at the speed of
+    /// the store rather than of page requests.
     pub export: bool,
 }
 
 /// Users per batch of an export.
 pub const EXPORT_BATCH: u32 = 1_000;
+
+/// A checked list request (see `Core::open_list`).
+struct OpenList {
+    filter: UserFilter,
+    page: UserPage,
+    context: String,
+}
+
+/// A batch of [`Core::export_users`].
+pub struct ExportBatch {
+    pub rows: Vec<roster_domain::user::ListedUser>,
+    pub next_cursor: Option<String>,
+}
 
 pub struct UserList {
     pub users: Vec<UserDetail>,
@@ -71,6 +85,8 @@ pub(crate) enum Listing {
     Search,
     /// `GET /v1/accounts/:id/members`.
     Members,
+    /// The console's CSV export.
+    Export,
 }
 
 impl Listing {
@@ -79,6 +95,7 @@ impl Listing {
             Listing::Users => "users",
             Listing::Search => "users-search",
             Listing::Members => "members",
+            Listing::Export => "export",
         }
     }
 }
@@ -97,6 +114,34 @@ impl Core {
         filters: UserFilters,
         paging: Paging,
     ) -> CoreResult<UserList> {
+        let include_total = paging.include_total;
+        let (mut conn, list) = self.open_list(listing, actor, filters, paging).await?;
+        let found = user_list::list(&mut conn, &list.filter, &list.page).await?;
+        let next_cursor = found.next.map(|next| self.seal_cursor(&list.context, &next));
+        let total =
+            if include_total { Some(user_list::count(&mut conn, &list.filter, Budget::DEFAULT).await?) } else { None };
+        Ok(UserList { users: super::details(&mut conn, found.users).await?, next_cursor, total })
+    }
+
+    /// A batch of an export of the users the filters select (of the account `account_id`
+    /// names, as the members list, else as `GET /v1/users`): the columns of a spreadsheet, in
+    /// batches of [`EXPORT_BATCH`], `next_cursor` until the last.
+    pub async fn export_users(&self, actor: &Actor, filters: UserFilters, paging: Paging) -> CoreResult<ExportBatch> {
+        let paging = Paging { export: true, include_total: false, ..paging };
+        let (mut conn, list) = self.open_list(Listing::Export, actor, filters, paging).await?;
+        let (rows, next) = user_list::export(&mut conn, &list.filter, &list.page).await?;
+        Ok(ExportBatch { rows, next_cursor: next.map(|next| self.seal_cursor(&list.context, &next)) })
+    }
+
+    /// Check a list request and the caller's right to it: the store's filter and page, and
+    /// the context its cursors are bound to.
+    async fn open_list(
+        &self,
+        listing: Listing,
+        actor: &Actor,
+        filters: UserFilters,
+        paging: Paging,
+    ) -> CoreResult<(roster_store::Conn, OpenList)> {
         let mut errors = FieldErrors::new();
         let status = filters.status.as_deref().and_then(|s| {
             UserStatus::parse(s).or_else(|| {
@@ -155,14 +200,7 @@ impl Core {
         let after = self.open_cursor::<Position>(&context, paging.cursor.as_deref())?;
         let budget = if paging.export { Budget::EXPORT } else { Budget::DEFAULT };
         let page = UserPage { sort, descending, after, limit, budget };
-        let found = user_list::list(&mut conn, &filter, &page).await?;
-        let next_cursor = found.next.map(|next| self.seal_cursor(&context, &next));
-        let total = if paging.include_total {
-            Some(user_list::count(&mut conn, &filter, Budget::DEFAULT).await?)
-        } else {
-            None
-        };
-        Ok(UserList { users: super::details(&mut conn, found.users).await?, next_cursor, total })
+        Ok((conn, OpenList { filter, page, context }))
     }
 }
 

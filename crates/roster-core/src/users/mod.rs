@@ -17,7 +17,7 @@ pub mod update;
 pub use delete::Deletion;
 pub(crate) use detail::{detail, details, fresh};
 pub use input::{CreateUser, UpdateUser};
-pub use list::{Paging, SearchUsers, UserFilters, UserList};
+pub use list::{ExportBatch, Paging, SearchUsers, UserFilters, UserList};
 pub use oversight::RightsOver;
 pub use read::{Profile, ProfileAccount};
 pub use update::etag;

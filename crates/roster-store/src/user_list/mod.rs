@@ -10,7 +10,8 @@
 //! - on SQLite, a text term of three characters or more for which the search index holds at
 //!   most `Budget::candidates` matches is served from those matches (exact, complete pages);
 //! - any other filtered list is walked in its order, examining at most `Budget::walk` entries
-//!   past the cursor (shared by its branches). A common match fills the page long before;
+//!   past the cursor (shared by its branches in proportion to their sizes). A common match
+//!   fills the page long before;
 //! - when the walk comes back short and the text term has three characters or more, the page
 //!   is made again from the search index's matches if they are at most `Budget::fallback`
 //!   (a rare term, or matches further down the list than the walk looked: exact, complete
@@ -24,6 +25,7 @@
 //!   bound: the matches found plus every entry not examined.
 
 mod count;
+mod export;
 mod source;
 mod sql;
 mod walk;
@@ -33,6 +35,7 @@ use roster_domain::user::UserStatus;
 use uuid::Uuid;
 
 pub use count::{Total, count};
+pub use export::export;
 pub use walk::{ListPage, list};
 
 use crate::ts::Ts;
@@ -56,10 +59,10 @@ pub struct Budget {
 
 impl Budget {
     pub const DEFAULT: Self = Self { walk: 6_000, count: 30_000, candidates: 2_000, fallback: 50_000 };
-    /// An export's batches: a thousand users each, walked far (a short batch costs a round
-    /// trip, never a wrong answer: the export goes on from its cursor), never collected from
-    /// the index.
-    pub const EXPORT: Self = Self { walk: 200_000, count: 30_000, candidates: 2_000, fallback: 0 };
+    /// An export's batches: a thousand users each, walked in order until the batch is full or
+    /// the list ends, with no bound (every row is read once over the whole export, where a
+    /// bounded walk would read the rows past each batch's end again to find where to stop).
+    pub const EXPORT: Self = Self { walk: i64::MAX, count: 30_000, candidates: 2_000, fallback: 0 };
 }
 
 impl Default for Budget {
@@ -121,6 +124,10 @@ pub struct Position {
     #[serde(rename = "v")]
     pub value: KeyValue,
     pub id: Uuid,
+    /// The row's role in the listed account, read along with it (an export lists it without
+    /// a look-up); not part of where the page ends, never in a cursor.
+    #[serde(skip)]
+    pub role: Option<String>,
 }
 
 /// Which users a list may contain.

@@ -21,6 +21,8 @@ pub(super) struct Source {
     contact_phones: &'static str,
     /// The role filter as SQL, with `{}` for the bound role.
     role: &'static str,
+    /// The row's role in the listed account, as read along with its position.
+    role_value: &'static str,
 }
 
 const MEMBERS: Source = Source {
@@ -35,6 +37,7 @@ const MEMBERS: Source = Source {
     contact_emails: "m.contact_emails",
     contact_phones: "m.contact_phones",
     role: "m.role = {}",
+    role_value: "m.role",
 };
 
 const EVERYONE: Source = Source {
@@ -49,6 +52,7 @@ const EVERYONE: Source = Source {
     contact_emails: "m.contact_emails",
     contact_phones: "m.contact_phones",
     role: "EXISTS (SELECT 1 FROM memberships r WHERE r.user_id = m.id AND r.role = {})",
+    role_value: "CAST(NULL AS TEXT)",
 };
 
 /// How the text filter is applied to a walked row.
@@ -96,6 +100,11 @@ impl<'a> Branch<'a> {
         self.source.id
     }
 
+    /// `SELECT id, key, role`: a row's position in `sort`'s order, as [`Sql::positions`] reads it.
+    pub fn select_position(&self, sort: SortKey) -> Sql {
+        Sql::new(format!("SELECT {}, {}, {}", self.source.id, self.key(sort), self.source.role_value))
+    }
+
     pub fn key(&self, sort: SortKey) -> &'static str {
         match sort {
             SortKey::Name => self.source.name,
@@ -140,8 +149,13 @@ impl<'a> Branch<'a> {
         if let Some(text) = f.term() {
             let p = sql.bind(Arg::Text(format!("%{}%", like_escape(&text))));
             // The row's own copies (migration 0010): a walked row is compared without a look-up.
+            // Each is compared as an expression (`|| ''`), never through a trigram index: these
+            // comparisons check the rows a plan reads, they do not choose them (PostgreSQL
+            // would otherwise read every match of a common term to sort them, where the walk
+            // stops at a page).
             sql.push(&format!(
-                " AND ({name} LIKE {p} ESCAPE '\\' OR {email} LIKE {p} ESCAPE '\\' OR {emails} LIKE {p} ESCAPE '\\'",
+                " AND (({name} || '') LIKE {p} ESCAPE '\\' OR ({email} || '') LIKE {p} ESCAPE '\\' \
+                 OR {emails} LIKE {p} ESCAPE '\\'",
                 name = self.source.name,
                 email = self.source.email,
                 emails = self.source.contact_emails,
@@ -177,8 +191,10 @@ pub(super) fn phone_digits(text: &str) -> Option<String> {
 }
 
 /// The ids the search indexes hold for `text` (three characters or more): names and sign-in
-/// addresses, every address, and phone numbers by their digits. FTS5 trigram on SQLite, pg_trgm
-/// GIN indexes on PostgreSQL (which read `LIKE '%x%'` directly). A user may come more than once.
+/// addresses and every address through trigrams (FTS5 on SQLite, pg_trgm GIN indexes on
+/// PostgreSQL, which read `LIKE '%x%'` directly), phone numbers by a run of their digits through
+/// the suffixes of their digits (migration 0018, the same on both engines). A user may come more
+/// than once.
 pub(super) fn candidates(sql: &mut Sql, text: &str, sqlite: bool) {
     let digits = phone_digits(text);
     if sqlite {
@@ -190,13 +206,6 @@ pub(super) fn candidates(sql: &mut Sql, text: &str, sqlite: bool) {
              UNION ALL SELECT e.user_id FROM user_emails e WHERE e.seq IN \
              (SELECT rowid FROM user_emails_search WHERE user_emails_search MATCH {p})"
         ));
-        if let Some(digits) = digits {
-            let d = sql.bind(Arg::Text(quoted(&digits)));
-            sql.push(&format!(
-                " UNION ALL SELECT ph.user_id FROM user_phones ph WHERE ph.seq IN \
-                 (SELECT rowid FROM user_phones_search WHERE user_phones_search MATCH {d})"
-            ));
-        }
     } else {
         let p = sql.bind(Arg::Text(format!("%{}%", like_escape(text))));
         sql.push(&format!(
@@ -204,11 +213,21 @@ pub(super) fn candidates(sql: &mut Sql, text: &str, sqlite: bool) {
              OR c.email_normalized LIKE {p} ESCAPE '\\' \
              UNION ALL SELECT e.user_id FROM user_emails e WHERE e.address_key LIKE {p} ESCAPE '\\'"
         ));
-        if let Some(digits) = digits {
-            let d = sql.bind(Arg::Text(format!("%{digits}%")));
-            sql.push(&format!(" UNION ALL SELECT ph.user_id FROM user_phones ph WHERE ph.digits LIKE {d}"));
-        }
     }
+    if let Some(digits) = digits {
+        // Each number's owner by its row, one look-up per suffix (a join would let PostgreSQL
+        // hash every number to match a few thousand suffixes).
+        sql.push(" UNION ALL ");
+        phone_suffixes(sql, "(SELECT ph.user_id FROM user_phones ph WHERE ph.seq = s.seq)", &digits);
+    }
+}
+
+/// `SELECT what` for each number whose digits contain `digits`: those with a suffix that
+/// starts with them (`:` is the character after `9`).
+fn phone_suffixes(sql: &mut Sql, what: &str, digits: &str) {
+    let from = sql.bind(Arg::Text(digits.to_owned()));
+    let to = sql.bind(Arg::Text(format!("{digits}:")));
+    sql.push(&format!("SELECT {what} FROM phone_suffixes s WHERE s.suffix >= {from} AND s.suffix < {to}"));
 }
 
 /// How many entries the search indexes hold for `text`, counting no further than `cap + 1`
@@ -220,15 +239,20 @@ pub(super) fn candidate_count(text: &str, sqlite: bool, cap: i64) -> Sql {
         let quoted = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
         let p = sql.bind(Arg::Text(quoted(text)));
         sql.push(&format!(
-            "SELECT rowid FROM users_search WHERE users_search MATCH {p} \
-             UNION ALL SELECT rowid FROM user_emails_search WHERE user_emails_search MATCH {p}"
+            "SELECT 1 FROM users_search WHERE users_search MATCH {p} \
+             UNION ALL SELECT 1 FROM user_emails_search WHERE user_emails_search MATCH {p}"
         ));
-        if let Some(digits) = phone_digits(text) {
-            let d = sql.bind(Arg::Text(quoted(&digits)));
-            sql.push(&format!(" UNION ALL SELECT rowid FROM user_phones_search WHERE user_phones_search MATCH {d}"));
-        }
     } else {
-        candidates(&mut sql, text, false);
+        let p = sql.bind(Arg::Text(format!("%{}%", like_escape(text))));
+        sql.push(&format!(
+            "SELECT 1 FROM users c WHERE c.name_normalized LIKE {p} ESCAPE '\\' \
+             OR c.email_normalized LIKE {p} ESCAPE '\\' \
+             UNION ALL SELECT 1 FROM user_emails e WHERE e.address_key LIKE {p} ESCAPE '\\'"
+        ));
+    }
+    if let Some(digits) = phone_digits(text) {
+        sql.push(" UNION ALL ");
+        phone_suffixes(&mut sql, "1", &digits);
     }
     sql.push(&format!(" LIMIT {}) AS c", cap + 1));
     sql

@@ -29,18 +29,21 @@ impl Sql {
         Ok(rows)
     }
 
-    /// Rows of `(id, sort key)`, as positions in `sort`'s order.
+    /// Rows of `(id, sort key, role)`, as positions in `sort`'s order.
     pub async fn positions(self, exec: &mut impl Exec, sort: SortKey) -> StoreResult<Vec<Position>> {
         if sort.is_text() {
-            let rows: Vec<(Uuid, String)> = crate::on_conn!(exec, |c| {
+            let rows: Vec<(Uuid, String, Option<String>)> = crate::on_conn!(exec, |c| {
                 bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(self.text)), self.args).fetch_all(c).await
             })?;
-            Ok(rows.into_iter().map(|(id, t)| Position { value: KeyValue::Text(t), id }).collect())
+            Ok(rows.into_iter().map(|(id, t, role)| Position { value: KeyValue::Text(t), id, role }).collect())
         } else {
-            let rows: Vec<(Uuid, Ts)> = crate::on_conn!(exec, |c| {
+            let rows: Vec<(Uuid, Ts, Option<String>)> = crate::on_conn!(exec, |c| {
                 bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(self.text)), self.args).fetch_all(c).await
             })?;
-            Ok(rows.into_iter().map(|(id, t)| Position { value: KeyValue::Micros(t.micros()), id }).collect())
+            Ok(rows
+                .into_iter()
+                .map(|(id, t, role)| Position { value: KeyValue::Micros(t.micros()), id, role })
+                .collect())
         }
     }
 }
@@ -58,7 +61,7 @@ pub(super) async fn users_in_order(exec: &mut impl Exec, ids: &[Uuid]) -> StoreR
         bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), sql.args).fetch_all(c).await
     })?;
     let mut users = rows_to_users(rows)?;
-    let rank = |u: &User| ids.iter().position(|id| *id == u.id.as_uuid()).unwrap_or(usize::MAX);
-    users.sort_by_key(rank);
+    let rank: std::collections::HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    users.sort_by_key(|u| rank.get(&u.id.as_uuid()).copied().unwrap_or(usize::MAX));
     Ok(users)
 }

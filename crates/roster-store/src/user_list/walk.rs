@@ -28,6 +28,17 @@ struct BranchPage {
 
 /// One page of users matching `filter`, in `page`'s order.
 pub async fn list(exec: &mut impl Exec, filter: &UserFilter, page: &UserPage) -> StoreResult<ListPage> {
+    let (hits, next) = positions(exec, filter, page).await?;
+    let ids: Vec<_> = hits.iter().map(|p| p.id).collect();
+    Ok(ListPage { users: users_in_order(exec, &ids).await?, next })
+}
+
+/// Where the users of one page stand in the list, and where the next page starts.
+pub(super) async fn positions(
+    exec: &mut impl Exec,
+    filter: &UserFilter,
+    page: &UserPage,
+) -> StoreResult<(Vec<Position>, Option<Position>)> {
     let sqlite = matches!(exec.conn(), ConnRef::Sqlite(_));
     let sizes = branch_sizes(exec, filter).await?;
     let statuses: Vec<UserStatus> =
@@ -58,7 +69,7 @@ pub async fn list(exec: &mut impl Exec, filter: &UserFilter, page: &UserPage) ->
     // down the list than it looked), the page is made from the index's matches, collected and
     // sorted — or, for a term too common to collect, from a walk that may look much further.
     let short = found.0.len() < page.limit as usize && found.1.is_some();
-    let (hits, next) = match &term {
+    let found = match &term {
         Some(term) if short && plan == TextPlan::Compare => {
             if candidate_total(exec, term, sqlite, page.budget.fallback).await? <= page.budget.fallback {
                 page_of(exec, filter, page, &statuses, &sizes, candidates, 0).await?
@@ -71,8 +82,7 @@ pub async fn list(exec: &mut impl Exec, filter: &UserFilter, page: &UserPage) ->
         }
         _ => found,
     };
-    let ids: Vec<_> = hits.iter().map(|p| p.id).collect();
-    Ok(ListPage { users: users_in_order(exec, &ids).await?, next })
+    Ok(found)
 }
 
 /// How many budgets a last walk may look through for a common term whose matches lie far.
@@ -89,18 +99,44 @@ async fn page_of(
     plan: TextPlan,
     walk_budget: i64,
 ) -> StoreResult<(Vec<Position>, Option<Position>)> {
-    // The budget is the request's: its branches share it. The index's matches are read once,
-    // for every status together (they need no walk in order).
+    // The budget is the request's: its branches share it in proportion to their sizes, so that
+    // each stops at about the same place in the list (an even split would stop the largest
+    // branch first and cut the page there, with the smaller ones' budget unused). The index's
+    // matches are read once, for every status together (they need no walk in order).
     let branches: Vec<Branch<'_>> = match plan {
         TextPlan::Candidates { .. } if !statuses.is_empty() => vec![Branch::all(filter, statuses.to_vec())],
         _ => statuses.iter().map(|&status| Branch::new(filter, status)).collect(),
     };
-    let share = walk_budget / branches.len().max(1) as i64;
-    let mut pages = Vec::with_capacity(branches.len());
+    // The largest branch is walked first: once one branch fills the page, the others are read
+    // only up to its last row (nothing of theirs past it can be on the page), so a small branch
+    // is never read far past where the page ends.
+    let size = |branch: &Branch<'_>| branch.status().and_then(|s| sizes.get(&s)).copied().unwrap_or(0).max(1);
+    let mut branches = branches;
+    branches.sort_by_key(|b| std::cmp::Reverse(size(b)));
+    let everyone: i64 = branches.iter().map(size).sum();
+    let mut pages: Vec<BranchPage> = Vec::with_capacity(branches.len());
+    let mut bound: Option<Position> = None;
     for branch in &branches {
-        pages.push(walk(exec, branch, page, share, sizes, plan).await?);
+        let share = i128::from(walk_budget) * i128::from(size(branch)) / i128::from(everyone.max(1));
+        let share = i64::try_from(share).unwrap_or(i64::MAX);
+        let found = walk(exec, branch, page, share, sizes, plan, bound.as_ref()).await?;
+        let limit = page.limit as usize;
+        if found.hits.len() > limit
+            && let Some(last) = limit.checked_sub(1).and_then(|i| found.hits.get(i))
+        {
+            bound = Some(earlier(bound, last.clone(), page.descending));
+        }
+        pages.push(found);
     }
     Ok(merge(pages, page))
+}
+
+/// The earlier of `bound` and `p` in the list's order.
+fn earlier(bound: Option<Position>, p: Position, descending: bool) -> Position {
+    match bound {
+        Some(b) if cmp(&b, &p, descending) != Ordering::Greater => b,
+        _ => p,
+    }
 }
 
 /// How many entries the search indexes hold for `term`, counted up to `cap + 1` at most.
@@ -113,9 +149,9 @@ pub(super) async fn rare(exec: &mut impl Exec, term: &str, sqlite: bool, cap: i6
     Ok(candidate_count(term, sqlite, cap).scalar(exec).await? <= cap)
 }
 
-/// Walk one branch from the cursor, examining at most `share` entries. `sizes` tells which
-/// branches are small enough to need no budget; candidates need none either (they are few by
-/// construction).
+/// Walk one branch from the cursor, examining at most `share` entries and nothing past
+/// `bound` (where another branch filled the page). `sizes` tells which branches are small
+/// enough to need no budget; candidates need none either (they are few by construction).
 async fn walk(
     exec: &mut impl Exec,
     branch: &Branch<'_>,
@@ -123,6 +159,7 @@ async fn walk(
     share: i64,
     sizes: &HashMap<UserStatus, i64>,
     plan: TextPlan,
+    bound: Option<&Position>,
 ) -> StoreResult<BranchPage> {
     // Never fewer than a page: a list that every row matches fills its pages.
     let examined = share.max(i64::from(page.limit) + 1);
@@ -130,13 +167,17 @@ async fn walk(
         && branch.filter.narrows()
         && branch.status().and_then(|s| sizes.get(&s)).copied().unwrap_or(i64::MAX) > examined;
     let frontier = if budgeted { nth_position(exec, branch, page, examined).await? } else { None };
+    // The budget's end counts only when it comes before the bound: up to the bound the branch
+    // is read whole.
+    let frontier = frontier.filter(|f| bound.is_none_or(|b| cmp(f, b, page.descending) == Ordering::Less));
+    let end = frontier.as_ref().or(bound);
 
     let key = branch.key(page.sort);
     let id = branch.id();
-    let mut sql = Sql::new(format!("SELECT {id}, {key}"));
+    let mut sql = branch.select_position(page.sort);
     branch.push_from_where(&mut sql, Some(plan));
     after(&mut sql, branch, page);
-    if let Some(f) = &frontier {
+    if let Some(f) = end {
         let (v, i) = (sql.bind_key(&f.value), sql.bind(super::sql::Arg::Uuid(f.id)));
         let cmp = if page.descending { ">=" } else { "<=" };
         sql.push(&format!(" AND ({key}, {id}) {cmp} ({v}, {i})"));
@@ -155,7 +196,7 @@ async fn nth_position(
     page: &UserPage,
     n: i64,
 ) -> StoreResult<Option<Position>> {
-    let mut sql = Sql::new(format!("SELECT {}, {}", branch.id(), branch.key(page.sort)));
+    let mut sql = branch.select_position(page.sort);
     branch.push_from_where(&mut sql, None);
     after(&mut sql, branch, page);
     order(&mut sql, branch, page, 1, n - 1);

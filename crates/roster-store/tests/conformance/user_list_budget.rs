@@ -236,3 +236,46 @@ async fn a_filtered_total_beyond_its_budget_is_an_upper_bound() {
         assert_eq!(total(db, &common, Budget::DEFAULT).await, Total { n: 10, exact: true });
     }
 }
+
+#[tokio::test]
+async fn a_list_of_several_statuses_visits_every_match_once_in_order_under_any_budget() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let account = insert_account(db, "Mixed", None).await;
+        let mut tx = db.begin().await.unwrap();
+        let mut people = Vec::new();
+        for i in 0..60u128 {
+            let status = match i % 5 {
+                0 => UserStatus::Invited,
+                3 => UserStatus::Suspended,
+                _ => UserStatus::Active,
+            };
+            let name = if i % 2 == 0 { format!("Even {i:02}") } else { format!("Odd {i:02}") };
+            let u = User {
+                id: UserId::from_uuid(nth_id(700 + i)),
+                status,
+                created_at: at(T0 + (i as i64 * 7) % 60),
+                updated_at: at(T0),
+                ..user(&format!("x{i:02}@mixed.test"), &name)
+            };
+            users::insert(&mut tx, &u, None).await.unwrap();
+            memberships::insert(&mut tx, &membership(u.id, account.id, Role::Member)).await.unwrap();
+            people.push(u);
+        }
+        tx.commit().await.unwrap();
+        let even = UserFilter { text: Some("even".into()), ..members(account.id) };
+        let mut expected: Vec<&User> = people.iter().filter(|u| u.name.starts_with("Even")).collect();
+        expected.sort_by_key(|u| (u.created_at, u.id.as_uuid()));
+        let expected: Vec<String> = expected.iter().map(|u| u.email.clone()).collect();
+        // Walked a few rows at a time (pages end early), or to the end of each page at once
+        // (an export's batches): the same matches, each once, in order.
+        for budget in [TINY, Budget { walk: 12, ..TINY }, Budget::EXPORT] {
+            let pages = pages_under(db, &even, budget).await;
+            assert_eq!(pages.concat(), expected, "{budget:?}");
+            if budget == Budget::EXPORT {
+                assert!(pages.iter().rev().skip(1).all(|p| p.len() == 3), "every batch but the last is full");
+            }
+        }
+    }
+}

@@ -136,3 +136,74 @@ async fn what_a_walk_compares_follows_every_change_of_addresses_numbers_and_memb
         }
     }
 }
+
+#[tokio::test]
+async fn a_run_of_digits_is_found_wherever_it_stands_in_a_number_and_never_after_the_number_is_gone() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let (account, people) = crowd(db).await;
+        for budget in [INDEXED, WALKED] {
+            let find = |text: &'static str| found(db, account, text, budget);
+            assert_eq!(find("14155550142").await, ["c07@crowd.test"], "the whole number: {budget:?}");
+            assert_eq!(find("141").await, ["c07@crowd.test"], "its first digits");
+            assert_eq!(find("142").await, ["c07@crowd.test"], "its last digits");
+            assert_eq!(find("555").await, ["c07@crowd.test"], "a run that occurs twice finds the user once");
+            assert!(find("0141").await.is_empty(), "digits that are not one run of it");
+            assert!(find("141555501420").await.is_empty(), "longer than the number");
+        }
+        let mut tx = db.begin().await.unwrap();
+        let number = user_phones::of_user(&mut tx, people[7].id).await.unwrap().remove(0);
+        assert!(user_phones::delete(&mut tx, people[7].id, number.id).await.unwrap());
+        tx.commit().await.unwrap();
+        for budget in [INDEXED, WALKED] {
+            assert!(found(db, account, "4155550142", budget).await.is_empty(), "{budget:?}");
+            assert!(found(db, account, "555", budget).await.is_empty());
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_export_batch_holds_each_user_of_the_page_with_its_role_and_primary_number_in_list_order() {
+    for engine in engines().await {
+        start(&engine);
+        let db = &engine.db;
+        let (account, people) = crowd(db).await;
+        let mut conn = db.conn().await.unwrap();
+        let mut page =
+            UserPage { sort: SortKey::Name, descending: true, after: None, limit: 5, budget: Budget::EXPORT };
+        let members = UserFilter::of(Population::Account(account));
+        let listed = list(&mut conn, &members, &page).await.unwrap();
+        let (rows, next) = roster_store::user_list::export(&mut conn, &members, &page).await.unwrap();
+        assert_eq!(next, listed.next, "the same page");
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Person 11", "Person 10", "Person 09", "Person 08", "Person 07"]);
+        assert!(rows.iter().all(|r| r.role == Some(Role::Member)), "the role in the listed account");
+        let seven = &rows[4];
+        assert_eq!((seven.id, seven.email.as_str()), (people[7].id, "c07@crowd.test"));
+        assert_eq!(seven.phone.as_deref(), Some("+14155550142"));
+        assert_eq!(rows[0].phone, None);
+        assert_eq!(seven.created_at, people[7].created_at);
+
+        // A second number, primary: it is the one listed.
+        let mut tx = db.begin().await.unwrap();
+        let mut first = user_phones::of_user(&mut tx, people[7].id).await.unwrap().remove(0);
+        first.is_primary = false;
+        user_phones::save(&mut tx, people[7].id, &first).await.unwrap();
+        let second = StoredPhone {
+            id: roster_domain::PhoneId::new(),
+            number: "+16175550100".to_owned(),
+            is_primary: true,
+            created_at: Ts::from_micros(T0 + 90),
+            ..first.clone()
+        };
+        user_phones::save(&mut tx, people[7].id, &second).await.unwrap();
+        tx.commit().await.unwrap();
+        page.after = None;
+        let everyone = UserFilter { text: Some("617".into()), ..UserFilter::of(Population::Everyone) };
+        let (rows, _) = roster_store::user_list::export(&mut conn, &everyone, &page).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].phone.as_deref(), Some("+16175550100"));
+        assert_eq!(rows[0].role, None, "no account listed, no role");
+    }
+}

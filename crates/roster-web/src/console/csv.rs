@@ -12,13 +12,12 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use roster_core::users::Paging;
 use roster_core::{Actor, Core};
-use roster_domain::role::Role;
-use roster_domain::user::UserDetail;
+use roster_domain::user::ListedUser;
 use roster_http::AppState;
 use time::format_description::well_known::Rfc3339;
 
 use super::Staff;
-use super::users::{ListParams, Population, filters_of, primary_phone};
+use super::users::{ListParams, Population, filters_of};
 
 const HEADER: &str = "id,name,email,status,role,email_verified,phone,mfa,created_at,last_login_at\r\n";
 
@@ -29,21 +28,19 @@ pub(crate) fn field(value: &str) -> String {
     if neutral.contains([',', '"', '\r', '\n']) { format!("\"{}\"", neutral.replace('"', "\"\"")) } else { neutral }
 }
 
-fn line(user: &UserDetail, role: Option<Role>) -> String {
-    let u = &user.user;
+fn line(row: &ListedUser) -> String {
     let at = |t: time::OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
-    let phone = primary_phone(user);
     let fields = [
-        u.id.to_string(),
-        field(&u.name),
-        field(&u.email),
-        u.status.as_str().to_owned(),
-        role.map_or("", |r| r.as_str()).to_owned(),
-        u.email_verified.to_string(),
-        field(phone),
-        u.mfa_enabled.to_string(),
-        at(u.created_at),
-        u.last_login_at.map(at).unwrap_or_default(),
+        row.id.to_string(),
+        field(&row.name),
+        field(&row.email),
+        row.status.as_str().to_owned(),
+        row.role.map_or("", |r| r.as_str()).to_owned(),
+        row.email_verified.to_string(),
+        field(row.phone.as_deref().unwrap_or_default()),
+        row.mfa_enabled.to_string(),
+        at(row.created_at),
+        row.last_login_at.map(at).unwrap_or_default(),
     ];
     let mut line = fields.join(",");
     line.push_str("\r\n");
@@ -70,21 +67,12 @@ impl Export {
         let paging = Paging {
             sort: Some(self.params.sort.clone()).filter(|s| !s.is_empty()),
             cursor: self.cursor.take(),
-            export: true,
             ..Paging::default()
         };
-        let page = match self.population {
-            Population::Account(account) => {
-                self.core.list_members(&self.actor, account, filters, paging).await.map(|list| {
-                    let lines: String = list.members.iter().map(|(u, m)| line(u, Some(m.role))).collect();
-                    (lines, list.next_cursor)
-                })
-            }
-            Population::Everyone => self.core.list_users(&self.actor, filters, paging).await.map(|list| {
-                let lines: String = list.users.iter().map(|u| line(u, None)).collect();
-                (lines, list.next_cursor)
-            }),
-        };
+        let page = self.core.export_users(&self.actor, filters, paging).await.map(|batch| {
+            let lines: String = batch.rows.iter().map(line).collect();
+            (lines, batch.next_cursor)
+        });
         match page {
             Ok((lines, next)) => {
                 self.done = next.is_none();

@@ -162,7 +162,7 @@ pub(crate) struct Row {
 }
 
 /// The number a list shows for a user: its primary one, else its first, else nothing.
-pub(crate) fn primary_phone(user: &UserDetail) -> &str {
+fn primary_phone(user: &UserDetail) -> &str {
     user.phones.iter().find(|p| p.primary).or(user.phones.first()).map_or("", |p| p.number.as_str())
 }
 
