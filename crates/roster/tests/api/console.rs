@@ -144,6 +144,10 @@ async fn the_csv_export_holds_every_filtered_user_and_neutralises_formulas() {
     assert_eq!(lines.len(), 251, "a header and 250 rows");
     let formula = lines.iter().find(|l| l.contains("crew007@x.test")).unwrap();
     assert!(formula.contains(",\"'=HYPERLINK(\"\"http://127.0.0.1:9/\"\",\"\"x\"\")\","), "{formula}");
+    assert!(
+        formula.contains(",crew007@x.test,invited,member,false,,false,"),
+        "status, role, no phone, no MFA: {formula}"
+    );
     assert!(!csv.html.contains("Someone Else"));
 }
 
