@@ -79,7 +79,6 @@ macro_rules! user_list_query {
                     limit: self.limit,
                     cursor: self.cursor,
                     include_total: self.include_total.unwrap_or(false),
-                    export: false,
                 };
                 (filters, paging)
             }

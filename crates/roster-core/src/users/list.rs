@@ -47,13 +47,10 @@ pub struct Paging {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
     pub include_total: bool,
-    /// An export reads every page ([`Core::export_users`] sets it): its batches hold
-    /// [`EXPORT_BATCH`] users (`limit` is not read), so that the rows stream at the speed of
-    /// the store rather than of page requests.
-    pub export: bool,
 }
 
-/// Users per batch of an export.
+/// Users per batch of an export: an export reads every page, so its batches are large (`limit`
+/// is not read), for the rows to stream at the speed of the store rather than of page requests.
 pub const EXPORT_BATCH: u32 = 1_000;
 
 /// A checked list request (see `Core::open_list`).
@@ -127,7 +124,6 @@ impl Core {
     /// names, as the members list, else as `GET /v1/users`): the columns of a spreadsheet, in
     /// batches of [`EXPORT_BATCH`], `next_cursor` until the last.
     pub async fn export_users(&self, actor: &Actor, filters: UserFilters, paging: Paging) -> CoreResult<ExportBatch> {
-        let paging = Paging { export: true, include_total: false, ..paging };
         let (mut conn, list) = self.open_list(Listing::Export, actor, filters, paging).await?;
         let (rows, next) = user_list::export(&mut conn, &list.filter, &list.page).await?;
         Ok(ExportBatch { rows, next_cursor: next.map(|next| self.seal_cursor(&list.context, &next)) })
@@ -173,7 +169,8 @@ impl Core {
                 }
             }
         };
-        let limit = if paging.export { EXPORT_BATCH } else { page_limit(&mut errors, paging.limit) };
+        let export = listing == Listing::Export;
+        let limit = if export { EXPORT_BATCH } else { page_limit(&mut errors, paging.limit) };
         errors.into_result().map_err(CoreError::Validation)?;
 
         let mut conn = self.db.conn().await?;
@@ -198,7 +195,7 @@ impl Core {
         let sign = if descending { "-" } else { "" };
         let context = format!("{}:{sign}{}:{filter:?}", listing.name(), sort.as_str());
         let after = self.open_cursor::<Position>(&context, paging.cursor.as_deref())?;
-        let budget = if paging.export { Budget::EXPORT } else { Budget::DEFAULT };
+        let budget = if export { Budget::EXPORT } else { Budget::DEFAULT };
         let page = UserPage { sort, descending, after, limit, budget };
         Ok((conn, OpenList { filter, page, context }))
     }
@@ -238,7 +235,6 @@ impl Core {
             limit: search.limit,
             cursor: search.cursor,
             include_total: search.include_total,
-            export: false,
         };
         // The list names its query parameters; in this body the filters sit under `filters`.
         self.user_list(Listing::Search, actor, filters, paging).await.map_err(|err| match err {
