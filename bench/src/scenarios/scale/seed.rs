@@ -266,9 +266,11 @@ pub async fn postgres(url: &str, account: Uuid, n: usize) -> anyhow::Result<()> 
     client
         .batch_execute(&format!(
             "CREATE INDEX user_emails_search ON user_emails USING gin (address_key gin_trgm_ops); \
-             INSERT INTO phone_suffixes (suffix, seq) SELECT substr(p.digits, s.start), p.seq \
-                 FROM user_phones p, generate_series(1, length(p.digits) - 2) AS s (start); \
-             ALTER TABLE phone_suffixes ADD PRIMARY KEY (suffix, seq); \
+             INSERT INTO phone_suffixes (suffix, seq, user_id, user_created_at) \
+                 SELECT substr(p.digits, s.start), p.seq, p.user_id, u.created_at \
+                 FROM user_phones p JOIN users u ON u.id = p.user_id, \
+                     generate_series(1, length(p.digits) - 2) AS s (start); \
+             ALTER TABLE phone_suffixes ADD PRIMARY KEY (suffix, seq) INCLUDE (user_id, user_created_at); \
              CREATE INDEX users_search_name ON users USING gin (name_normalized gin_trgm_ops); \
              CREATE INDEX users_search_email ON users USING gin (email_normalized gin_trgm_ops); \
              DELETE FROM user_counts; \

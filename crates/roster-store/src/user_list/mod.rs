@@ -9,6 +9,10 @@
 //! - unfiltered, a page reads `limit + 1` index entries per branch;
 //! - on SQLite, a text term of three characters or more for which the search index holds at
 //!   most `Budget::candidates` matches is served from those matches (exact, complete pages);
+//! - a term written like a phone number, in a list sorted by creation time that is longer than
+//!   a walk's budget, is served from its matches sorted by themselves when they are at most
+//!   `Budget::ordered` (the suffixes of numbers carry their owner's creation time): exact,
+//!   complete pages wherever the matches lie, for the cost of sorting them;
 //! - any other filtered list is walked in its order, examining at most `Budget::walk` entries
 //!   past the cursor (shared by its branches in proportion to their sizes). A common match
 //!   fills the page long before;
@@ -26,6 +30,7 @@
 
 mod count;
 mod export;
+mod ordered;
 mod source;
 mod sql;
 mod walk;
@@ -55,14 +60,19 @@ pub struct Budget {
     /// A walk that comes back short of a page is done again from the index's matches when
     /// they are at most this many (the matches lay further down the list than it looked).
     pub fallback: i64,
+    /// A term written like a phone number with at most this many matches, in a list sorted by
+    /// creation time and longer than `walk`, is served from its matches sorted by themselves
+    /// (the suffixes of numbers hold their owner's creation time): exact, complete pages at
+    /// the cost of sorting the matches, wherever in the list they lie.
+    pub ordered: i64,
 }
 
 impl Budget {
-    pub const DEFAULT: Self = Self { walk: 6_000, count: 30_000, candidates: 2_000, fallback: 50_000 };
+    pub const DEFAULT: Self = Self { walk: 6_000, count: 30_000, candidates: 2_000, fallback: 50_000, ordered: 20_000 };
     /// An export's batches: a thousand users each, walked in order until the batch is full or
     /// the list ends, with no bound (every row is read once over the whole export, where a
     /// bounded walk would read the rows past each batch's end again to find where to stop).
-    pub const EXPORT: Self = Self { walk: i64::MAX, count: 30_000, candidates: 2_000, fallback: 0 };
+    pub const EXPORT: Self = Self { walk: i64::MAX, count: 30_000, candidates: 2_000, fallback: 0, ordered: 20_000 };
 }
 
 impl Default for Budget {

@@ -116,14 +116,24 @@ impl<'a> Branch<'a> {
 
     /// ` FROM … WHERE population AND status`, and with `filters` every other filter too.
     pub fn push_from_where(&self, sql: &mut Sql, filters: Option<TextPlan>) {
+        sql.push(&format!(" FROM {}", self.source.from));
+        self.push_where(sql, filters);
+    }
+
+    /// ` JOIN … ON id = c.user_id WHERE …`: the rows of the derived table `c` (ids in
+    /// `c.user_id`) that the caller has just pushed, each checked against every filter, read
+    /// in `c`'s order (on SQLite, `CROSS JOIN` keeps `c` the outer loop).
+    pub fn push_join_where(&self, sql: &mut Sql, sqlite: bool) {
+        let join = if sqlite { "CROSS JOIN" } else { "JOIN" };
+        sql.push(&format!(" {join} {} ON {} = c.user_id", self.source.from, self.source.id));
+        self.push_where(sql, Some(TextPlan::Compare));
+    }
+
+    /// ` WHERE population AND status`, and with `filters` every other filter too.
+    fn push_where(&self, sql: &mut Sql, filters: Option<TextPlan>) {
         let unindexed = if filters == Some(TextPlan::Candidates { sqlite: true }) { "+" } else { "" };
         let marks: Vec<String> = self.statuses.iter().map(|s| sql.bind(Arg::Text(s.as_str().to_owned()))).collect();
-        sql.push(&format!(
-            " FROM {} WHERE {unindexed}{} IN ({})",
-            self.source.from,
-            self.source.status,
-            marks.join(", ")
-        ));
+        sql.push(&format!(" WHERE {unindexed}{} IN ({})", self.source.status, marks.join(", ")));
         if let Population::Account(account) = self.filter.population {
             let p = sql.bind(Arg::Uuid(account.as_uuid()));
             sql.push(&format!(" AND {unindexed}m.account_id = {p}"));
@@ -191,12 +201,31 @@ pub(super) fn phone_digits(text: &str) -> Option<String> {
 }
 
 /// The ids the search indexes hold for `text` (three characters or more): names and sign-in
-/// addresses and every address through trigrams (FTS5 on SQLite, pg_trgm GIN indexes on
-/// PostgreSQL, which read `LIKE '%x%'` directly), phone numbers by a run of their digits through
-/// the suffixes of their digits (migration 0018, the same on both engines). A user may come more
-/// than once.
+/// addresses and every address through trigrams, phone numbers by a run of their digits through
+/// the suffixes of their digits. A user may come more than once.
 pub(super) fn candidates(sql: &mut Sql, text: &str, sqlite: bool) {
-    let digits = phone_digits(text);
+    names_and_addresses(sql, text, sqlite);
+    if let Some(digits) = phone_digits(text) {
+        sql.push(" UNION ALL ");
+        phone_suffixes(sql, "s.user_id", &digits);
+    }
+}
+
+/// `SELECT user_id, created_at` for each number whose digits contain those of `text`, its
+/// owner and the owner's creation time as the suffixes hold them, and with `named` for each
+/// user whose name or address contains `text`, read by id. A user may come more than once.
+pub(super) fn candidates_with_creation(sql: &mut Sql, text: &str, sqlite: bool, named: bool) {
+    if named {
+        sql.push("SELECT u.id AS user_id, u.created_at AS created_at FROM users u WHERE u.id IN (");
+        names_and_addresses(sql, text, sqlite);
+        sql.push(") UNION ALL ");
+    }
+    phone_suffixes(sql, "s.user_id, s.user_created_at AS created_at", &phone_digits(text).unwrap_or_default());
+}
+
+/// The ids whose names, sign-in addresses or other addresses contain `text`: through trigrams
+/// (FTS5 on SQLite, pg_trgm GIN indexes on PostgreSQL, which read `LIKE '%x%'` directly).
+fn names_and_addresses(sql: &mut Sql, text: &str, sqlite: bool) {
     if sqlite {
         let quoted = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
         let p = sql.bind(Arg::Text(quoted(text)));
@@ -214,16 +243,11 @@ pub(super) fn candidates(sql: &mut Sql, text: &str, sqlite: bool) {
              UNION ALL SELECT e.user_id FROM user_emails e WHERE e.address_key LIKE {p} ESCAPE '\\'"
         ));
     }
-    if let Some(digits) = digits {
-        // Each number's owner by its row, one look-up per suffix (a join would let PostgreSQL
-        // hash every number to match a few thousand suffixes).
-        sql.push(" UNION ALL ");
-        phone_suffixes(sql, "(SELECT ph.user_id FROM user_phones ph WHERE ph.seq = s.seq)", &digits);
-    }
 }
 
 /// `SELECT what` for each number whose digits contain `digits`: those with a suffix that
-/// starts with them (`:` is the character after `9`).
+/// starts with them (`:` is the character after `9`), read from the suffixes' index alone (it
+/// holds each number's owner and the owner's creation time, migration 0019).
 fn phone_suffixes(sql: &mut Sql, what: &str, digits: &str) {
     let from = sql.bind(Arg::Text(digits.to_owned()));
     let to = sql.bind(Arg::Text(format!("{digits}:")));
@@ -235,6 +259,28 @@ fn phone_suffixes(sql: &mut Sql, what: &str, digits: &str) {
 /// at the cap instead of collecting every match first.
 pub(super) fn candidate_count(text: &str, sqlite: bool, cap: i64) -> Sql {
     let mut sql = Sql::new("SELECT COUNT(*) FROM (");
+    name_and_address_entries(&mut sql, text, sqlite);
+    if let Some(digits) = phone_digits(text) {
+        sql.push(" UNION ALL ");
+        phone_suffixes(&mut sql, "1", &digits);
+    }
+    sql.push(&format!(" LIMIT {}) AS c", cap + 1));
+    sql
+}
+
+/// `SELECT names, numbers`: how many entries the name and address indexes hold for `text`, and
+/// how many numbers' suffixes, each counted no further than `cap + 1`.
+pub(super) fn candidate_counts(text: &str, sqlite: bool, cap: i64) -> Sql {
+    let mut sql = Sql::new("SELECT (SELECT COUNT(*) FROM (");
+    name_and_address_entries(&mut sql, text, sqlite);
+    sql.push(&format!(" LIMIT {}) AS n), (SELECT COUNT(*) FROM (", cap + 1));
+    phone_suffixes(&mut sql, "1", &phone_digits(text).unwrap_or_default());
+    sql.push(&format!(" LIMIT {}) AS p)", cap + 1));
+    sql
+}
+
+/// `SELECT 1` per entry the name and address indexes hold for `text`.
+fn name_and_address_entries(sql: &mut Sql, text: &str, sqlite: bool) {
     if sqlite {
         let quoted = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
         let p = sql.bind(Arg::Text(quoted(text)));
@@ -250,10 +296,4 @@ pub(super) fn candidate_count(text: &str, sqlite: bool, cap: i64) -> Sql {
              UNION ALL SELECT 1 FROM user_emails e WHERE e.address_key LIKE {p} ESCAPE '\\'"
         ));
     }
-    if let Some(digits) = phone_digits(text) {
-        sql.push(" UNION ALL ");
-        phone_suffixes(&mut sql, "1", &digits);
-    }
-    sql.push(&format!(" LIMIT {}) AS c", cap + 1));
-    sql
 }

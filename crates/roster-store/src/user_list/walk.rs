@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use roster_domain::user::{User, UserStatus};
 
 use super::count::branch_sizes;
-use super::source::{Branch, TextPlan, candidate_count};
+use super::ordered::{few_enough, page_in_creation_order};
+use super::source::{Branch, TextPlan, candidate_count, phone_digits};
 use super::sql::{Sql, users_in_order};
-use super::{MIN_INDEXED_TERM, Position, UserFilter, UserPage};
+use super::{MIN_INDEXED_TERM, Position, SortKey, UserFilter, UserPage};
 use crate::db::{ConnRef, Exec};
 use crate::error::StoreResult;
 
@@ -53,6 +54,16 @@ pub(super) async fn positions(
     // milliseconds to count): the list is walked first, and a term with matches nearby fills
     // its page without touching the index.
     let term = filter.term().filter(|t| t.chars().count() >= MIN_INDEXED_TERM);
+    // Numbers in a list sorted by creation time: their matches sorted by themselves, unless
+    // the list is short enough to walk whole or the matches too many to sort.
+    if let Some(term) = &term
+        && page.sort == SortKey::CreatedAt
+        && phone_digits(term).is_some()
+        && statuses.iter().map(|s| sizes.get(s).copied().unwrap_or(0)).sum::<i64>() > page.budget.walk
+        && let Some(named) = few_enough(exec, term, sqlite, page.budget.ordered).await?
+    {
+        return page_in_creation_order(exec, filter, (term, named), page, &statuses, sqlite).await;
+    }
     let candidates = TextPlan::Candidates { sqlite };
     let plan = match &term {
         Some(term)

@@ -26,6 +26,7 @@ mod user_emails;
 mod user_list;
 mod user_list_budget;
 mod user_list_contacts;
+mod user_list_ordered;
 mod user_phones;
 mod users;
 mod workspaces;

@@ -11,6 +11,7 @@ use roster_domain::role::Role;
 use roster_domain::scope::Scope;
 use roster_domain::user::{Account, Membership, User, UserStatus};
 use roster_domain::{AccountId, UserId};
+use roster_store::user_phones::StoredPhone;
 use roster_store::{Db, Ts, accounts, memberships, on_conn, users};
 use sqlx::Connection;
 use time::OffsetDateTime;
@@ -110,6 +111,25 @@ pub fn at(micros: i64) -> OffsetDateTime {
 /// compares the 16-byte blobs, PostgreSQL the uuids, both bytewise).
 pub fn nth_id(n: u128) -> Uuid {
     Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n)
+}
+
+/// An unverified mobile number, created at `T0`, to store with `user_phones::save`.
+pub fn phone(number: &str, primary: bool) -> StoredPhone {
+    StoredPhone {
+        id: roster_domain::PhoneId::new(),
+        number: number.to_owned(),
+        label: roster_domain::phone::PhoneLabel::Mobile,
+        verified: false,
+        is_primary: primary,
+        code_hash: None,
+        code_expires_at: None,
+        code_attempts: 0,
+        last_sent_at: None,
+        window_started_at: None,
+        window_sends: 0,
+        created_at: Ts::from_micros(T0),
+        updated_at: Ts::from_micros(T0),
+    }
 }
 
 /// An active, unverified user created at `T0` with every optional field empty.

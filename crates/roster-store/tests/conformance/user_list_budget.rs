@@ -11,7 +11,7 @@ use roster_store::{Db, Ts, memberships, users};
 use crate::support::{T0, at, engines, insert_account, membership, nth_id, start, user};
 
 /// A tiny budget: every plan is reached with a few dozen rows.
-const TINY: Budget = Budget { walk: 5, count: 10, candidates: 4, fallback: 4 };
+const TINY: Budget = Budget { walk: 5, count: 10, candidates: 4, fallback: 4, ordered: 0 };
 
 /// `n` members of a new account: "Member NN", every third verified, ids and creation times
 /// growing with the number; members 7, 17 and 27 are also called "Quixote".
@@ -208,11 +208,11 @@ async fn a_search_whose_matches_lie_beyond_the_walk_is_never_answered_with_an_em
         let quixote = UserFilter { text: Some("quixote".into()), ..members(a) };
         let all = ["m07@crowd.test", "m17@crowd.test", "m27@crowd.test", "m37@crowd.test"];
         // Few enough to collect: the short walk is done again from the index's matches.
-        let collected = Budget { walk: 5, count: 10, candidates: 2, fallback: 20 };
+        let collected = Budget { walk: 5, count: 10, candidates: 2, fallback: 20, ordered: 0 };
         let pages = pages_under(db, &quixote, collected).await;
         assert_eq!(pages, [vec![all[0], all[1], all[2]], vec![all[3]]], "full pages, then the last");
         // Too many to collect: an empty walk looks sixteen budgets further.
-        let far = Budget { walk: 5, count: 10, candidates: 2, fallback: 3 };
+        let far = Budget { walk: 5, count: 10, candidates: 2, fallback: 3, ordered: 0 };
         let pages = pages_under(db, &quixote, far).await;
         assert!(pages.iter().all(|p| !p.is_empty()), "no empty page: {pages:?}");
         assert_eq!(pages.concat(), all);

@@ -10,12 +10,12 @@ use roster_store::user_list::{Budget, ListPage, Population, SortKey, UserFilter,
 use roster_store::user_phones::{self, StoredPhone};
 use roster_store::{Db, Ts, memberships, users};
 
-use crate::support::{T0, at, engines, insert_account, membership, nth_id, start, user};
+use crate::support::{T0, at, engines, insert_account, membership, nth_id, phone, start, user};
 
 /// The search indexes serve every term (at most 2 000 matches).
 const INDEXED: Budget = Budget::DEFAULT;
 /// No term is rare enough for the indexes: every list is walked and compared.
-const WALKED: Budget = Budget { walk: 6_000, count: 30_000, candidates: 0, fallback: 0 };
+const WALKED: Budget = Budget { walk: 6_000, count: 30_000, candidates: 0, fallback: 0, ordered: 0 };
 
 async fn crowd(db: &Db) -> (AccountId, Vec<User>) {
     let account = insert_account(db, "Contacts", None).await;
@@ -42,23 +42,8 @@ async fn crowd(db: &Db) -> (AccountId, Vec<User>) {
     };
     user_emails::add(&mut tx, people[3].id, &email("Quill@Elsewhere.test")).await.unwrap();
     user_emails::add(&mut tx, people[5].id, &email("fax@pens.test")).await.unwrap();
-    let phone = |number: &str| StoredPhone {
-        id: roster_domain::PhoneId::new(),
-        number: number.to_owned(),
-        label: roster_domain::phone::PhoneLabel::Mobile,
-        verified: false,
-        is_primary: true,
-        code_hash: None,
-        code_expires_at: None,
-        code_attempts: 0,
-        last_sent_at: None,
-        window_started_at: None,
-        window_sends: 0,
-        created_at: Ts::from_micros(T0 + 60),
-        updated_at: Ts::from_micros(T0 + 60),
-    };
-    user_phones::save(&mut tx, people[7].id, &phone("+14155550142")).await.unwrap();
-    user_phones::save(&mut tx, people[9].id, &phone("+442079460958")).await.unwrap();
+    user_phones::save(&mut tx, people[7].id, &phone("+14155550142", true)).await.unwrap();
+    user_phones::save(&mut tx, people[9].id, &phone("+442079460958", true)).await.unwrap();
     tx.commit().await.unwrap();
     (account.id, people)
 }
