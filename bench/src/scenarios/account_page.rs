@@ -37,10 +37,12 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     let cookie = sign_in(&target, &user.email, &user.password).await?;
 
     let (t, page_cookie) = (target.clone(), cookie.clone());
-    let one_at_a_time = TimedPlan { limits: Limits { connections: 1, ..ctx.limits() }, ..ctx.timed_plan(StatusCode::OK) };
+    let one_at_a_time =
+        TimedPlan { limits: Limits { connections: 1, ..ctx.limits() }, ..ctx.timed_plan(StatusCode::OK) };
     let alone = run_timed(&target, one_at_a_time, move |_, _| t.get_page("/account", &page_cookie)).await;
     let (t, page_cookie) = (target.clone(), cookie.clone());
-    let page = run_timed(&target, ctx.timed_plan(StatusCode::OK), move |_, _| t.get_page("/account", &page_cookie)).await;
+    let page =
+        run_timed(&target, ctx.timed_plan(StatusCode::OK), move |_, _| t.get_page("/account", &page_cookie)).await;
     let t = target.clone();
     let baseline =
         run_timed(&target, ctx.timed_plan(StatusCode::OK), move |_, _| t.get("/v1/users/profile", Some(&token))).await;
@@ -87,10 +89,15 @@ async fn send(
 
 /// Sign in through the page's form: the session cookie (`name=value`).
 pub(crate) async fn sign_in(target: &Target, email: &str, password: &str) -> anyhow::Result<String> {
-    let encode = |v: &str| v.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+    let encode = |v: &str| {
+        v.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect::<String>()
+    };
     let form = format!("email={}&password={}", encode(email), encode(password));
     let t = target.clone();
-    let mut replies = run_each(target, crate::loadgen::Limits::default(), 1, move |_| t.post_form("/sign-in", &form)).await;
+    let mut replies =
+        run_each(target, crate::loadgen::Limits::default(), 1, move |_| t.post_form("/sign-in", &form)).await;
     let reply = replies.pop().context("a reply")??;
     ensure!(reply.status == StatusCode::SEE_OTHER, "sign-in page: {}: {}", reply.status, reply.body_excerpt(300));
     let cookie = reply.headers.get(hyper::header::SET_COOKIE).context("a session cookie")?.to_str()?;

@@ -86,7 +86,8 @@ async fn attack(ctx: &mut Ctx, target: &Target) -> anyhow::Result<()> {
 /// Correct logins of `users`, for `--seconds`.
 async fn logins(ctx: &Ctx, target: &Target, users: &[SeededUser]) -> LoadReport {
     let connections = ctx.args.connections;
-    let bodies: Vec<serde_json::Value> = users.iter().map(|u| json!({"email": u.email, "password": u.password})).collect();
+    let bodies: Vec<serde_json::Value> =
+        users.iter().map(|u| json!({"email": u.email, "password": u.password})).collect();
     let t = target.clone();
     run_timed(target, ctx.timed_plan(StatusCode::OK), move |worker, seq| {
         let i = (worker + seq as usize * connections) % bodies.len();

@@ -36,7 +36,12 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
             let started = Instant::now();
             let reply = conn.send(target.post_json("/v1/users/recovery", &json!({"email": email}))).await?;
             let took = ms(started.elapsed());
-            ensure!(reply.status == StatusCode::ACCEPTED, "recovery answered {}: {}", reply.status, reply.body_excerpt(200));
+            ensure!(
+                reply.status == StatusCode::ACCEPTED,
+                "recovery answered {}: {}",
+                reply.status,
+                reply.body_excerpt(200)
+            );
             // The first rounds warm the connection and the server's caches.
             if round >= 20 {
                 [&mut known, &mut unknown, &mut control][*which].push(took);

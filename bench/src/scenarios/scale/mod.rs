@@ -282,19 +282,34 @@ async fn measure(ctx: &mut Ctx, engine: &str, mut client: Client, server: &Serve
     if let Some(worst) = worst {
         add(ctx, "console_keystroke", "console search, the slowest keystroke of johnson".into(), worst, Some(20.0));
     }
+    // Three whole exports, the median reported: one long request is at the mercy of whatever
+    // else the machine does for those seconds, where the other figures are percentiles.
     let before = server.rss_kib().unwrap_or(0);
-    let (csv, took) = client.download("/console/users.csv?q=son").await?;
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let (csv, took) = client.download("/console/users.csv?q=son").await?;
+        let csv_rows = csv.iter().filter(|b| **b == b'\n').count().saturating_sub(1);
+        let per_second = csv_rows as f64 / took.as_secs_f64().max(1e-9);
+        eprintln!("   CSV export: {csv_rows} rows in {:.2} s ({per_second:.0} rows/s)", took.as_secs_f64());
+        runs.push(per_second);
+    }
     let after = server.rss_kib().unwrap_or(0);
-    let csv_rows = csv.iter().filter(|b| **b == b'\n').count().saturating_sub(1);
-    let per_second = csv_rows as f64 / took.as_secs_f64().max(1e-9);
-    eprintln!("   CSV export: {csv_rows} rows in {:.2} s ({per_second:.0} rows/s), RSS {before} → {after} KiB", took.as_secs_f64());
+    eprintln!("   RSS over the exports: {before} → {after} KiB");
+    runs.sort_by(f64::total_cmp);
+    let per_second = runs[1];
     ctx.report.add(
-        Metric::new(format!("scale_{engine}_csv_rows_per_s"), format!("{engine}: CSV export rows/s (q=son)"), per_second, "rows/s", 0)
-            .at_least(50_000.0),
+        Metric::new(
+            format!("scale_{engine}_csv_rows_per_s"),
+            format!("{engine}: CSV export rows/s (q=son, median of 3)"),
+            per_second,
+            "rows/s",
+            0,
+        )
+        .at_least(50_000.0),
     );
     ctx.report.add(Metric::new(
         format!("scale_{engine}_csv_rss_growth_mib"),
-        format!("{engine}: RSS growth over the CSV export"),
+        format!("{engine}: RSS growth over the CSV exports"),
         (after.saturating_sub(before)) as f64 / 1024.0,
         "MiB",
         1,
