@@ -114,7 +114,7 @@ pub async fn count(exec: &mut impl Exec, filter: &UserFilter, budget: Budget) ->
 /// The `n`-th row of a branch in creation order.
 async fn last_examined(exec: &mut impl Exec, branch: &Branch<'_>, n: i64) -> StoreResult<Option<Position>> {
     let (key, id) = (branch.key(SortKey::CreatedAt), branch.id());
-    let mut sql = branch.select_position(SortKey::CreatedAt);
+    let mut sql = branch.select_bare_position(SortKey::CreatedAt);
     branch.push_from_where(&mut sql, None);
     sql.push(&format!(" ORDER BY {key} ASC, {id} ASC LIMIT 1 OFFSET {}", n - 1));
     Ok(sql.positions(exec, SortKey::CreatedAt).await?.pop())

@@ -21,22 +21,36 @@ use crate::error::StoreResult;
 /// `ORDER BY` out, nor the join's conditions into it).
 const UNBOUNDED: i64 = 1_000_000_000;
 
-/// The matches of `term` a page in creation order would sort, when they are at most `cap`:
-/// `Some(named)`, `named` when names or addresses are among them (numbers' matches are sorted
-/// from their index alone; the others are read by id, a cost paid only when there are some).
-pub(super) async fn few_enough(exec: &mut impl Exec, term: &str, sqlite: bool, cap: i64) -> StoreResult<Option<bool>> {
+/// A term written like a number, as a page in creation order sorts its matches.
+pub(super) struct Term<'a> {
+    pub text: &'a str,
+    /// The term's digits, as the numbers' suffixes are searched by.
+    pub digits: &'a str,
+    /// Whether names or addresses match too (numbers' matches are sorted from their index
+    /// alone; the others are read by id, a cost paid only when there are some).
+    pub named: bool,
+}
+
+/// The matches of `(text, digits)` a page in creation order would sort, when they are at most
+/// `cap`: `Some(named)`, `named` when names or addresses are among them.
+pub(super) async fn few_enough(
+    exec: &mut impl Exec,
+    term: (&str, &str),
+    sqlite: bool,
+    cap: i64,
+) -> StoreResult<Option<bool>> {
     let counts: Vec<(i64, i64)> = candidate_counts(term, sqlite, cap).fetch_all(exec).await?;
     let (named, numbers) = counts.first().copied().unwrap_or_default();
     Ok((named + numbers <= cap).then_some(named > 0))
 }
 
-/// The page of `filter` (whose term is `term`) sorted by creation time, from the term's matches
-/// (with `named`, those of names and addresses too). Exact and complete: the next page starts
-/// after the last row, and there is none when fewer than a page remain.
+/// The page of `filter` (whose term is `term`) sorted by creation time, from the term's
+/// matches. Exact and complete: the next page starts after the last row, and there is none
+/// when fewer than a page remain.
 pub(super) async fn page_in_creation_order(
     exec: &mut impl Exec,
     filter: &UserFilter,
-    (term, named): (&str, bool),
+    term: Term<'_>,
     page: &UserPage,
     statuses: &[UserStatus],
     sqlite: bool,
@@ -49,7 +63,7 @@ pub(super) async fn page_in_creation_order(
     let mut sql = branch.select_position(SortKey::CreatedAt);
     // The matches past the cursor, each user once, sorted by (creation time, id) as the list is.
     sql.push(" FROM (SELECT c.user_id, c.created_at FROM (");
-    candidates_with_creation(&mut sql, term, sqlite, named);
+    candidates_with_creation(&mut sql, (term.text, term.digits), sqlite, term.named);
     sql.push(") AS c");
     if let Some(after) = &page.after {
         let (v, i) = (sql.bind_key(&after.value), sql.bind(Arg::Uuid(after.id)));

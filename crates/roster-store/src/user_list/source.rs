@@ -105,6 +105,12 @@ impl<'a> Branch<'a> {
         Sql::new(format!("SELECT {}, {}, {}", self.source.id, self.key(sort), self.source.role_value))
     }
 
+    /// `SELECT id, key, NULL`: a position without its role, read from the list's index alone
+    /// (a walk that only counts or skips rows reads no table row for them).
+    pub fn select_bare_position(&self, sort: SortKey) -> Sql {
+        Sql::new(format!("SELECT {}, {}, CAST(NULL AS TEXT)", self.source.id, self.key(sort)))
+    }
+
     pub fn key(&self, sort: SortKey) -> &'static str {
         match sort {
             SortKey::Name => self.source.name,
@@ -211,16 +217,16 @@ pub(super) fn candidates(sql: &mut Sql, text: &str, sqlite: bool) {
     }
 }
 
-/// `SELECT user_id, created_at` for each number whose digits contain those of `text`, its
+/// `SELECT user_id, created_at` for each number containing `digits` (those of `text`), its
 /// owner and the owner's creation time as the suffixes hold them, and with `named` for each
 /// user whose name or address contains `text`, read by id. A user may come more than once.
-pub(super) fn candidates_with_creation(sql: &mut Sql, text: &str, sqlite: bool, named: bool) {
+pub(super) fn candidates_with_creation(sql: &mut Sql, (text, digits): (&str, &str), sqlite: bool, named: bool) {
     if named {
         sql.push("SELECT u.id AS user_id, u.created_at AS created_at FROM users u WHERE u.id IN (");
         names_and_addresses(sql, text, sqlite);
         sql.push(") UNION ALL ");
     }
-    phone_suffixes(sql, "s.user_id, s.user_created_at AS created_at", &phone_digits(text).unwrap_or_default());
+    phone_suffixes(sql, "s.user_id, s.user_created_at AS created_at", digits);
 }
 
 /// The ids whose names, sign-in addresses or other addresses contain `text`: through trigrams
@@ -269,12 +275,12 @@ pub(super) fn candidate_count(text: &str, sqlite: bool, cap: i64) -> Sql {
 }
 
 /// `SELECT names, numbers`: how many entries the name and address indexes hold for `text`, and
-/// how many numbers' suffixes, each counted no further than `cap + 1`.
-pub(super) fn candidate_counts(text: &str, sqlite: bool, cap: i64) -> Sql {
+/// how many numbers contain `digits` (those of `text`), each counted no further than `cap + 1`.
+pub(super) fn candidate_counts((text, digits): (&str, &str), sqlite: bool, cap: i64) -> Sql {
     let mut sql = Sql::new("SELECT (SELECT COUNT(*) FROM (");
     name_and_address_entries(&mut sql, text, sqlite);
     sql.push(&format!(" LIMIT {}) AS n), (SELECT COUNT(*) FROM (", cap + 1));
-    phone_suffixes(&mut sql, "1", &phone_digits(text).unwrap_or_default());
+    phone_suffixes(&mut sql, "1", digits);
     sql.push(&format!(" LIMIT {}) AS p)", cap + 1));
     sql
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use roster_domain::user::{User, UserStatus};
 
 use super::count::branch_sizes;
-use super::ordered::{few_enough, page_in_creation_order};
+use super::ordered::{Term, few_enough, page_in_creation_order};
 use super::source::{Branch, TextPlan, candidate_count, phone_digits};
 use super::sql::{Sql, users_in_order};
 use super::{MIN_INDEXED_TERM, Position, SortKey, UserFilter, UserPage};
@@ -58,11 +58,12 @@ pub(super) async fn positions(
     // the list is short enough to walk whole or the matches too many to sort.
     if let Some(term) = &term
         && page.sort == SortKey::CreatedAt
-        && phone_digits(term).is_some()
+        && let Some(digits) = phone_digits(term)
         && statuses.iter().map(|s| sizes.get(s).copied().unwrap_or(0)).sum::<i64>() > page.budget.walk
-        && let Some(named) = few_enough(exec, term, sqlite, page.budget.ordered).await?
+        && let Some(named) = few_enough(exec, (term, &digits), sqlite, page.budget.ordered).await?
     {
-        return page_in_creation_order(exec, filter, (term, named), page, &statuses, sqlite).await;
+        let term = Term { text: term, digits: &digits, named };
+        return page_in_creation_order(exec, filter, term, page, &statuses, sqlite).await;
     }
     let candidates = TextPlan::Candidates { sqlite };
     let plan = match &term {
@@ -157,7 +158,7 @@ pub(super) async fn candidate_total(exec: &mut impl Exec, term: &str, sqlite: bo
 
 /// Whether the search index holds at most `cap` matches for `term` (it counts no further).
 pub(super) async fn rare(exec: &mut impl Exec, term: &str, sqlite: bool, cap: i64) -> StoreResult<bool> {
-    Ok(candidate_count(term, sqlite, cap).scalar(exec).await? <= cap)
+    Ok(candidate_total(exec, term, sqlite, cap).await? <= cap)
 }
 
 /// Walk one branch from the cursor, examining at most `share` entries and nothing past
@@ -207,7 +208,7 @@ async fn nth_position(
     page: &UserPage,
     n: i64,
 ) -> StoreResult<Option<Position>> {
-    let mut sql = branch.select_position(page.sort);
+    let mut sql = branch.select_bare_position(page.sort);
     branch.push_from_where(&mut sql, None);
     after(&mut sql, branch, page);
     order(&mut sql, branch, page, 1, n - 1);
