@@ -126,13 +126,21 @@ impl<'a> Branch<'a> {
         self.push_where(sql, filters);
     }
 
-    /// ` JOIN … ON id = c.user_id WHERE …`: the rows of the derived table `c` (ids in
-    /// `c.user_id`) that the caller has just pushed, each checked against every filter, read
-    /// in `c`'s order (on SQLite, `CROSS JOIN` keeps `c` the outer loop).
+    /// The rows of the derived table `c` (ids in `c.user_id`) that the caller has just pushed,
+    /// each checked against every filter, read in `c`'s order: one look-up per row of `c`,
+    /// whatever the planner guesses of `c`'s size. On SQLite `CROSS JOIN` keeps `c` the outer
+    /// loop. On PostgreSQL a lateral subquery behind `OFFSET 0` (which keeps it from being
+    /// merged into a join): a prepared statement's generic plan cannot see how few rows `c`
+    /// holds, and a join left to it may hash every member of the account instead.
     pub fn push_join_where(&self, sql: &mut Sql, sqlite: bool) {
-        let join = if sqlite { "CROSS JOIN" } else { "JOIN" };
-        sql.push(&format!(" {join} {} ON {} = c.user_id", self.source.from, self.source.id));
-        self.push_where(sql, Some(TextPlan::Compare));
+        if sqlite {
+            sql.push(&format!(" CROSS JOIN {} ON {} = c.user_id", self.source.from, self.source.id));
+            self.push_where(sql, Some(TextPlan::Compare));
+        } else {
+            sql.push(&format!(" CROSS JOIN LATERAL (SELECT m.* FROM {}", self.source.from));
+            self.push_where(sql, Some(TextPlan::Compare));
+            sql.push(&format!(" AND {} = c.user_id OFFSET 0) AS m", self.source.id));
+        }
     }
 
     /// ` WHERE population AND status`, and with `filters` every other filter too.
